@@ -1,0 +1,129 @@
+//! Key identifiers, bounded and restricted to a safe charset so that a `kid` can never smuggle a path,
+//! a query or a control character into a key lookup or a URL (RFC 8725 §3.10).
+
+use core::fmt;
+
+/// The longest `kid` accepted, in bytes.
+pub const MAX_KID_LEN: usize = 64;
+
+/// A validated key identifier: 1 to [`MAX_KID_LEN`] bytes of `[A-Za-z0-9._-]`.
+///
+/// Stored inline (no heap), so parsing a header never allocates.
+#[derive(Clone, Copy)]
+pub struct Kid {
+    len: u8,
+    bytes: [u8; MAX_KID_LEN],
+}
+
+/// Why a string is not a valid [`Kid`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidKid {
+    /// The string is empty.
+    Empty,
+    /// The string is longer than [`MAX_KID_LEN`] bytes.
+    TooLong,
+    /// The string has a byte outside `[A-Za-z0-9._-]`.
+    Charset,
+}
+
+impl fmt::Display for InvalidKid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "kid is empty",
+            Self::TooLong => "kid is longer than 64 bytes",
+            Self::Charset => "kid has a character outside [A-Za-z0-9._-]",
+        })
+    }
+}
+
+impl std::error::Error for InvalidKid {}
+
+impl Kid {
+    /// Validates `s` as a key identifier.
+    pub fn new(s: &str) -> Result<Self, InvalidKid> {
+        let src = s.as_bytes();
+        if src.is_empty() {
+            return Err(InvalidKid::Empty);
+        }
+        if src.len() > MAX_KID_LEN {
+            return Err(InvalidKid::TooLong);
+        }
+        if !src.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+            return Err(InvalidKid::Charset);
+        }
+        let mut bytes = [0u8; MAX_KID_LEN];
+        bytes[..src.len()].copy_from_slice(src);
+        // The length was checked against MAX_KID_LEN (64) above, so it fits in a u8.
+        let len = u8::try_from(src.len()).map_err(|_| InvalidKid::TooLong)?;
+        Ok(Self { len, bytes })
+    }
+
+    /// The identifier.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Only ASCII bytes are ever stored (checked in `new`), so this never fails.
+        core::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Kid {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Kid {}
+
+impl core::hash::Hash for Kid {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for Kid {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Debug for Kid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Kid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::str::FromStr for Kid {
+    type Err = InvalidKid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_flex_kids() {
+        for ok in ["sn", "j4", "00nMfpbP967J85ALZDXSO6mdsYcD3ZoG", "08c94330-f618-42a3-b09d-e1e43be5efda", "a.b_c-d"] {
+            assert_eq!(Kid::new(ok).unwrap().as_str(), ok);
+        }
+        assert_eq!(Kid::new(&"a".repeat(64)).unwrap().as_str().len(), 64);
+    }
+
+    #[test]
+    fn rejects_injection() {
+        assert_eq!(Kid::new(""), Err(InvalidKid::Empty));
+        assert_eq!(Kid::new(&"a".repeat(65)), Err(InvalidKid::TooLong));
+        for bad in ["../../dev/null", "a/b", "a?b", "a b", "a\0", "' OR 1=1 --", "é", "a%2e"] {
+            assert_eq!(Kid::new(bad), Err(InvalidKid::Charset), "{bad:?}");
+        }
+    }
+}
