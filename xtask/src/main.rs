@@ -5,6 +5,9 @@
 //!
 //! Deliberately dependency-free: it only spawns `cargo`.
 
+// A command-line tool: printing progress to stderr is its job.
+#![allow(clippy::print_stderr)]
+
 use std::env;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
