@@ -43,6 +43,8 @@ pub enum JsonError {
     TooManyMembers,
     /// A string contains an escaped lone surrogate or `\u0000`-style control that is refused by policy.
     InvalidString,
+    /// The document is not valid UTF-8.
+    InvalidUtf8,
 }
 
 impl fmt::Display for JsonError {
@@ -54,6 +56,7 @@ impl fmt::Display for JsonError {
             Self::TooDeep => "JSON nested too deeply",
             Self::TooManyMembers => "too many members in one object",
             Self::InvalidString => "invalid string escape",
+            Self::InvalidUtf8 => "not UTF-8",
         })
     }
 }
@@ -169,7 +172,7 @@ impl fmt::Display for HeaderError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// The JWK's `kty` is not `RSA`.
+    /// The JWK's `kty` is not `RSA`, or the SPKI's algorithm is not `rsaEncryption`.
     NotRsa,
     /// The JWK has private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`).
     PrivateMembers,
@@ -212,6 +215,13 @@ pub enum KeyError {
     DuplicateKid,
     /// A key put into a set has no `kid`.
     MissingKid,
+    /// The input (PEM, JWK or JWK set) is longer than the importer accepts.
+    TooLarge,
+    /// A key set would hold more than [`crate::MAX_KEY_SET_LEN`] keys.
+    TooManyKeys,
+    /// The modulus has the ROCA fingerprint (CVE-2017-15361): an Infineon RSALib key whose private key can be
+    /// computed from the public key.
+    RocaFingerprint,
 }
 
 impl fmt::Display for KeyError {
@@ -219,7 +229,9 @@ impl fmt::Display for KeyError {
         match self {
             Self::NotRsa => f.write_str("key type is not RSA"),
             Self::PrivateMembers => f.write_str("public JWK carries private key members"),
-            Self::MissingMember { member } => write!(f, "JWK member {member} is missing or has the wrong type"),
+            Self::MissingMember { member } => {
+                write!(f, "JWK member {member} is missing or has the wrong type")
+            }
             Self::WrongUse => f.write_str("JWK use is not \"sig\""),
             Self::WrongKeyOps => f.write_str("JWK key_ops does not allow verify"),
             Self::WrongAlgorithm => f.write_str("JWK alg is not an RSASSA-PKCS1-v1_5 algorithm"),
@@ -234,6 +246,9 @@ impl fmt::Display for KeyError {
             Self::InvalidKid(e) => write!(f, "key {e}"),
             Self::DuplicateKid => f.write_str("two keys have the same kid"),
             Self::MissingKid => f.write_str("key has no kid"),
+            Self::TooLarge => f.write_str("key input is too large"),
+            Self::TooManyKeys => f.write_str("key set has too many keys"),
+            Self::RocaFingerprint => f.write_str("RSA modulus has the ROCA fingerprint (CVE-2017-15361)"),
         }
     }
 }
@@ -357,6 +372,6 @@ mod tests {
         fn assert_traits<T: Send + Sync + Copy + 'static + std::error::Error>() {}
         assert_traits::<Error>();
         assert_traits::<KeyError>();
-        assert!(core::mem::size_of::<Error>() <= 32, "{}", core::mem::size_of::<Error>());
+        assert!(size_of::<Error>() <= 32, "{}", size_of::<Error>());
     }
 }

@@ -112,7 +112,13 @@ mod tests {
 
     #[test]
     fn accepts_flex_kids() {
-        for ok in ["sn", "j4", "00nMfpbP967J85ALZDXSO6mdsYcD3ZoG", "08c94330-f618-42a3-b09d-e1e43be5efda", "a.b_c-d"] {
+        for ok in [
+            "sn",
+            "j4",
+            "00nMfpbP967J85ALZDXSO6mdsYcD3ZoG",
+            "08c94330-f618-42a3-b09d-e1e43be5efda",
+            "a.b_c-d",
+        ] {
             assert_eq!(Kid::new(ok).unwrap().as_str(), ok);
         }
         assert_eq!(Kid::new(&"a".repeat(64)).unwrap().as_str().len(), 64);

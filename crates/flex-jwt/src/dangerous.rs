@@ -1,0 +1,135 @@
+//! **Unverified** inspection of a token. Nothing here checks a signature, a key or a claim.
+//!
+//! Use it to *look at* a token (the `flex jwt decode` command, logs, debugging), never to make a decision: anyone
+//! can mint a token that decodes. To trust a token, use [`crate::Verifier`].
+
+use serde::Deserialize;
+
+use crate::b64;
+use crate::error::{Error, Segment};
+use crate::json::{self, Options};
+use crate::jwt::Limits;
+use crate::verify::{DEFAULT_MAX_JSON_DEPTH, shape_error};
+
+/// The decoded, **unverified** parts of a compact JWS.
+pub struct InsecureDecoded {
+    header_json: String,
+    payload_json: String,
+    signature_len: usize,
+}
+
+impl InsecureDecoded {
+    /// The header JSON, exactly as encoded. UNVERIFIED.
+    pub fn header_json(&self) -> &str {
+        &self.header_json
+    }
+
+    /// The payload JSON, exactly as encoded. UNVERIFIED.
+    pub fn payload_json(&self) -> &str {
+        &self.payload_json
+    }
+
+    /// The decoded signature length in bytes (the signature itself is not checked).
+    pub fn signature_len(&self) -> usize {
+        self.signature_len
+    }
+
+    /// Deserializes the UNVERIFIED payload (position-only errors, as [`crate::Verified::claims`]).
+    pub fn claims<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
+        serde_json::from_str(&self.payload_json).map_err(|e| shape_error(&e))
+    }
+}
+
+impl core::fmt::Debug for InsecureDecoded {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("InsecureDecoded")
+            .field("header_len", &self.header_json.len())
+            .field("payload_len", &self.payload_json.len())
+            .field("signature_len", &self.signature_len)
+            .finish()
+    }
+}
+
+/// Decodes a compact JWS **without verifying anything**: no signature, no key, no algorithm policy, no claims.
+///
+/// It is still strict about the encoding, so what it shows is what a verifier would see: [`Limits::DEFAULT`]
+/// size caps, exactly three segments, non-empty header and signature, strict base64url for every segment, UTF-8,
+/// and a strict JSON object (no duplicate members, depth ≤ 32) for both header and payload. Any `alg` is shown,
+/// including ones a [`crate::Verifier`] can never accept (`none`, `HS256`), because this is for inspection.
+pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
+    let limits = Limits::DEFAULT;
+    if token.len() > limits.max_token_len() {
+        return Err(Error::TokenTooLarge { limit: limits.max_token_len() });
+    }
+    let mut parts = token.splitn(4, '.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::SegmentCount);
+    };
+    if header.is_empty() {
+        return Err(Error::EmptySegment(Segment::Header));
+    }
+    if signature.is_empty() {
+        return Err(Error::EmptySegment(Segment::Signature));
+    }
+    if header.len() > limits.max_header_len() {
+        return Err(Error::HeaderTooLarge { limit: limits.max_header_len() });
+    }
+    let header_json = decode_json(header, Segment::Header)?;
+    let payload_json = decode_json(payload, Segment::Payload)?;
+    let signature_len = b64::decode_vec(signature).map_err(|_| Error::Base64(Segment::Signature))?.len();
+    Ok(InsecureDecoded { header_json, payload_json, signature_len })
+}
+
+fn decode_json(segment: &str, which: Segment) -> Result<String, Error> {
+    let bytes = b64::decode_vec(segment).map_err(|_| Error::Base64(which))?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Utf8(which))?;
+    json::scan_object(&text, Options { max_depth: DEFAULT_MAX_JSON_DEPTH, spill: true }, |_| {})
+        .map_err(|error| Error::Json { segment: which, error })?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::JsonError;
+
+    #[test]
+    fn decodes_anything_well_formed() {
+        // {"alg":"none"} . {"a":1} . "x"
+        let d = insecure_decode("eyJhbGciOiJub25lIn0.eyJhIjoxfQ.eA").unwrap();
+        assert_eq!(d.header_json(), r#"{"alg":"none"}"#);
+        assert_eq!(d.payload_json(), r#"{"a":1}"#);
+        assert_eq!(d.signature_len(), 1);
+        #[derive(serde::Deserialize)]
+        struct A {
+            a: u8,
+        }
+        assert_eq!(d.claims::<A>().unwrap().a, 1);
+        assert!(!format!("{d:?}").contains("none"));
+    }
+
+    #[test]
+    fn stays_strict() {
+        assert_eq!(insecure_decode("eyJhbGciOiJub25lIn0.eyJhIjoxfQ").unwrap_err(), Error::SegmentCount);
+        assert_eq!(
+            insecure_decode("eyJhbGciOiJub25lIn0.eyJhIjoxfQ.").unwrap_err(),
+            Error::EmptySegment(Segment::Signature)
+        );
+        assert_eq!(
+            insecure_decode("eyJhbGciOiJub25lIn0.eyJhIjoxfQ=.eA").unwrap_err(),
+            Error::Base64(Segment::Payload)
+        );
+        // {"a":1,"a":2}
+        assert_eq!(
+            insecure_decode("eyJhbGciOiJub25lIn0.eyJhIjoxLCJhIjoyfQ.eA").unwrap_err(),
+            Error::Json { segment: Segment::Payload, error: JsonError::DuplicateMember }
+        );
+        // payload "foo" is not JSON
+        assert_eq!(
+            insecure_decode("eyJhbGciOiJub25lIn0.Zm9v.eA").unwrap_err(),
+            Error::Json { segment: Segment::Payload, error: JsonError::Syntax }
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! Entry points for the fuzz targets in `fuzz/` (not part of the supported API).
+//!
+//! Every hook takes arbitrary bytes and must never panic; the fuzz targets assert on what they return.
+
+use std::sync::OnceLock;
+
+use crate::b64;
+use crate::dangerous;
+use crate::json::{self, Options};
+use crate::jwt::Jwt;
+use crate::key::{ExponentPolicy, RsaPublicKey};
+use crate::kid::Kid;
+use crate::verify::Verifier;
+
+/// Modulus of the test key `rsa2048` (`/work/shared/vectors/keys/rsa2048.pub.jwk.json`), base64url.
+const FIXED_N: &str = "yJ6eVvXXW3foAg6IKgaW1kDfL46Vk2-JGG7SNYEl_z-3jU19CWS-UTlTCI7TTiQiMs5qj1FmVNpTQYsNopcODKQPSwc7U64e\
+nUqLazxUwSweTwV2ctwtcvUknJpRfx9Xe2yBH-zHUhmEFuf3jRfmcsef5tlrgKLWopfE_67IiM6fUtQ43NkV4eZq8UKZGv7G4oALevu-T1FUuZgkYlD\
+vZLpll0bQjou5N06Ztnul03kHB3oNuyeip5gXxXrn5y3JPeIHe5KGEjDyHWM4EQZLey5Ytv8rdlyz5igiA8LJs_QpnXg5OVxaKA0dnze2IAxdiAYn7M\
+UO8J1jM8hXJto0nw";
+/// Its public exponent, 65537.
+const FIXED_E: [u8; 3] = [1, 0, 1];
+/// Its `kid`.
+const FIXED_KID: &str = "rsa2048";
+/// The clock used by [`verify_fixed_key`] (2023-11-14), inside the sample token's validity.
+const FIXED_NOW: i64 = 1_700_000_000;
+
+fn fixed_key() -> Option<&'static RsaPublicKey> {
+    static KEY: OnceLock<Option<RsaPublicKey>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let n = b64::decode_vec(FIXED_N).ok()?;
+        let kid = Kid::new(FIXED_KID).ok()?;
+        Some(RsaPublicKey::from_components(&n, &FIXED_E, ExponentPolicy::F4Only).ok()?.with_kid(kid))
+    })
+    .as_ref()
+}
+
+/// Parses `data` as a JWT (and, for coverage, decodes it insecurely). Returns whether it parsed.
+pub fn parse(data: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(data) else { return false };
+    let _ = dangerous::insecure_decode(text);
+    Jwt::parse(text).is_ok()
+}
+
+/// Runs the whole pipeline against the fixed `rsa2048` test key at a fixed time; returns whether the token
+/// verified (signature and claims). Only tokens signed by that key can ever return `true`.
+pub fn verify_fixed_key(data: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(data) else { return false };
+    let Some(key) = fixed_key() else { return false };
+    let verifier = Verifier::new();
+    match verifier.verify_token(text, key, FIXED_NOW) {
+        Ok(verified) => verified.claims::<serde::de::IgnoredAny>().is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Runs the strict JSON scanner (as used for claims) over `data` and reads every top-level member the way the
+/// verifier does. Returns whether the document was accepted.
+pub fn claims_json(data: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return json::validate_object(data, 32).is_ok();
+    };
+    let mut touched = 0usize;
+    let accepted = json::scan_object(text, Options { max_depth: 32, spill: true }, |m| {
+        let _ = m.value.numeric_date();
+        if let Some(s) = m.value.as_str() {
+            touched = touched.wrapping_add(s.to_cow().len());
+        }
+        if let Some(items) = m.value.array_strings() {
+            touched = touched.wrapping_add(items.count());
+        }
+        touched = touched.wrapping_add(m.name.chars().count());
+    })
+    .is_ok();
+    accepted && touched < usize::MAX
+}
+
+/// Differential oracle: `false` if the strict scanner accepts a document that `serde_json` rejects (the scanner
+/// must be at least as strict as serde_json on every input).
+pub fn json_differential(data: &[u8]) -> bool {
+    if json::validate_object(data, 32).is_err() {
+        return true;
+    }
+    serde_json::from_slice::<serde_json::Value>(data).is_ok_and(|v| v.is_object())
+}
+
+/// The crate's strict base64url decoder (no padding, URL-safe alphabet, canonical trailing bits), exposed for
+/// fuzzing and for the Wycheproof base64 cases whose tokens use algorithms this crate cannot verify.
+pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
+    b64::decode_vec(data).ok()
+}

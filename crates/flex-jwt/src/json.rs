@@ -1,0 +1,757 @@
+//! A small, strict, allocation-free JSON scanner (RFC 8259) for headers, claims and JWKs.
+//!
+//! It is a recursive descent over bytes with an explicit depth limit. It refuses everything serde_json would
+//! tolerate by accident or by configuration:
+//! - invalid UTF-8, unescaped control characters, bad escapes, escaped lone surrogates and escaped `U+0000`;
+//! - duplicate member names **at any depth**, compared after unescaping (`"a"` and `"\u0061"` are the same name);
+//! - more than one top-level value, a top-level value that is not an object, trailing bytes;
+//! - nesting deeper than the limit (capped at [`MAX_DEPTH_CAP`] whatever the caller asks for).
+//!
+//! Duplicate detection keeps the member-name spans of each open object in a fixed array on the stack
+//! ([`INLINE_MEMBERS`] entries). An object with more members either spills to a `Vec` (claims, JWKs: they are
+//! parsed after the signature check or at key import) or fails with [`JsonError::TooManyMembers`] (the header, on
+//! the zero-allocation path).
+//!
+//! Callers see the top-level members as [`Member`]s: a name ([`JsonStr`], compared and read without allocating)
+//! and a raw value span with its [`Kind`].
+
+use std::borrow::Cow;
+
+use crate::error::{ClaimProblem, JsonError};
+
+/// The deepest nesting the scanner ever accepts, whatever the caller asks for (it bounds recursion).
+pub(crate) const MAX_DEPTH_CAP: usize = 128;
+
+/// How many member names per object are tracked on the stack for duplicate detection.
+pub(crate) const INLINE_MEMBERS: usize = 64;
+
+/// Validates that `input` is exactly one strict RFC 8259 JSON object: UTF-8, no duplicate member names at any
+/// depth (compared after unescaping), nesting at most `max_depth` (the top-level object is depth 1), no
+/// trailing bytes. Objects with many members spill to the heap, so this is for inputs that may allocate
+/// (JWKs at import, claims after verification).
+pub(crate) fn validate_object(input: &[u8], max_depth: usize) -> Result<(), JsonError> {
+    let text = core::str::from_utf8(input).map_err(|_| JsonError::InvalidUtf8)?;
+    scan_object(text, Options { max_depth, spill: true }, |_| {})
+}
+
+/// Scanner options.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// Deepest nesting accepted; the top-level object is depth 1.
+    pub(crate) max_depth: usize,
+    /// Whether objects with more than [`INLINE_MEMBERS`] members may spill to the heap.
+    pub(crate) spill: bool,
+}
+
+/// The JSON type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+/// A JSON string as it appears between its quotes, already validated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonStr<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+/// A raw, validated JSON value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Value<'a> {
+    raw: &'a str,
+    kind: Kind,
+}
+
+/// A member of the top-level object.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Member<'a> {
+    pub(crate) name: JsonStr<'a>,
+    pub(crate) value: Value<'a>,
+}
+
+/// Scans `text` as one strict JSON object and calls `visit` for each top-level member, in order.
+///
+/// The whole document is validated; if it is invalid the error is returned even if `visit` already saw some
+/// members, so callers must only keep what they collected when this returns `Ok`. A duplicate top-level member
+/// is reported before `visit` sees the second occurrence.
+pub(crate) fn scan_object<'a>(
+    text: &'a str,
+    options: Options,
+    mut visit: impl FnMut(Member<'a>),
+) -> Result<(), JsonError> {
+    if u32::try_from(text.len()).is_err() {
+        // Spans are stored as u32; no JOSE document is anywhere near 4 GiB.
+        return Err(JsonError::Syntax);
+    }
+    let max_depth = options.max_depth.min(MAX_DEPTH_CAP);
+    if max_depth == 0 {
+        return Err(JsonError::TooDeep);
+    }
+    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0, max_depth, spill: options.spill };
+    scanner.skip_ws();
+    if scanner.peek() != Some(b'{') {
+        // Distinguish "valid JSON but not an object" from garbage.
+        return match scanner.value(1) {
+            Ok(_) => {
+                scanner.skip_ws();
+                if scanner.pos == scanner.bytes.len() {
+                    Err(JsonError::NotAnObject)
+                } else {
+                    Err(JsonError::Syntax)
+                }
+            }
+            Err(e) => Err(e),
+        };
+    }
+    scanner.object(1, Some(&mut visit))?;
+    scanner.skip_ws();
+    if scanner.pos != scanner.bytes.len() {
+        return Err(JsonError::Syntax);
+    }
+    Ok(())
+}
+
+impl<'a> JsonStr<'a> {
+    /// The string if it has no escapes (then it is exactly the unescaped value), else `None`.
+    pub(crate) fn borrowed(&self) -> Option<&'a str> {
+        if self.escaped { None } else { Some(self.raw) }
+    }
+
+    /// The unescaped characters.
+    pub(crate) fn chars(&self) -> Unescape<'a> {
+        Unescape { rest: self.raw.as_bytes(), pending_low: None }
+    }
+
+    /// Whether the unescaped string equals `s` (no allocation).
+    pub(crate) fn eq_str(&self, s: &str) -> bool {
+        if self.escaped { self.chars().eq(s.chars()) } else { self.raw == s }
+    }
+
+    /// Whether two strings are equal after unescaping (no allocation).
+    pub(crate) fn same(&self, other: &JsonStr<'_>) -> bool {
+        if !self.escaped && !other.escaped { self.raw == other.raw } else { self.chars().eq(other.chars()) }
+    }
+
+    /// Unescapes into `buf`; `None` if it does not fit.
+    pub(crate) fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+        let mut len = 0usize;
+        for c in self.chars() {
+            let mut tmp = [0u8; 4];
+            let encoded = c.encode_utf8(&mut tmp).as_bytes();
+            let end = len.checked_add(encoded.len())?;
+            buf.get_mut(len..end)?.copy_from_slice(encoded);
+            len = end;
+        }
+        // Only whole UTF-8 encodings of chars were written, so this never fails.
+        core::str::from_utf8(buf.get(..len)?).ok()
+    }
+
+    /// The unescaped string, borrowed when it has no escapes.
+    pub(crate) fn to_cow(self) -> Cow<'a, str> {
+        match self.borrowed() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.chars().collect()),
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// The value's JSON type.
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The value's exact source text.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// The string, if the value is a string.
+    pub(crate) fn as_str(&self) -> Option<JsonStr<'a>> {
+        if self.kind != Kind::String {
+            return None;
+        }
+        let inner = self.raw.get(1..self.raw.len().checked_sub(1)?)?;
+        Some(JsonStr { raw: inner, escaped: inner.as_bytes().contains(&b'\\') })
+    }
+
+    /// A NumericDate (RFC 7519 §2) read strictly: an integer in `0..=i64::MAX`.
+    ///
+    /// Not a number: [`ClaimProblem::WrongType`]. A negative number, a fraction, an exponent (even `1e3` or
+    /// `1.0`) or a value above `i64::MAX`: [`ClaimProblem::OutOfRange`].
+    pub(crate) fn numeric_date(&self) -> Result<i64, ClaimProblem> {
+        if self.kind != Kind::Number {
+            return Err(ClaimProblem::WrongType);
+        }
+        let mut acc: i64 = 0;
+        for b in self.raw.bytes() {
+            if !b.is_ascii_digit() {
+                // '-', '.', 'e', 'E', '+': a validated number with any of them is not a non-negative integer.
+                return Err(ClaimProblem::OutOfRange);
+            }
+            acc = acc
+                .checked_mul(10)
+                .and_then(|a| a.checked_add(i64::from(b - b'0')))
+                .ok_or(ClaimProblem::OutOfRange)?;
+        }
+        Ok(acc)
+    }
+
+    /// Iterates the elements of an array value (validated already); `None` if it is not an array.
+    pub(crate) fn array_strings(&self) -> Option<ArrayStrings<'a>> {
+        if self.kind != Kind::Array {
+            return None;
+        }
+        let inner = self.raw.get(1..self.raw.len().checked_sub(1)?)?;
+        Some(ArrayStrings { rest: inner })
+    }
+}
+
+/// Iterates the elements of a validated JSON array, yielding `Some(JsonStr)` for string elements and `None`
+/// for any other element.
+#[derive(Debug)]
+pub(crate) struct ArrayStrings<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for ArrayStrings<'a> {
+    type Item = Option<JsonStr<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut scanner = Scanner {
+            text: self.rest,
+            bytes: self.rest.as_bytes(),
+            pos: 0,
+            max_depth: MAX_DEPTH_CAP,
+            spill: true,
+        };
+        scanner.skip_ws();
+        if scanner.peek() == Some(b',') {
+            scanner.pos += 1;
+            scanner.skip_ws();
+        }
+        if scanner.pos >= scanner.bytes.len() {
+            self.rest = "";
+            return None;
+        }
+        let start = scanner.pos;
+        let kind = scanner.value(1).ok()?;
+        let raw = self.rest.get(start..scanner.pos)?;
+        self.rest = self.rest.get(scanner.pos..).unwrap_or_default();
+        Some(Value { raw, kind }.as_str())
+    }
+}
+
+/// Iterator over the unescaped characters of a validated JSON string body.
+#[derive(Debug, Clone)]
+pub(crate) struct Unescape<'a> {
+    rest: &'a [u8],
+    pending_low: Option<char>,
+}
+
+impl Iterator for Unescape<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.pending_low.take() {
+            return Some(c);
+        }
+        let (&first, tail) = self.rest.split_first()?;
+        if first != b'\\' {
+            // A char starting here; the body is valid UTF-8 and `first` starts a char.
+            let width = utf8_width(first);
+            let (chunk, tail) = self.rest.split_at_checked(width)?;
+            self.rest = tail;
+            return core::str::from_utf8(chunk).ok()?.chars().next();
+        }
+        let (&esc, tail) = tail.split_first()?;
+        self.rest = tail;
+        let c = match esc {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let (hex, tail) = self.rest.split_at_checked(4)?;
+                let unit = hex4(hex)?;
+                self.rest = tail;
+                if (0xD800..0xDC00).contains(&unit) {
+                    // Validated: a `\uDC00`-`\uDFFF` escape follows.
+                    let (low_esc, tail) = self.rest.split_at_checked(6)?;
+                    let low =
+                        u32::from(hex4(low_esc.get(2..)?)?).checked_sub(0xDC00).filter(|l| *l < 0x400)?;
+                    let high = u32::from(unit).checked_sub(0xD800)?;
+                    self.rest = tail;
+                    char::from_u32(0x10000 + (high << 10) + low)?
+                } else {
+                    char::from_u32(u32::from(unit))?
+                }
+            }
+            _ => return None,
+        };
+        Some(c)
+    }
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+fn hex4(hex: &[u8]) -> Option<u16> {
+    let mut v: u16 = 0;
+    for &h in hex {
+        let d = match h {
+            b'0'..=b'9' => h - b'0',
+            b'a'..=b'f' => h - b'a' + 10,
+            b'A'..=b'F' => h - b'A' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u16::from(d);
+    }
+    if hex.len() == 4 { Some(v) } else { None }
+}
+
+/// A member name's position in the input.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+    escaped: bool,
+}
+
+/// The names seen so far in one object.
+struct Seen {
+    inline: [Span; INLINE_MEMBERS],
+    len: usize,
+    spilled: Vec<Span>,
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    max_depth: usize,
+    spill: bool,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Result<(), JsonError> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn str_at(&self, span: Span) -> JsonStr<'a> {
+        let raw = self.text.get(span.start as usize..span.end as usize).unwrap_or_default();
+        JsonStr { raw, escaped: span.escaped }
+    }
+
+    /// Parses one value at nesting `depth` (the depth it would have if it is a container).
+    fn value(&mut self, depth: usize) -> Result<Kind, JsonError> {
+        match self.peek() {
+            Some(b'{') => {
+                self.object(depth, None)?;
+                Ok(Kind::Object)
+            }
+            Some(b'[') => {
+                self.array(depth)?;
+                Ok(Kind::Array)
+            }
+            Some(b'"') => {
+                self.string()?;
+                Ok(Kind::String)
+            }
+            Some(b't') => self.literal(b"true", Kind::Bool),
+            Some(b'f') => self.literal(b"false", Kind::Bool),
+            Some(b'n') => self.literal(b"null", Kind::Null),
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+                Ok(Kind::Number)
+            }
+            _ => Err(JsonError::Syntax),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Kind, JsonError> {
+        let end = self.pos.checked_add(word.len()).ok_or(JsonError::Syntax)?;
+        if self.bytes.get(self.pos..end) == Some(word) {
+            self.pos = end;
+            Ok(kind)
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<(), JsonError> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(JsonError::Syntax),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(JsonError::Syntax);
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(JsonError::Syntax);
+            }
+        }
+        Ok(())
+    }
+
+    fn hex_unit(&mut self) -> Result<u16, JsonError> {
+        let end = self.pos.checked_add(4).ok_or(JsonError::Syntax)?;
+        let unit = self.bytes.get(self.pos..end).and_then(hex4).ok_or(JsonError::Syntax)?;
+        self.pos = end;
+        Ok(unit)
+    }
+
+    /// Parses a string starting at its opening quote; returns the span of its body.
+    fn string(&mut self) -> Result<Span, JsonError> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            let b = self.peek().ok_or(JsonError::Syntax)?;
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 1;
+                    let esc = self.peek().ok_or(JsonError::Syntax)?;
+                    self.pos += 1;
+                    match esc {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            let unit = self.hex_unit()?;
+                            if unit == 0 || (0xDC00..0xE000).contains(&unit) {
+                                // Escaped NUL (policy) or a low surrogate without a high one.
+                                return Err(JsonError::InvalidString);
+                            }
+                            if (0xD800..0xDC00).contains(&unit) {
+                                if self.bytes.get(self.pos..self.pos.saturating_add(2)) != Some(b"\\u") {
+                                    return Err(JsonError::InvalidString);
+                                }
+                                self.pos += 2;
+                                let low = self.hex_unit()?;
+                                if !(0xDC00..0xE000).contains(&low) {
+                                    return Err(JsonError::InvalidString);
+                                }
+                            }
+                        }
+                        _ => return Err(JsonError::Syntax),
+                    }
+                }
+                0x00..=0x1F => return Err(JsonError::Syntax),
+                _ => self.pos += 1,
+            }
+        }
+        let end = self.pos;
+        self.pos += 1; // the closing quote
+        let start = u32::try_from(start).map_err(|_| JsonError::Syntax)?;
+        let end = u32::try_from(end).map_err(|_| JsonError::Syntax)?;
+        Ok(Span { start, end, escaped })
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth > self.max_depth {
+            return Err(JsonError::TooDeep);
+        }
+        self.eat(b'[')?;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            self.value(depth + 1)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    fn object(
+        &mut self,
+        depth: usize,
+        mut visit: Option<&mut dyn FnMut(Member<'a>)>,
+    ) -> Result<(), JsonError> {
+        if depth > self.max_depth {
+            return Err(JsonError::TooDeep);
+        }
+        self.eat(b'{')?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut seen = Seen { inline: [Span::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() };
+        loop {
+            self.skip_ws();
+            let name_span = self.string()?;
+            self.remember(&mut seen, name_span)?;
+            self.skip_ws();
+            self.eat(b':')?;
+            self.skip_ws();
+            let value_start = self.pos;
+            let kind = self.value(depth + 1)?;
+            if let Some(visit) = visit.as_deref_mut() {
+                let raw = self.text.get(value_start..self.pos).ok_or(JsonError::Syntax)?;
+                visit(Member { name: self.str_at(name_span), value: Value { raw, kind } });
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    /// Records a member name, refusing a duplicate.
+    fn remember(&self, seen: &mut Seen, span: Span) -> Result<(), JsonError> {
+        let name = self.str_at(span);
+        let inline = seen.inline.get(..seen.len).unwrap_or_default();
+        if inline.iter().chain(seen.spilled.iter()).any(|s| self.str_at(*s).same(&name)) {
+            return Err(JsonError::DuplicateMember);
+        }
+        if let Some(slot) = seen.inline.get_mut(seen.len) {
+            *slot = span;
+            seen.len += 1;
+        } else if self.spill {
+            seen.spilled.push(span);
+        } else {
+            return Err(JsonError::TooManyMembers);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Result<(), JsonError> {
+        validate_object(s.as_bytes(), 32)
+    }
+
+    #[test]
+    fn accepts_strict_objects() {
+        for ok in [
+            "{}",
+            " {\"a\":1} ",
+            "{\"a\":[1,2,{\"b\":null}],\"c\":\"x\\n\\u00e9\\ud83d\\ude00\",\"d\":-0.5e+10,\"e\":true,\"f\":false}",
+            "{\"a\":{\"a\":{\"a\":1}}}",
+            "{\"\":1,\"a\":\"\u{e9}\u{1F600}\"}",
+            "\r\n\t{\"x\" : [ ] , \"y\" : { } }\n",
+        ] {
+            assert_eq!(v(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\":1}x",
+            "{\"a\":1}{}",
+            "{'a':1}",
+            "{a:1}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":.5}",
+            "{\"a\":1e}",
+            "{\"a\":+1}",
+            "{\"a\":-}",
+            "{\"a\":NaN}",
+            "{\"a\":tru}",
+            "{\"a\":[1,]}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12\"}",
+            "{\"a\":\"tab\there\"}",
+            "{\"a\":\"nl\nhere\"}",
+            "{\"a\":1}\u{0}",
+            "\u{feff}{}",
+            "{\"a\":1}\u{a0}",
+        ] {
+            assert_eq!(v(bad), Err(JsonError::Syntax), "{bad:?}");
+        }
+        for not_obj in ["[]", "1", "\"s\"", "null", " true "] {
+            assert_eq!(v(not_obj), Err(JsonError::NotAnObject), "{not_obj}");
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_utf8_and_strings() {
+        assert_eq!(validate_object(b"{\"a\":\"\xff\"}", 8), Err(JsonError::InvalidUtf8));
+        assert_eq!(validate_object(b"{\"a\":\"\xed\xa0\x80\"}", 8), Err(JsonError::InvalidUtf8));
+        for bad in [
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\udc00\"}",
+            "{\"a\":\"\\ud800\\u0041\"}",
+            "{\"a\":\"\\ud800x\"}",
+            "{\"a\":\"\\u0000\"}",
+            "{\"\\u0000\":1}",
+        ] {
+            assert_eq!(v(bad), Err(JsonError::InvalidString), "{bad}");
+        }
+    }
+
+    #[test]
+    fn duplicates_are_found_after_unescaping_at_any_depth() {
+        for dup in [
+            "{\"a\":1,\"a\":2}",
+            "{\"alg\":\"RS256\",\"alg\":\"none\"}",
+            "{\"a\":1,\"\\u0061\":2}",
+            "{\"\\u0061\":1,\"a\":2}",
+            "{\"\\/\":1,\"/\":2}",
+            "{\"\\ud83d\\ude00\":1,\"\u{1F600}\":2}",
+            "{\"x\":{\"b\":1,\"b\":1}}",
+            "{\"x\":[{\"c\":{\"d\":1,\"d\":2}}]}",
+        ] {
+            assert_eq!(v(dup), Err(JsonError::DuplicateMember), "{dup}");
+        }
+        assert_eq!(v("{\"a\":{\"a\":1},\"b\":{\"a\":1}}"), Ok(()));
+        assert_eq!(v("{\"a\":1,\"A\":2,\"a \":3}"), Ok(()));
+    }
+
+    #[test]
+    fn depth_limit() {
+        assert_eq!(validate_object(b"{\"a\":{\"b\":1}}", 2), Ok(()));
+        assert_eq!(validate_object(b"{\"a\":{\"b\":{}}}", 2), Err(JsonError::TooDeep));
+        assert_eq!(validate_object(b"{\"a\":[[1]]}", 2), Err(JsonError::TooDeep));
+        assert_eq!(validate_object(b"{}", 0), Err(JsonError::TooDeep));
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(validate_object(deep.as_bytes(), usize::MAX), Err(JsonError::TooDeep));
+    }
+
+    #[test]
+    fn many_members_spill_or_fail() {
+        let mut doc = String::from("{");
+        for i in 0..200 {
+            if i > 0 {
+                doc.push(',');
+            }
+            doc.push_str(&format!("\"m{i}\":{i}"));
+        }
+        doc.push('}');
+        assert_eq!(validate_object(doc.as_bytes(), 4), Ok(()));
+        assert_eq!(
+            scan_object(&doc, Options { max_depth: 4, spill: false }, |_| {}),
+            Err(JsonError::TooManyMembers)
+        );
+        let dup = doc.replace("}", ",\"m150\":0}");
+        assert_eq!(validate_object(dup.as_bytes(), 4), Err(JsonError::DuplicateMember));
+        let mut exact = String::from("{");
+        for i in 0..INLINE_MEMBERS {
+            exact.push_str(&format!("{}\"m{i}\":0", if i > 0 { "," } else { "" }));
+        }
+        exact.push('}');
+        assert_eq!(scan_object(&exact, Options { max_depth: 4, spill: false }, |_| {}), Ok(()));
+    }
+
+    #[test]
+    fn members_strings_and_numeric_dates() {
+        let doc = "{\"s\":\"a\\u003db\",\"p\":\"plain\",\"n\":1618206379,\"f\":1.5,\"neg\":-1,\"e\":1e3,\
+                   \"big\":9223372036854775808,\"max\":9223372036854775807,\"str\":\"123\",\"o\":{\"x\":[1]},\
+                   \"arr\":[\"a\",1,\"\\u0062\"]}";
+        let mut members = Vec::new();
+        scan_object(doc, Options { max_depth: 8, spill: false }, |m| members.push(m)).unwrap();
+        let get = |name: &str| members.iter().find(|m| m.name.eq_str(name)).unwrap().value;
+        let s = get("s").as_str().unwrap();
+        assert_eq!(s.borrowed(), None);
+        assert_eq!(s.to_cow(), "a=b");
+        assert!(s.eq_str("a=b"));
+        let mut buf = [0u8; 3];
+        assert_eq!(s.unescape_into(&mut buf), Some("a=b"));
+        let mut small = [0u8; 2];
+        assert_eq!(s.unescape_into(&mut small), None);
+        assert!(matches!(get("p").as_str().unwrap().to_cow(), Cow::Borrowed("plain")));
+        assert_eq!(get("n").numeric_date(), Ok(1_618_206_379));
+        assert_eq!(get("max").numeric_date(), Ok(i64::MAX));
+        for bad in ["f", "neg", "e", "big"] {
+            assert_eq!(get(bad).numeric_date(), Err(ClaimProblem::OutOfRange), "{bad}");
+        }
+        for wrong in ["str", "o", "arr", "s"] {
+            assert_eq!(get(wrong).numeric_date(), Err(ClaimProblem::WrongType), "{wrong}");
+        }
+        assert_eq!(get("o").kind(), Kind::Object);
+        assert_eq!(get("o").raw(), "{\"x\":[1]}");
+        let elems: Vec<Option<String>> =
+            get("arr").array_strings().unwrap().map(|e| e.map(|s| s.to_cow().into_owned())).collect();
+        assert_eq!(elems, vec![Some("a".into()), None, Some("b".into())]);
+        assert!(get("n").array_strings().is_none());
+    }
+
+    #[test]
+    fn duplicate_reported_before_second_visit() {
+        let mut seen = 0;
+        let r = scan_object("{\"a\":1,\"a\":2}", Options { max_depth: 4, spill: false }, |_| seen += 1);
+        assert_eq!(r, Err(JsonError::DuplicateMember));
+        assert_eq!(seen, 1);
+    }
+}

@@ -1,0 +1,461 @@
+//! RSA public keys, validated once at import (bit-exact size, exponent policy), then used for every verify.
+//!
+//! Importers: JWK ([`RsaPublicKey::from_jwk`]), PKCS#1 and SPKI DER, PEM, raw components, and the Flex
+//! capture-context key ([`RsaPublicKey::from_flex_capture_context_jwk`]). Every importer ends in
+//! [`RsaPublicKey::from_components`], so the size and exponent rules cannot differ between formats.
+
+mod der;
+mod jwk;
+mod pem;
+mod roca;
+mod set;
+
+pub use set::{KeySet, MAX_KEY_SET_LEN};
+
+use crate::alg::Algorithm;
+use crate::crypto;
+use crate::error::{Error, KeyError};
+use crate::kid::Kid;
+
+/// Smallest modulus accepted, in bits (RFC 7518 §3.3), counted exactly.
+pub const MIN_MODULUS_BITS: u32 = 2048;
+/// Largest modulus accepted, in bits (ring's limit).
+pub const MAX_MODULUS_BITS: u32 = 8192;
+
+/// Which public exponents a key may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExponentPolicy {
+    /// Only `e = 65537` (the default; every Flex key uses it).
+    #[default]
+    F4Only,
+    /// Any odd `e` with `3 <= e < 2^33` (ring's range). Opt-in for legacy keys.
+    AnyOdd,
+}
+
+/// What a key may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyUse {
+    /// A signature-verification key (`use` absent or `"sig"`).
+    Signature,
+    /// Flex's capture-context `flx.jwk` (`"use":"enc"`), accepted only through the named opt-in because Flex signs
+    /// the transient token with it.
+    FlexTransientTokenSigning,
+}
+
+/// Options for importing a JWK or a JWK set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct KeyOptions {
+    /// Which public exponents are accepted (default: only 65537).
+    pub exponent_policy: ExponentPolicy,
+}
+
+impl KeyOptions {
+    /// The defaults: `e = 65537` only.
+    pub const fn new() -> Self {
+        Self { exponent_policy: ExponentPolicy::F4Only }
+    }
+
+    /// Sets the exponent policy.
+    #[must_use]
+    pub const fn with_exponent_policy(mut self, policy: ExponentPolicy) -> Self {
+        self.exponent_policy = policy;
+        self
+    }
+}
+
+/// A validated RSA public key: modulus `2048..=8192` bits exactly, exponent within policy,
+/// optionally bound to a `kid` and an algorithm.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    /// Big-endian modulus with no leading zero bytes.
+    n: Box<[u8]>,
+    /// Big-endian exponent with no leading zero bytes.
+    e: Box<[u8]>,
+    bits: u32,
+    kid: Option<Kid>,
+    alg: Option<Algorithm>,
+    usage: KeyUse,
+}
+
+impl RsaPublicKey {
+    /// Builds a key from big-endian modulus and exponent bytes (leading zero bytes are stripped), checking the
+    /// modulus size bit-exactly, that it is odd, the exponent against `policy`, and that the modulus does not
+    /// have the ROCA fingerprint (CVE-2017-15361: Infineon RSALib keys whose private key can be computed).
+    ///
+    /// # Errors
+    /// [`KeyError::ModulusTooSmall`], [`KeyError::ModulusTooLarge`], [`KeyError::InvalidModulus`],
+    /// [`KeyError::ExponentNotAllowed`] or [`KeyError::RocaFingerprint`].
+    pub fn from_components(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        let bits = bit_length(n);
+        if bits < MIN_MODULUS_BITS {
+            return Err(KeyError::ModulusTooSmall { bits });
+        }
+        if bits > MAX_MODULUS_BITS {
+            return Err(KeyError::ModulusTooLarge { bits });
+        }
+        if n.last().is_none_or(|b| b & 1 == 0) {
+            return Err(KeyError::InvalidModulus);
+        }
+        check_exponent(e, policy)?;
+        if roca::has_fingerprint(n) {
+            return Err(KeyError::RocaFingerprint);
+        }
+        Ok(Self { n: n.into(), e: e.into(), bits, kid: None, alg: None, usage: KeyUse::Signature })
+    }
+
+    /// Binds the key to a `kid` (used by key sets).
+    #[must_use]
+    pub fn with_kid(mut self, kid: Kid) -> Self {
+        self.kid = Some(kid);
+        self
+    }
+
+    /// Binds the key to one algorithm: a token whose header names another one is refused.
+    #[must_use]
+    pub fn with_algorithm(mut self, alg: Algorithm) -> Self {
+        self.alg = Some(alg);
+        self
+    }
+
+    /// The modulus length in bits (exact).
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The key's `kid`, if it has one.
+    pub fn kid(&self) -> Option<&Kid> {
+        self.kid.as_ref()
+    }
+
+    /// The algorithm the key is bound to, if any.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    /// What the key may be used for.
+    pub fn usage(&self) -> KeyUse {
+        self.usage
+    }
+
+    /// Big-endian modulus, no leading zeros.
+    pub fn modulus(&self) -> &[u8] {
+        &self.n
+    }
+
+    /// Big-endian public exponent, no leading zeros.
+    pub fn exponent(&self) -> &[u8] {
+        &self.e
+    }
+
+    pub(crate) fn set_usage(&mut self, usage: KeyUse) {
+        self.usage = usage;
+    }
+
+    /// Imports an RSA public key from a JWK (RFC 7517, RFC 7518 §6.3.1), accepting only `e = 65537`.
+    ///
+    /// Rules, checked in this order:
+    /// - strict JSON: an object, no duplicate member names at any depth, nesting at most 8, at most 16 KiB;
+    /// - `kty` is exactly `"RSA"`;
+    /// - no private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`), whatever their values;
+    /// - `use` absent or `"sig"` (Flex's `"enc"` key has its own importer,
+    ///   [`RsaPublicKey::from_flex_capture_context_jwk_json`]);
+    /// - `key_ops` absent, or an array of distinct strings containing `"verify"`;
+    /// - `alg` absent, or `RS256`/`RS384`/`RS512`, which then binds the key to that algorithm;
+    /// - `kid` absent, or a valid [`Kid`], which the key then carries;
+    /// - `n` and `e` strict unpadded base64url in the minimum number of octets: a zero octet prefixed to `n`
+    ///   (RFC 7518 §6.3.1.1) is refused, not stripped;
+    /// - the size and exponent rules of [`RsaPublicKey::from_components`].
+    ///
+    /// Unknown members (`x5c`, `x5t`, ...) are ignored.
+    ///
+    /// ```
+    /// use flex_jwt::{KeyError, RsaPublicKey};
+    ///
+    /// let err = RsaPublicKey::from_jwk(r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#).unwrap_err();
+    /// assert_eq!(err, KeyError::NotRsa);
+    /// ```
+    ///
+    /// # Errors
+    /// The [`KeyError`] of the first rule that fails.
+    pub fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        Self::from_jwk_with(json, &KeyOptions::new())
+    }
+
+    /// Like [`RsaPublicKey::from_jwk`], with explicit options.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_jwk`].
+    pub fn from_jwk_with(json: &str, options: &KeyOptions) -> Result<Self, KeyError> {
+        jwk::build(&jwk::parse(json)?, jwk::UseRule::Signature, options)
+    }
+
+    /// Imports the capture context's `flx.jwk`: the ONE importer that accepts `"use":"enc"`.
+    ///
+    /// Flex publishes this key in the capture context for encrypting card data, with `"use":"enc"`, and then
+    /// signs the transient token with the matching private key: the Flex documentation verifies the transient
+    /// token "using the public key embedded within the capture context", i.e. `flx.jwk`. Verifying with it is
+    /// therefore correct for exactly that case, and RFC 7517's `use` rule would otherwise refuse it. This
+    /// importer makes the exception explicit and named instead of relaxing [`RsaPublicKey::from_jwk`]:
+    ///
+    /// - `use` must be `"enc"` or absent (`"sig"` is refused: that key belongs to the ordinary importers);
+    /// - `kid` is required (the transient token's header names it);
+    /// - every other rule of [`RsaPublicKey::from_jwk`] applies unchanged (`kty`, private members, `key_ops`,
+    ///   `alg`, base64url, size, `e = 65537`);
+    /// - the key is marked [`KeyUse::FlexTransientTokenSigning`], so callers can see where it came from.
+    ///
+    /// Only use it for a capture context whose own signature was verified first.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_jwk`], plus [`KeyError::MissingKid`] without a `kid`.
+    pub fn from_flex_capture_context_jwk(jwk: &flex_types::RsaJwk<'_>) -> Result<Self, KeyError> {
+        let fields = jwk::Fields::from_typed(jwk);
+        jwk::build(&fields, jwk::UseRule::FlexCaptureContext, &KeyOptions::new())
+    }
+
+    /// Like [`RsaPublicKey::from_flex_capture_context_jwk`], from the JSON text of `flx.jwk`, parsed as strictly
+    /// as [`RsaPublicKey::from_jwk`].
+    ///
+    /// ```
+    /// use flex_jwt::{KeyError, KeyUse, RsaPublicKey};
+    ///
+    /// // Flex's `flx.jwk` says "use":"enc": the ordinary importer refuses it, the named opt-in accepts it.
+    /// # let n = "yJ6eVvXXW3foAg6IKgaW1kDfL46Vk2-JGG7SNYEl_z-3jU19CWS-UTlTCI7TTiQiMs5qj1FmVNpTQYsNopcODKQPSwc7U64enUqLazxUwSweTwV2ctwtcvUknJpRfx9Xe2yBH-zHUhmEFuf3jRfmcsef5tlrgKLWopfE_67IiM6fUtQ43NkV4eZq8UKZGv7G4oALevu-T1FUuZgkYlDvZLpll0bQjou5N06Ztnul03kHB3oNuyeip5gXxXrn5y3JPeIHe5KGEjDyHWM4EQZLey5Ytv8rdlyz5igiA8LJs_QpnXg5OVxaKA0dnze2IAxdiAYn7MUO8J1jM8hXJto0nw";
+    /// let json = format!(r#"{{"kty":"RSA","e":"AQAB","use":"enc","n":"{n}","kid":"00nMfpbP967J85ALZDXSO6mdsYcD3ZoG"}}"#);
+    /// assert_eq!(RsaPublicKey::from_jwk(&json).unwrap_err(), KeyError::WrongUse);
+    /// let key = RsaPublicKey::from_flex_capture_context_jwk_json(&json)?;
+    /// assert_eq!(key.usage(), KeyUse::FlexTransientTokenSigning);
+    /// assert_eq!(key.bits(), 2048);
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_flex_capture_context_jwk`].
+    pub fn from_flex_capture_context_jwk_json(json: &str) -> Result<Self, KeyError> {
+        jwk::build(&jwk::parse(json)?, jwk::UseRule::FlexCaptureContext, &KeyOptions::new())
+    }
+
+    /// The public key as a JWK: `kty`, `use` (`"sig"`, or `"enc"` for the Flex capture-context key), `alg` and
+    /// `kid` when bound, `n`, `e`. The output re-imports with the importer that produced the key.
+    pub fn to_jwk_json(&self) -> String {
+        let mut out = String::with_capacity(self.n.len() * 4 / 3 + 96);
+        out.push_str(r#"{"kty":"RSA","use":""#);
+        out.push_str(match self.usage {
+            KeyUse::Signature => "sig",
+            KeyUse::FlexTransientTokenSigning => "enc",
+        });
+        if let Some(alg) = self.alg {
+            out.push_str(r#"","alg":""#);
+            out.push_str(alg.as_str());
+        }
+        // A Kid is [A-Za-z0-9._-] only, so it needs no JSON escaping.
+        if let Some(kid) = &self.kid {
+            out.push_str(r#"","kid":""#);
+            out.push_str(kid.as_str());
+        }
+        out.push_str(r#"","n":""#);
+        out.push_str(&jwk::encode_uint(&self.n));
+        out.push_str(r#"","e":""#);
+        out.push_str(&jwk::encode_uint(&self.e));
+        out.push_str(r#""}"#);
+        out
+    }
+
+    /// Imports a PKCS#1 `RSAPublicKey` (DER), accepting only `e = 65537`.
+    ///
+    /// The DER must be strict: definite minimal lengths, minimal non-negative INTEGERs, no trailing bytes.
+    ///
+    /// # Errors
+    /// [`KeyError::Der`] for malformed DER, [`KeyError::InvalidModulus`] for a negative or even modulus,
+    /// and the size and exponent errors of [`RsaPublicKey::from_components`].
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        Self::from_pkcs1_der_with(der, ExponentPolicy::F4Only)
+    }
+
+    /// Like [`RsaPublicKey::from_pkcs1_der`], with an explicit exponent policy.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_pkcs1_der`].
+    pub fn from_pkcs1_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let key = der::parse_pkcs1(der)?;
+        Self::from_components(key.n, key.e, policy)
+    }
+
+    /// Imports an X.509 `SubjectPublicKeyInfo` (DER) for `rsaEncryption` (OID 1.2.840.113549.1.1.1, NULL
+    /// parameters), accepting only `e = 65537`.
+    ///
+    /// # Errors
+    /// [`KeyError::NotRsa`] for another algorithm OID (EC, Ed25519, RSASSA-PSS, ...), [`KeyError::Der`] for
+    /// malformed DER or missing/non-NULL parameters, and the errors of [`RsaPublicKey::from_pkcs1_der`].
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        Self::from_spki_der_with(der, ExponentPolicy::F4Only)
+    }
+
+    /// Like [`RsaPublicKey::from_spki_der`], with an explicit exponent policy.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_spki_der`].
+    pub fn from_spki_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let key = der::parse_spki(der)?;
+        Self::from_components(key.n, key.e, policy)
+    }
+
+    /// Imports a PEM public key, accepting only `e = 65537`: label `RSA PUBLIC KEY` holds PKCS#1, label
+    /// `PUBLIC KEY` holds SPKI.
+    ///
+    /// The armour is RFC 7468 strict: one BEGIN line, base64 lines (standard alphabet with `=` padding) of exactly
+    /// 64 characters except the last, a matching END line; LF or CRLF. Whitespace around the whole document is
+    /// ignored; explanatory text, headers and other labels (certificates, private keys) are refused.
+    ///
+    /// # Errors
+    /// [`KeyError::Pem`] for the armour and its base64, then the errors of the DER importers.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem_with(pem, ExponentPolicy::F4Only)
+    }
+
+    /// Like [`RsaPublicKey::from_pem`], with an explicit exponent policy.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::from_pem`].
+    pub fn from_pem_with(pem: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
+        match pem::decode(pem)? {
+            (pem::Label::Pkcs1, der) => Self::from_pkcs1_der_with(&der, policy),
+            (pem::Label::Spki, der) => Self::from_spki_der_with(&der, policy),
+        }
+    }
+
+    /// The key as PKCS#1 `RSAPublicKey` DER (what `ring` and `openssl rsa -RSAPublicKey_in` take).
+    pub fn to_pkcs1_der(&self) -> Vec<u8> {
+        der::encode_pkcs1(&self.n, &self.e)
+    }
+
+    /// The key as X.509 `SubjectPublicKeyInfo` DER (`rsaEncryption`).
+    pub fn to_spki_der(&self) -> Vec<u8> {
+        der::encode_spki(&self.n, &self.e)
+    }
+
+    /// The key as a `PUBLIC KEY` (SPKI) PEM document with LF line ends.
+    pub fn to_pem(&self) -> String {
+        pem::encode(pem::Label::Spki, &self.to_spki_der())
+    }
+
+    /// Verifies an RSASSA-PKCS1-v1_5 signature over `message` (raw bytes, e.g. a JWS signing input).
+    ///
+    /// This is the primitive under JWT verification, for JWS-layer users; it checks no header and no claim.
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithmMismatch`] if the key is bound to another algorithm, [`Error::InvalidSignature`] if
+    /// the signature does not verify (wrong length included).
+    pub fn verify_pkcs1(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        if self.alg.is_some_and(|bound| bound != alg) {
+            return Err(Error::KeyAlgorithmMismatch);
+        }
+        crypto::verify_pkcs1(alg, self, message, signature)
+            .map_err(|crypto::InvalidSignature| Error::InvalidSignature)
+    }
+}
+
+impl core::fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RsaPublicKey")
+            .field("bits", &self.bits)
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("usage", &self.usage)
+            .finish_non_exhaustive()
+    }
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default()
+}
+
+/// Exact bit length of a big-endian number without leading zero bytes.
+fn bit_length(n: &[u8]) -> u32 {
+    match n.first() {
+        None => 0,
+        Some(first) => {
+            let full_bytes = u32::try_from(n.len() - 1).unwrap_or(u32::MAX / 8);
+            full_bytes.saturating_mul(8).saturating_add(8 - first.leading_zeros())
+        }
+    }
+}
+
+fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), KeyError> {
+    const F4: [u8; 3] = [0x01, 0x00, 0x01];
+    match policy {
+        ExponentPolicy::F4Only if e == F4 => Ok(()),
+        ExponentPolicy::F4Only => Err(KeyError::ExponentNotAllowed),
+        ExponentPolicy::AnyOdd => {
+            // 3 <= e < 2^33 and odd: at most 5 bytes, and if 5 bytes the top byte is 0 or 1.
+            let odd = e.last().is_some_and(|b| b & 1 == 1);
+            let small_enough = e.len() < 5 || (e.len() == 5 && e.first().is_some_and(|b| *b <= 1));
+            let at_least_three = e.len() > 1 || e.first().is_some_and(|b| *b >= 3);
+            if odd && small_enough && at_least_three { Ok(()) } else { Err(KeyError::ExponentNotAllowed) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modulus(bits: u32) -> Vec<u8> {
+        let bytes = bits.div_ceil(8) as usize;
+        let mut n = vec![0xffu8; bytes];
+        let top_bits = bits - (bytes as u32 - 1) * 8;
+        n[0] = if top_bits == 8 { 0xff } else { (1u8 << top_bits) - 1 };
+        n
+    }
+
+    #[test]
+    fn modulus_size_is_bit_exact() {
+        let f4 = [1, 0, 1];
+        assert_eq!(
+            RsaPublicKey::from_components(&modulus(2041), &f4, ExponentPolicy::F4Only),
+            Err(KeyError::ModulusTooSmall { bits: 2041 })
+        );
+        assert_eq!(
+            RsaPublicKey::from_components(&modulus(2047), &f4, ExponentPolicy::F4Only),
+            Err(KeyError::ModulusTooSmall { bits: 2047 })
+        );
+        assert_eq!(
+            RsaPublicKey::from_components(&modulus(2048), &f4, ExponentPolicy::F4Only).unwrap().bits(),
+            2048
+        );
+        let mut padded = vec![0, 0];
+        padded.extend(modulus(2048));
+        assert_eq!(RsaPublicKey::from_components(&padded, &f4, ExponentPolicy::F4Only).unwrap().bits(), 2048);
+        assert_eq!(
+            RsaPublicKey::from_components(&modulus(8192), &f4, ExponentPolicy::F4Only).unwrap().bits(),
+            8192
+        );
+        assert_eq!(
+            RsaPublicKey::from_components(&modulus(8193), &f4, ExponentPolicy::F4Only),
+            Err(KeyError::ModulusTooLarge { bits: 8193 })
+        );
+    }
+
+    #[test]
+    fn exponent_policy() {
+        let n = modulus(2048);
+        assert_eq!(
+            RsaPublicKey::from_components(&n, &[3], ExponentPolicy::F4Only),
+            Err(KeyError::ExponentNotAllowed)
+        );
+        assert!(RsaPublicKey::from_components(&n, &[3], ExponentPolicy::AnyOdd).is_ok());
+        for bad in [&[1u8][..], &[2], &[0x01, 0x00, 0x00], &[2, 0, 0, 0, 1], &[]] {
+            assert_eq!(
+                RsaPublicKey::from_components(&n, bad, ExponentPolicy::AnyOdd),
+                Err(KeyError::ExponentNotAllowed),
+                "{bad:?}"
+            );
+        }
+        assert!(RsaPublicKey::from_components(&n, &[1, 0, 0, 0, 1], ExponentPolicy::AnyOdd).is_ok());
+    }
+}

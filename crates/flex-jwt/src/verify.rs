@@ -1,0 +1,472 @@
+//! Verification as a typestate pipeline: [`Jwt`] → [`Authenticated`] (signature checked) → [`Verified`]
+//! (registered claims checked) → your claims type.
+//!
+//! 1. [`Verifier::verify_signature`] picks the key by `kid`, enforces the algorithm allow-list, the key's bound
+//!    algorithm, the `crit` allow-list and the `typ` expectation, decodes the signature into a stack buffer and
+//!    checks it with ring. It allocates nothing itself (ring's RSA verification allocates internally).
+//! 2. [`Authenticated::validate`] decodes the payload (the first allocation), checks UTF-8 and strict JSON
+//!    (duplicate members refused at every depth), then `exp` (required), `nbf`, `iat` and `iss` against the `now`
+//!    you pass, with checked arithmetic. NumericDates are integers in `0..=i64::MAX`; any other type is an error,
+//!    never "absent".
+//! 3. [`Verified::claims`] deserializes the verified payload into a type of your choice, borrowing from it.
+//!
+//! Attacker-controlled claims never reach serde before the signature has verified.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::alg::AlgorithmSet;
+use crate::b64;
+use crate::crypto;
+use crate::error::{Claim, ClaimProblem, Error, HeaderError, Segment};
+use crate::header::{Header, KidState};
+use crate::json::{self, Options};
+use crate::jwt::{Jwt, Limits};
+use crate::key::{KeySet, RsaPublicKey};
+use crate::kid::Kid;
+
+/// The default clock-skew allowance, in seconds.
+pub const DEFAULT_LEEWAY_SECS: u32 = 60;
+/// The largest leeway a [`Verifier`] accepts, in seconds (15 minutes, the lifetime of a Flex capture context).
+pub const MAX_LEEWAY_SECS: u32 = 900;
+/// The default nesting limit for the claims JSON.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 32;
+/// The longest signature accepted, in bytes (an 8192-bit modulus).
+const MAX_SIGNATURE_LEN: usize = 1024;
+
+/// Finds the verification key for a token's `kid`.
+///
+/// Implemented for [`KeySet`] (lookup by `kid`) and for a single [`RsaPublicKey`] (which matches only its own
+/// `kid`; use [`Verifier::verify_signature_with_key`] for a key without one).
+pub trait KeyLookup {
+    /// The key whose `kid` is `kid`, if any.
+    fn key_for(&self, kid: &Kid) -> Option<&RsaPublicKey>;
+}
+
+impl KeyLookup for KeySet {
+    fn key_for(&self, kid: &Kid) -> Option<&RsaPublicKey> {
+        self.get(kid.as_str())
+    }
+}
+
+impl KeyLookup for RsaPublicKey {
+    fn key_for(&self, kid: &Kid) -> Option<&RsaPublicKey> {
+        (self.kid() == Some(kid)).then_some(self)
+    }
+}
+
+impl<T: KeyLookup + ?Sized> KeyLookup for &T {
+    fn key_for(&self, kid: &Kid) -> Option<&RsaPublicKey> {
+        (**self).key_for(kid)
+    }
+}
+
+/// Verification policy. Cheap to clone; build it once and reuse it.
+///
+/// Defaults: `RS256` only, leeway 60 s, no `iss`/`typ` expectation, no `crit` extension understood,
+/// [`Limits::DEFAULT`], claims nesting depth 32.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verifier {
+    algorithms: AlgorithmSet,
+    leeway_secs: u32,
+    expected_iss: Option<Arc<str>>,
+    expected_typ: Option<Cow<'static, str>>,
+    allowed_crit: &'static [&'static str],
+    limits: Limits,
+    max_depth: usize,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Verifier {
+    /// The default policy.
+    pub const fn new() -> Self {
+        Self {
+            algorithms: AlgorithmSet::RS256_ONLY,
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            expected_iss: None,
+            expected_typ: None,
+            allowed_crit: &[],
+            limits: Limits::DEFAULT,
+            max_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+
+    /// Replaces the algorithm allow-list (e.g. `AlgorithmSet::RS256_ONLY.with(Algorithm::Rs512)`).
+    #[must_use]
+    pub const fn with_algorithms(mut self, algorithms: AlgorithmSet) -> Self {
+        self.algorithms = algorithms;
+        self
+    }
+
+    /// Sets the clock-skew allowance applied to `exp`, `nbf` and `iat`; clamped to [`MAX_LEEWAY_SECS`].
+    #[must_use]
+    pub const fn with_leeway_secs(mut self, secs: u32) -> Self {
+        self.leeway_secs = if secs > MAX_LEEWAY_SECS { MAX_LEEWAY_SECS } else { secs };
+        self
+    }
+
+    /// Requires the `iss` claim to equal `issuer` exactly (compared after JSON unescaping).
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: impl Into<Arc<str>>) -> Self {
+        self.expected_iss = Some(issuer.into());
+        self
+    }
+
+    /// Requires the header `typ` to equal `typ` (ASCII case-insensitive, an `application/` prefix ignored on
+    /// either side, as RFC 7515 §4.1.9 recommends). A token without `typ` then fails.
+    #[must_use]
+    pub fn with_type(mut self, typ: impl Into<Cow<'static, str>>) -> Self {
+        self.expected_typ = Some(typ.into());
+        self
+    }
+
+    /// The `crit` extensions your application understands and processes itself. A token listing any other name
+    /// fails with [`Error::CritNotAllowed`]. Default: none.
+    #[must_use]
+    pub const fn with_critical_extensions(mut self, names: &'static [&'static str]) -> Self {
+        self.allowed_crit = names;
+        self
+    }
+
+    /// Sets the size caps used by [`Self::parse`] and the one-shot methods.
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the nesting limit for the claims JSON (at most 128 is ever honoured).
+    #[must_use]
+    pub const fn with_max_json_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The algorithm allow-list.
+    pub const fn algorithms(&self) -> AlgorithmSet {
+        self.algorithms
+    }
+
+    /// The leeway, in seconds.
+    pub const fn leeway_secs(&self) -> u32 {
+        self.leeway_secs
+    }
+
+    /// The size caps.
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Parses `token` with this verifier's [`Limits`] (a valid `kid` is required).
+    pub fn parse<'a>(&self, token: &'a str) -> Result<Jwt<'a>, Error> {
+        Jwt::parse_with(token, &self.limits)
+    }
+
+    /// Checks the signature of `jwt` with the key its `kid` names in `keys`, after the algorithm, key-binding,
+    /// `crit` and `typ` policy checks. Allocation-free (apart from ring's internals).
+    pub fn verify_signature<'a, K: KeyLookup + ?Sized>(
+        &self,
+        jwt: &Jwt<'a>,
+        keys: &K,
+    ) -> Result<Authenticated<'a>, Error> {
+        self.check_algorithm(jwt.header())?;
+        let kid = match jwt.header().kid_state() {
+            KidState::Valid(kid) => kid,
+            KidState::Absent => return Err(HeaderError::MissingKid.into()),
+            KidState::Invalid(e) => return Err(HeaderError::InvalidKid(*e).into()),
+        };
+        let key = keys.key_for(kid).ok_or(Error::UnknownKid)?;
+        self.check_with_key(jwt, key)
+    }
+
+    /// Checks the signature of `jwt` with one trusted key, without looking at the `kid`.
+    ///
+    /// This is the JWS-layer path for a caller that has exactly one key for the issuer (RFC 7515 A.2 has no
+    /// `kid`; RFC 7520's `kid` contains `@`). The algorithm allow-list, the key's bound algorithm, `crit` and
+    /// `typ` are still enforced. Prefer [`Self::verify_signature`] with a [`KeySet`] for Flex tokens: keys rotate,
+    /// and the `kid` is how a verifier tells them apart.
+    pub fn verify_signature_with_key<'a>(
+        &self,
+        jwt: &Jwt<'a>,
+        key: &RsaPublicKey,
+    ) -> Result<Authenticated<'a>, Error> {
+        self.check_algorithm(jwt.header())?;
+        self.check_with_key(jwt, key)
+    }
+
+    /// Parses, verifies and validates `token` at time `now` (seconds since the Unix epoch); the result borrows
+    /// `token`. Call [`Verified::claims`] for a borrowing claims type.
+    pub fn verify_token<'a, K: KeyLookup + ?Sized>(
+        &self,
+        token: &'a str,
+        keys: &K,
+        now: i64,
+    ) -> Result<Verified<'a>, Error> {
+        let jwt = self.parse(token)?;
+        self.verify_signature(&jwt, keys)?.validate(now)
+    }
+
+    /// Parses, verifies and validates `token` at time `now`, then deserializes the claims into an owned `T`.
+    pub fn verify<T: DeserializeOwned, K: KeyLookup + ?Sized>(
+        &self,
+        token: &str,
+        keys: &K,
+        now: i64,
+    ) -> Result<T, Error> {
+        self.verify_token(token, keys, now)?.into_claims()
+    }
+
+    fn check_algorithm(&self, header: &Header) -> Result<(), Error> {
+        let alg = header.algorithm();
+        if self.algorithms.contains(alg) { Ok(()) } else { Err(Error::AlgorithmNotAllowed(alg)) }
+    }
+
+    fn check_with_key<'a>(&self, jwt: &Jwt<'a>, key: &RsaPublicKey) -> Result<Authenticated<'a>, Error> {
+        let header = jwt.header();
+        let alg = header.algorithm();
+        if key.algorithm().is_some_and(|bound| bound != alg) {
+            return Err(Error::KeyAlgorithmMismatch);
+        }
+        if header.crit().any(|name| !self.allowed_crit.contains(&name)) {
+            return Err(Error::CritNotAllowed);
+        }
+        if let Some(expected) = &self.expected_typ
+            && !header.typ().is_some_and(|typ| media_type_eq(typ, expected))
+        {
+            return Err(Error::TypeMismatch);
+        }
+        let encoded = jwt.signature_b64();
+        let len = b64::decoded_len(encoded.len()).ok_or(Error::Base64(Segment::Signature))?;
+        if len > MAX_SIGNATURE_LEN {
+            // Longer than any accepted modulus: it cannot verify.
+            return Err(Error::InvalidSignature);
+        }
+        let mut buf = [0u8; MAX_SIGNATURE_LEN];
+        let signature = b64::decode_into(encoded, &mut buf).map_err(|_| Error::Base64(Segment::Signature))?;
+        crypto::verify_pkcs1(alg, key, jwt.signing_input().as_bytes(), signature)
+            .map_err(|_| Error::InvalidSignature)?;
+        Ok(Authenticated {
+            jwt: *jwt,
+            leeway_secs: self.leeway_secs,
+            max_depth: self.max_depth,
+            // An `Arc` clone: a reference-count increment, not an allocation.
+            expected_iss: self.expected_iss.clone(),
+        })
+    }
+}
+
+/// `typ` comparison per RFC 7515 §4.1.9: case-insensitive, `application/` optional.
+fn media_type_eq(a: &str, b: &str) -> bool {
+    fn strip(s: &str) -> &str {
+        match s.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => s.get(12..).unwrap_or_default(),
+            _ => s,
+        }
+    }
+    strip(a).eq_ignore_ascii_case(strip(b))
+}
+
+/// A token whose signature has verified. Its claims have **not** been checked yet: call [`Self::validate`]
+/// (or [`Self::payload`] for a JWS whose payload is not JSON claims).
+pub struct Authenticated<'a> {
+    jwt: Jwt<'a>,
+    leeway_secs: u32,
+    max_depth: usize,
+    expected_iss: Option<Arc<str>>,
+}
+
+impl<'a> Authenticated<'a> {
+    /// The verified token.
+    pub fn jwt(&self) -> &Jwt<'a> {
+        &self.jwt
+    }
+
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        self.jwt.header()
+    }
+
+    /// The decoded payload bytes, for JWS-layer use (any content; no claims checks).
+    pub fn payload(&self) -> Result<Vec<u8>, Error> {
+        b64::decode_vec(self.jwt.payload_b64()).map_err(|_| Error::Base64(Segment::Payload))
+    }
+
+    /// Decodes the payload and checks the registered claims at time `now` (seconds since the Unix epoch):
+    /// `exp` is required and `now < exp + leeway`; `nbf`, if present, `now >= nbf - leeway`; `iat`, if present,
+    /// `iat - leeway <= now`; `iss` equals the configured issuer, if one is configured.
+    pub fn validate(self, now: i64) -> Result<Verified<'a>, Error> {
+        let bytes = self.payload()?;
+        let payload = String::from_utf8(bytes).map_err(|_| Error::Utf8(Segment::Payload))?;
+        let expected_iss = self.expected_iss.as_deref();
+        let mut exp = None;
+        let mut nbf = None;
+        let mut iat = None;
+        let mut iss: Option<Result<bool, ClaimProblem>> = None;
+        let options = Options { max_depth: self.max_depth, spill: true };
+        json::scan_object(&payload, options, |m| {
+            if m.name.eq_str("exp") {
+                exp = Some(m.value.numeric_date());
+            } else if m.name.eq_str("nbf") {
+                nbf = Some(m.value.numeric_date());
+            } else if m.name.eq_str("iat") {
+                iat = Some(m.value.numeric_date());
+            } else if let Some(expected) = expected_iss
+                && m.name.eq_str("iss")
+            {
+                iss = Some(m.value.as_str().map(|s| s.eq_str(expected)).ok_or(ClaimProblem::WrongType));
+            }
+        })
+        .map_err(|error| Error::Json { segment: Segment::Payload, error })?;
+
+        let leeway = i64::from(self.leeway_secs);
+        let fail = |claim, problem| Error::Claim { claim, problem };
+        let exp = exp.ok_or(fail(Claim::Exp, ClaimProblem::Missing))?.map_err(|p| fail(Claim::Exp, p))?;
+        let deadline = exp.checked_add(leeway).ok_or(fail(Claim::Exp, ClaimProblem::OutOfRange))?;
+        if now >= deadline {
+            return Err(fail(Claim::Exp, ClaimProblem::Expired));
+        }
+        let nbf = nbf.transpose().map_err(|p| fail(Claim::Nbf, p))?;
+        if let Some(nbf) = nbf {
+            let earliest = nbf.checked_sub(leeway).ok_or(fail(Claim::Nbf, ClaimProblem::OutOfRange))?;
+            if now < earliest {
+                return Err(fail(Claim::Nbf, ClaimProblem::NotYetValid));
+            }
+        }
+        let iat = iat.transpose().map_err(|p| fail(Claim::Iat, p))?;
+        if let Some(iat) = iat {
+            let earliest = iat.checked_sub(leeway).ok_or(fail(Claim::Iat, ClaimProblem::OutOfRange))?;
+            if earliest > now {
+                return Err(fail(Claim::Iat, ClaimProblem::IssuedInFuture));
+            }
+        }
+        if expected_iss.is_some() {
+            match iss {
+                None => return Err(fail(Claim::Iss, ClaimProblem::Missing)),
+                Some(Err(p)) => return Err(fail(Claim::Iss, p)),
+                Some(Ok(false)) => return Err(fail(Claim::Iss, ClaimProblem::Mismatch)),
+                Some(Ok(true)) => {}
+            }
+        }
+        Ok(Verified { jwt: self.jwt, payload, exp, nbf, iat })
+    }
+}
+
+impl core::fmt::Debug for Authenticated<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Authenticated").field("jwt", &self.jwt).finish_non_exhaustive()
+    }
+}
+
+/// A token whose signature and registered claims have verified. Holds the decoded payload JSON.
+pub struct Verified<'a> {
+    jwt: Jwt<'a>,
+    payload: String,
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+}
+
+impl<'a> Verified<'a> {
+    /// Deserializes the claims, borrowing from the verified payload (e.g. `flex_types::CaptureContextClaims<'_>`).
+    /// A shape mismatch is [`Error::ClaimsShape`] with the position only (serde's message can echo values).
+    pub fn claims<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
+        serde_json::from_str(&self.payload).map_err(|e| shape_error(&e))
+    }
+
+    /// Deserializes the claims into an owned type.
+    pub fn into_claims<T: DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_str(&self.payload).map_err(|e| shape_error(&e))
+    }
+
+    /// `exp` (seconds since the Unix epoch).
+    pub fn exp(&self) -> i64 {
+        self.exp
+    }
+
+    /// `nbf`, if present.
+    pub fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+
+    /// `iat`, if present.
+    pub fn iat(&self) -> Option<i64> {
+        self.iat
+    }
+
+    /// The header's `kid`.
+    pub fn kid(&self) -> Option<&Kid> {
+        self.jwt.kid()
+    }
+
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        self.jwt.header()
+    }
+
+    /// The verified token.
+    pub fn jwt(&self) -> &Jwt<'a> {
+        &self.jwt
+    }
+
+    /// The verified payload JSON, exactly as signed.
+    pub fn payload_json(&self) -> &str {
+        &self.payload
+    }
+
+    /// The verified payload JSON, owned.
+    pub fn into_payload_json(self) -> String {
+        self.payload
+    }
+}
+
+impl core::fmt::Debug for Verified<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The claims can carry (masked) card data: show their size, not their content.
+        f.debug_struct("Verified")
+            .field("header", self.jwt.header())
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("iat", &self.iat)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// Maps a serde error to a position-only error.
+pub(crate) fn shape_error(e: &serde_json::Error) -> Error {
+    Error::ClaimsShape {
+        line: u32::try_from(e.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(e.column()).unwrap_or(u32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_compare_like_rfc_7515() {
+        assert!(media_type_eq("JWT", "jwt"));
+        assert!(media_type_eq("application/JWT", "jwt"));
+        assert!(media_type_eq("JWT", "Application/jwt"));
+        assert!(!media_type_eq("at+jwt", "jwt"));
+        assert!(!media_type_eq("application/", "jwt"));
+        assert!(!media_type_eq("", "jwt"));
+    }
+
+    #[test]
+    fn builder() {
+        let v = Verifier::new().with_leeway_secs(u32::MAX);
+        assert_eq!(v.leeway_secs(), MAX_LEEWAY_SECS);
+        assert_eq!(Verifier::default().leeway_secs(), DEFAULT_LEEWAY_SECS);
+        assert_eq!(Verifier::default().algorithms(), AlgorithmSet::RS256_ONLY);
+    }
+}
