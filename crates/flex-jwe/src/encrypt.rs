@@ -1,0 +1,155 @@
+//! Producing a compact JWE for the recipient key of a capture context (`flx.jwk`).
+
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::alg::KeyAlgorithm;
+use crate::crypto::{self, CEK_LEN, IV_LEN};
+use crate::error::{EncryptError, KeyError};
+use crate::payload::TokenizePayload;
+use crate::random::{RandomSource, SystemRandom};
+use crate::rsa_backend::{OaepEncryptError, RsaPublic};
+use crate::{MAX_PLAINTEXT_LEN, b64};
+
+/// The public RSA key a JWE is encrypted to, with the `kid` written into the header.
+///
+/// Build it from the capture context's `flx.jwk` (`n`, `e`, `kid`), or from DER. The modulus
+/// must be 2048 to 8192 bits.
+#[derive(Clone)]
+pub struct RecipientKey {
+    kid: String,
+    key: RsaPublic,
+}
+
+impl RecipientKey {
+    /// From the base64url JWK members `n` and `e` (canonical, unpadded).
+    ///
+    /// # Errors
+    /// [`KeyError::InvalidKid`] for an empty `kid`, [`KeyError::InvalidEncoding`] for bad base64url,
+    /// [`KeyError::UnsupportedKeySize`] or [`KeyError::InvalidKey`] for an unusable key.
+    pub fn from_jwk_components(kid: &str, n: &str, e: &str) -> Result<Self, KeyError> {
+        let kid = check_kid(kid)?;
+        let n = b64::decode(n).ok_or(KeyError::InvalidEncoding)?;
+        let e = b64::decode(e).ok_or(KeyError::InvalidEncoding)?;
+        Ok(Self { kid, key: RsaPublic::from_components(&n, &e)? })
+    }
+
+    /// From a PKCS#1 `RSAPublicKey` DER.
+    ///
+    /// # Errors
+    /// As [`from_jwk_components`](Self::from_jwk_components).
+    pub fn from_pkcs1_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
+        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::from_pkcs1_der(der)? })
+    }
+
+    /// From an X.509 `SubjectPublicKeyInfo` DER.
+    ///
+    /// # Errors
+    /// As [`from_jwk_components`](Self::from_jwk_components).
+    pub fn from_spki_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
+        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::from_spki_der(der)? })
+    }
+
+    pub(crate) fn from_parts(kid: String, key: RsaPublic) -> Self {
+        Self { kid, key }
+    }
+
+    /// The key id written into every JWE header.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The modulus size in bits.
+    pub fn modulus_bits(&self) -> usize {
+        self.key.bits()
+    }
+
+    /// The modulus length in bytes, which is also the length of the encrypted key segment.
+    pub fn modulus_len(&self) -> usize {
+        self.key.size()
+    }
+
+    /// Encrypts `plaintext` with `RSA-OAEP` + `A256GCM` and the system CSPRNG.
+    ///
+    /// # Errors
+    /// [`EncryptError::PlaintextTooLarge`] above [`MAX_PLAINTEXT_LEN`], [`EncryptError::Random`]
+    /// if the CSPRNG fails.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<String, EncryptError> {
+        self.encrypt_with(KeyAlgorithm::default(), plaintext, &mut SystemRandom::new())
+    }
+
+    /// Encrypts `plaintext` with the given key-management algorithm and random source.
+    ///
+    /// The random source supplies, in this order, the 32-byte CEK, the 12-byte IV and the OAEP seed.
+    ///
+    /// # Errors
+    /// As [`encrypt`](Self::encrypt).
+    pub fn encrypt_with(
+        &self,
+        alg: KeyAlgorithm,
+        plaintext: &[u8],
+        rng: &mut dyn RandomSource,
+    ) -> Result<String, EncryptError> {
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(EncryptError::PlaintextTooLarge { len: plaintext.len() });
+        }
+        let header = crate::header::encode(alg, &self.kid).ok_or(EncryptError::Internal)?;
+        let header_b64 = b64::encode(header.as_bytes());
+
+        let mut cek = Zeroizing::new([0u8; CEK_LEN]);
+        rng.fill(&mut cek[..]).map_err(|_| EncryptError::Random)?;
+        let mut iv = [0u8; IV_LEN];
+        rng.fill(&mut iv).map_err(|_| EncryptError::Random)?;
+        let encrypted_key = self.key.oaep_encrypt(alg, rng, &cek[..]).map_err(|err| match err {
+            OaepEncryptError::Random => EncryptError::Random,
+            OaepEncryptError::Internal => EncryptError::Internal,
+        })?;
+
+        let mut buffer = Zeroizing::new(plaintext.to_vec());
+        let tag =
+            crypto::seal(&cek, &iv, header_b64.as_bytes(), &mut buffer).ok_or(EncryptError::Internal)?;
+
+        let parts = [b64::encode(&encrypted_key), b64::encode(&iv), b64::encode(&buffer), b64::encode(&tag)];
+        let mut out =
+            String::with_capacity(header_b64.len() + parts.iter().map(|part| part.len() + 1).sum::<usize>());
+        out.push_str(&header_b64);
+        for part in &parts {
+            out.push('.');
+            out.push_str(part);
+        }
+        Ok(out)
+    }
+
+    /// Serializes `payload` (into a zeroizing buffer) and encrypts it like [`encrypt`](Self::encrypt).
+    ///
+    /// # Errors
+    /// As [`encrypt`](Self::encrypt), plus [`EncryptError::Payload`].
+    pub fn encrypt_payload(&self, payload: &TokenizePayload<'_>) -> Result<String, EncryptError> {
+        self.encrypt_payload_with(KeyAlgorithm::default(), payload, &mut SystemRandom::new())
+    }
+
+    /// Serializes `payload` and encrypts it like [`encrypt_with`](Self::encrypt_with).
+    ///
+    /// # Errors
+    /// As [`encrypt_payload`](Self::encrypt_payload).
+    pub fn encrypt_payload_with(
+        &self,
+        alg: KeyAlgorithm,
+        payload: &TokenizePayload<'_>,
+        rng: &mut dyn RandomSource,
+    ) -> Result<String, EncryptError> {
+        let json = payload.to_json()?;
+        self.encrypt_with(alg, &json, rng)
+    }
+}
+
+impl fmt::Debug for RecipientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecipientKey").field("kid", &self.kid).field("bits", &self.modulus_bits()).finish()
+    }
+}
+
+fn check_kid(kid: &str) -> Result<String, KeyError> {
+    if kid.is_empty() { Err(KeyError::InvalidKid) } else { Ok(kid.to_owned()) }
+}

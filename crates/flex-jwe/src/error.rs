@@ -1,0 +1,165 @@
+//! Error types. None of them carries a token, a key, card data or a third-party error type.
+
+use core::fmt;
+
+/// A key could not be built, parsed or generated.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// A base64url component (`n`, `e`) is not canonical unpadded base64url.
+    InvalidEncoding,
+    /// The bytes are not a valid RSA key of the expected format (PKCS#1, SPKI, PKCS#8, PEM).
+    InvalidKey,
+    /// The modulus is outside the accepted range (2048 to 8192 bits; at most 4096 to generate).
+    UnsupportedKeySize {
+        /// The modulus size that was found or requested.
+        bits: usize,
+    },
+    /// The key id is empty.
+    InvalidKid,
+    /// The random source failed during key generation.
+    Random,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidEncoding => f.write_str("RSA key component is not canonical unpadded base64url"),
+            Self::InvalidKey => f.write_str("not a valid RSA key"),
+            Self::UnsupportedKeySize { bits } => {
+                write!(f, "unsupported RSA modulus size: {bits} bits (accepted: 2048 to 8192)")
+            }
+            Self::InvalidKid => f.write_str("the key id (kid) must not be empty"),
+            Self::Random => f.write_str("the random number generator failed"),
+        }
+    }
+}
+
+impl core::error::Error for KeyError {}
+
+/// A JWE could not be produced.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncryptError {
+    /// The random source failed (CEK, IV or OAEP seed).
+    Random,
+    /// The plaintext is larger than [`MAX_PLAINTEXT_LEN`](crate::MAX_PLAINTEXT_LEN).
+    PlaintextTooLarge {
+        /// Length of the rejected plaintext in bytes.
+        len: usize,
+    },
+    /// The payload could not be serialized.
+    Payload(PayloadError),
+    /// A cryptographic primitive failed unexpectedly.
+    Internal,
+}
+
+impl fmt::Display for EncryptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Random => f.write_str("the random number generator failed"),
+            Self::PlaintextTooLarge { len } => {
+                write!(f, "plaintext of {len} bytes exceeds the limit of {} bytes", crate::MAX_PLAINTEXT_LEN)
+            }
+            Self::Payload(err) => write!(f, "payload serialization failed: {err}"),
+            Self::Internal => f.write_str("internal cryptographic failure"),
+        }
+    }
+}
+
+impl core::error::Error for EncryptError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Payload(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<PayloadError> for EncryptError {
+    fn from(err: PayloadError) -> Self {
+        Self::Payload(err)
+    }
+}
+
+/// A JWE could not be decrypted.
+///
+/// Deliberately detail-less: malformed input, a disallowed algorithm, a wrong `kid`, a bad OAEP
+/// padding and a bad GCM tag all produce the same value, so that the error cannot serve as a
+/// padding oracle (RFC 7516 §11.5). `Display` and `Debug` are identical for every failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DecryptError {
+    _private: (),
+}
+
+impl DecryptError {
+    pub(crate) const fn new() -> Self {
+        Self { _private: () }
+    }
+}
+
+impl fmt::Debug for DecryptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DecryptError")
+    }
+}
+
+impl fmt::Display for DecryptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JWE decryption failed")
+    }
+}
+
+impl core::error::Error for DecryptError {}
+
+/// Payload data could not be built, serialized or parsed.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadError {
+    /// A field path is empty, or has an empty segment (`"a..b"`, `".a"`, `"a."`).
+    InvalidPath {
+        /// The rejected path (field names are not sensitive; values never appear in errors).
+        path: String,
+    },
+    /// The same field path was given twice.
+    DuplicatePath {
+        /// The repeated path.
+        path: String,
+    },
+    /// A path needs an object where a value already is, or the reverse (`a.b` and `a.b.c`).
+    PathConflict {
+        /// The path that could not be inserted.
+        path: String,
+    },
+    /// The JSON is malformed or has the wrong shape. Only the position is kept, because the
+    /// underlying parser's message may quote input (card data).
+    Json {
+        /// 1-based line of the error (0 if unknown).
+        line: usize,
+        /// 1-based column of the error (0 if unknown).
+        column: usize,
+    },
+}
+
+impl fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidPath { path } => write!(f, "invalid field path {path:?}"),
+            Self::DuplicatePath { path } => write!(f, "duplicate field path {path:?}"),
+            Self::PathConflict { path } => {
+                write!(f, "field path {path:?} conflicts with another field (value versus object)")
+            }
+            Self::Json { line, column } => {
+                write!(f, "malformed or mis-shaped JSON payload at line {line}, column {column}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for PayloadError {}
+
+impl PayloadError {
+    pub(crate) fn from_json(err: &serde_json::Error) -> Self {
+        Self::Json { line: err.line(), column: err.column() }
+    }
+}

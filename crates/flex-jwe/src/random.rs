@@ -1,0 +1,55 @@
+//! Randomness: a small trait so that tests can inject a deterministic source.
+
+use core::fmt;
+
+use crate::crypto;
+
+/// A source of cryptographically secure random bytes.
+///
+/// The default everywhere is [`SystemRandom`] (the operating system's CSPRNG, through `ring`).
+/// Implement this trait only to make tests deterministic: a JWE made with a predictable source
+/// leaks its content-encryption key.
+pub trait RandomSource {
+    /// Fills `dest` entirely with random bytes.
+    ///
+    /// # Errors
+    /// [`RandomError`] if the source cannot produce bytes; callers abort the operation.
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError>;
+}
+
+/// The random source failed to produce bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomError;
+
+impl fmt::Display for RandomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the random number generator failed")
+    }
+}
+
+impl core::error::Error for RandomError {}
+
+/// The operating system's CSPRNG (`ring::rand::SystemRandom`).
+#[derive(Debug)]
+pub struct SystemRandom {
+    inner: crypto::SystemRng,
+}
+
+impl SystemRandom {
+    /// Creates a handle to the system CSPRNG (cheap: no state, no file handle).
+    pub fn new() -> Self {
+        Self { inner: crypto::SystemRng::new() }
+    }
+}
+
+impl Default for SystemRandom {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RandomSource for SystemRandom {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
+        self.inner.fill(dest)
+    }
+}
