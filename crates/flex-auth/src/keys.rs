@@ -1,0 +1,438 @@
+//! Credentials: the shared secret, RSA keys, and the merchant / key identifiers.
+//!
+//! Secrets are decoded once on construction, have no `Clone`, print redacted, and are zeroized on drop.
+
+use core::fmt;
+
+use base64ct::{Base64, Encoding as _};
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, PrivateKeyDer, RsaKeyProblem};
+use crate::error::CredentialError;
+
+/// Longest merchant id, portfolio id or key id accepted.
+const MAX_ID_LEN: usize = 256;
+
+/// Checks a merchant id, portfolio id or key id: 1-256 visible ASCII characters, none of `"`, `\`, `,`.
+///
+/// These go verbatim into header values, a quoted `Signature` parameter, the signing string and JSON
+/// claims, so anything that could break out of those contexts is refused up front.
+pub(crate) fn check_identifier(s: &str) -> Result<(), CredentialError> {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_ID_LEN
+        && s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' && b != b',');
+    if ok { Ok(()) } else { Err(CredentialError::InvalidIdentifier) }
+}
+
+/// A merchant's shared secret (the "secret key" of a REST shared-secret key), already base64-decoded.
+///
+/// No `Clone`; `Debug` prints `SharedSecret(<redacted>)`; the bytes are zeroized on drop.
+pub struct SharedSecret {
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl SharedSecret {
+    /// Decodes the secret as the Business Center shows it: standard base64 with `=` padding.
+    /// The decoded key must be at least 16 bytes (Cybersource issues 32).
+    pub fn from_base64(encoded: &str) -> Result<Self, CredentialError> {
+        let mut buf = Zeroizing::new(vec![0u8; encoded.len() / 4 * 3 + 3]);
+        let len = Base64::decode(encoded, &mut buf).map_err(|_| CredentialError::SecretNotBase64)?.len();
+        buf.truncate(len);
+        Self::from_bytes_owned(buf)
+    }
+
+    /// Wraps already decoded key bytes (at least 16). The caller's copy is not zeroized by this call.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
+        Self::from_bytes_owned(Zeroizing::new(bytes.to_vec()))
+    }
+
+    fn from_bytes_owned(bytes: Zeroizing<Vec<u8>>) -> Result<Self, CredentialError> {
+        if bytes.len() < 16 {
+            return Err(CredentialError::SecretTooShort);
+        }
+        Ok(Self { bytes })
+    }
+
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret(<redacted>)")
+    }
+}
+
+/// An RSA public key (PKCS#1 `RSAPublicKey` DER), 2048..=8192 bits, used to verify RS256 JWT authentication.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    pkcs1_der: Vec<u8>,
+    bits: usize,
+}
+
+impl RsaPublicKey {
+    /// Parses a PKCS#1 `RSAPublicKey` DER (`openssl rsa -pubin -RSAPublicKey_out -outform DER`).
+    ///
+    /// The modulus must be 2048..=8192 bits counted exactly (a 2041-bit key is refused even though it fills
+    /// 256 bytes) and the exponent odd and at least 3.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, CredentialError> {
+        let bits = der::rsa_public_key_bits(der).ok_or(CredentialError::InvalidPublicKey)?;
+        if !(2048..=8192).contains(&bits) {
+            return Err(CredentialError::UnsupportedKeySize);
+        }
+        Ok(Self { pkcs1_der: der.to_vec(), bits })
+    }
+
+    /// Builds the key from the big-endian modulus and exponent (e.g. the base64url-decoded JWK `n` and `e`).
+    pub fn from_components(n: &[u8], e: &[u8]) -> Result<Self, CredentialError> {
+        let der = der::encode_rsa_public_key(n, e).ok_or(CredentialError::InvalidPublicKey)?;
+        Self::from_pkcs1_der(&der)
+    }
+
+    /// Size of the modulus in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// The PKCS#1 `RSAPublicKey` DER.
+    pub fn as_pkcs1_der(&self) -> &[u8] {
+        &self.pkcs1_der
+    }
+}
+
+impl fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaPublicKey").field("bits", &self.bits).finish()
+    }
+}
+
+/// A merchant's RSA private key for RS256 JWT authentication (2048..=8192 bits, a multiple of 512).
+///
+/// Accepted encodings: PKCS#8 (`-----BEGIN PRIVATE KEY-----` or DER) and PKCS#1
+/// (`-----BEGIN RSA PRIVATE KEY-----` or DER). PKCS#12 (`.p12`) files are not read: extract the key with
+/// `openssl pkcs12 -in key.p12 -nocerts -nodes | openssl pkcs8 -topk8 -nocrypt`, and pass the certificate's
+/// serial number as the key id.
+///
+/// The DER is kept in a zeroizing buffer and parsed for each signature, so no parsed copy of the private
+/// exponent outlives a call. No `Clone`; `Debug` prints only the key size.
+pub struct MerchantPrivateKey {
+    der: Zeroizing<Vec<u8>>,
+    kind: PrivateKeyDer,
+    public: RsaPublicKey,
+}
+
+impl MerchantPrivateKey {
+    /// Parses a PKCS#8 `PrivateKeyInfo` DER holding an RSA key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, CredentialError> {
+        Self::new(Zeroizing::new(der.to_vec()), PrivateKeyDer::Pkcs8)
+    }
+
+    /// Parses a PKCS#1 `RSAPrivateKey` DER.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, CredentialError> {
+        Self::new(Zeroizing::new(der.to_vec()), PrivateKeyDer::Pkcs1)
+    }
+
+    /// Parses PEM text with the label `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
+    /// Text around the PEM block is ignored; encrypted keys are refused.
+    pub fn from_pem(pem: &str) -> Result<Self, CredentialError> {
+        let (label, der) = pem::decode(pem)?;
+        let kind = match label {
+            "PRIVATE KEY" => PrivateKeyDer::Pkcs8,
+            "RSA PRIVATE KEY" => PrivateKeyDer::Pkcs1,
+            _ => return Err(CredentialError::UnsupportedPemLabel),
+        };
+        Self::new(der, kind)
+    }
+
+    fn new(der: Zeroizing<Vec<u8>>, kind: PrivateKeyDer) -> Result<Self, CredentialError> {
+        let public_der = crypto::rsa_validate_private_key(&der, kind).map_err(|p| match p {
+            RsaKeyProblem::Invalid => CredentialError::InvalidPrivateKey,
+            RsaKeyProblem::UnsupportedSize => CredentialError::UnsupportedKeySize,
+        })?;
+        let public = RsaPublicKey::from_pkcs1_der(&public_der)?;
+        Ok(Self { der, kind, public })
+    }
+
+    /// The public half, e.g. to register with a [`crate::Verifier`].
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    pub(crate) fn sign_rs256(&self, msg: &[u8]) -> Result<Vec<u8>, crypto::CryptoFailure> {
+        crypto::rsa_pkcs1_sha256_sign(&self.der, self.kind, msg)
+    }
+}
+
+impl fmt::Debug for MerchantPrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MerchantPrivateKey").field("bits", &self.public.bits).finish_non_exhaustive()
+    }
+}
+
+/// The secret a request is signed with.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum SigningKey {
+    /// HMAC: HTTP Signature, or JWT `HS256`.
+    SharedSecret(SharedSecret),
+    /// JWT `RS256`.
+    PrivateKey(MerchantPrivateKey),
+}
+
+/// Who signs: merchant id, key id, key, and the portfolio id when the key is a portfolio "meta key".
+///
+/// `Debug` shows the identifiers and redacts the key. No `Clone`.
+#[derive(Debug)]
+pub struct Credentials {
+    merchant_id: String,
+    key_id: String,
+    key: SigningKey,
+    portfolio_id: Option<String>,
+}
+
+impl Credentials {
+    /// Shared-secret credentials (HTTP Signature or JWT `HS256`); `key_id` is the key's serial/id.
+    pub fn shared_secret(
+        merchant_id: &str,
+        key_id: &str,
+        secret: SharedSecret,
+    ) -> Result<Self, CredentialError> {
+        Self::new(merchant_id, key_id, SigningKey::SharedSecret(secret))
+    }
+
+    /// Private-key credentials (JWT `RS256`); `key_id` is the certificate's serial number (the JWT `kid`).
+    pub fn private_key(
+        merchant_id: &str,
+        key_id: &str,
+        key: MerchantPrivateKey,
+    ) -> Result<Self, CredentialError> {
+        Self::new(merchant_id, key_id, SigningKey::PrivateKey(key))
+    }
+
+    fn new(merchant_id: &str, key_id: &str, key: SigningKey) -> Result<Self, CredentialError> {
+        check_identifier(merchant_id)?;
+        check_identifier(key_id)?;
+        Ok(Self { merchant_id: merchant_id.to_owned(), key_id: key_id.to_owned(), key, portfolio_id: None })
+    }
+
+    /// Marks the key as a portfolio meta key: the portfolio id is signed (`v-c-merchant-id` line, JWT `iss`)
+    /// while the transacting merchant id is still sent in the `v-c-merchant-id` header and claim.
+    pub fn with_portfolio_id(mut self, portfolio_id: &str) -> Result<Self, CredentialError> {
+        check_identifier(portfolio_id)?;
+        self.portfolio_id = Some(portfolio_id.to_owned());
+        Ok(self)
+    }
+
+    /// The transacting merchant id.
+    pub fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+
+    /// The key id (`keyid` / JWT `kid`).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The portfolio id, for a meta key.
+    pub fn portfolio_id(&self) -> Option<&str> {
+        self.portfolio_id.as_deref()
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The identity that is signed: the portfolio id for a meta key, else the merchant id.
+    pub(crate) fn signing_identity(&self) -> &str {
+        self.portfolio_id.as_deref().unwrap_or(&self.merchant_id)
+    }
+}
+
+/// Minimal PEM decoding (RFC 7468 strict-ish: one block, standard base64 body split over lines).
+mod pem {
+    use base64ct::{Base64, Encoding as _};
+    use zeroize::Zeroizing;
+
+    use crate::error::CredentialError;
+
+    pub(super) fn decode(text: &str) -> Result<(&str, Zeroizing<Vec<u8>>), CredentialError> {
+        const BEGIN: &str = "-----BEGIN ";
+        const DASHES: &str = "-----";
+        let start = text.find(BEGIN).ok_or(CredentialError::MalformedPem)?;
+        let rest = text.get(start + BEGIN.len()..).ok_or(CredentialError::MalformedPem)?;
+        let label_end = rest.find(DASHES).ok_or(CredentialError::MalformedPem)?;
+        let label = rest.get(..label_end).ok_or(CredentialError::MalformedPem)?;
+        let body_and_end = rest.get(label_end + DASHES.len()..).ok_or(CredentialError::MalformedPem)?;
+        let end_marker = ["-----END ", label, DASHES].concat();
+        let body_end = body_and_end.find(&end_marker).ok_or(CredentialError::MalformedPem)?;
+        let body = body_and_end.get(..body_end).ok_or(CredentialError::MalformedPem)?;
+        if body.contains(':') {
+            // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mean a legacy encrypted key.
+            return Err(CredentialError::UnsupportedPemLabel);
+        }
+        let mut b64 = Zeroizing::new(String::with_capacity(body.len()));
+        for c in body.chars() {
+            match c {
+                ' ' | '\t' | '\r' | '\n' => {}
+                c => b64.push(c),
+            }
+        }
+        let mut der = Zeroizing::new(vec![0u8; b64.len() / 4 * 3 + 3]);
+        let len = Base64::decode(b64.as_str(), &mut der).map_err(|_| CredentialError::MalformedPem)?.len();
+        der.truncate(len);
+        Ok((label, der))
+    }
+}
+
+/// Just enough DER for a PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+mod der {
+    /// Reads one definite-length TLV with `tag`, returning `(contents, rest)`.
+    fn read_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (&t, rest) = input.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let (&first, mut rest) = rest.split_first()?;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 3 {
+                return None;
+            }
+            let (len_bytes, after) = rest.split_at_checked(n)?;
+            rest = after;
+            if len_bytes.first() == Some(&0) {
+                return None; // not minimal
+            }
+            let len = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            if len < 0x80 {
+                return None; // not minimal
+            }
+            len
+        };
+        rest.split_at_checked(len)
+    }
+
+    /// A positive, minimally encoded INTEGER's magnitude (leading 0x00 stripped).
+    fn read_positive_integer(input: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (value, rest) = read_tlv(input, 0x02)?;
+        let (&first, tail) = value.split_first()?;
+        if first & 0x80 != 0 {
+            return None; // negative
+        }
+        let magnitude = if first == 0 {
+            // A leading zero is only allowed to clear the sign bit of the next byte.
+            if tail.first().is_none_or(|&b| b & 0x80 == 0) {
+                return None;
+            }
+            tail
+        } else {
+            value
+        };
+        Some((magnitude, rest))
+    }
+
+    /// Exact bit length of the modulus of a well-formed PKCS#1 `RSAPublicKey`, with an odd exponent ≥ 3.
+    pub(super) fn rsa_public_key_bits(der: &[u8]) -> Option<usize> {
+        let (seq, trailing) = read_tlv(der, 0x30)?;
+        if !trailing.is_empty() {
+            return None;
+        }
+        let (n, rest) = read_positive_integer(seq)?;
+        let (e, rest) = read_positive_integer(rest)?;
+        if !rest.is_empty() || e.len() > 8 || e.last().is_none_or(|&b| b & 1 == 0) || e == [1] {
+            return None;
+        }
+        let first = *n.first()?;
+        Some(n.len() * 8 - usize::try_from(first.leading_zeros()).ok()?)
+    }
+
+    fn push_len(out: &mut Vec<u8>, len: usize) -> Option<()> {
+        if len < 0x80 {
+            out.push(u8::try_from(len).ok()?);
+        } else {
+            let bytes = len.to_be_bytes();
+            let skip = bytes.iter().take_while(|&&b| b == 0).count();
+            let used = bytes.get(skip..)?;
+            out.push(0x80 | u8::try_from(used.len()).ok()?);
+            out.extend_from_slice(used);
+        }
+        Some(())
+    }
+
+    fn push_integer(out: &mut Vec<u8>, magnitude: &[u8]) -> Option<()> {
+        let skip = magnitude.iter().take_while(|&&b| b == 0).count();
+        let m = magnitude.get(skip..)?;
+        let first = *m.first()?;
+        let pad = first & 0x80 != 0;
+        out.push(0x02);
+        push_len(out, m.len() + usize::from(pad))?;
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(m);
+        Some(())
+    }
+
+    /// PKCS#1 DER of `(n, e)` given as big-endian magnitudes.
+    pub(super) fn encode_rsa_public_key(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
+        let mut body = Vec::with_capacity(n.len() + e.len() + 16);
+        push_integer(&mut body, n)?;
+        push_integer(&mut body, e)?;
+        let mut out = Vec::with_capacity(body.len() + 4);
+        out.push(0x30);
+        push_len(&mut out, body.len())?;
+        out.extend_from_slice(&body);
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VECTOR_SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
+
+    #[test]
+    fn secret_decodes_once_to_32_bytes() {
+        let s = SharedSecret::from_base64(VECTOR_SECRET).unwrap();
+        assert_eq!(s.expose().len(), 32);
+        assert_eq!(format!("{s:?}"), "SharedSecret(<redacted>)");
+    }
+
+    #[test]
+    fn secret_rejects_non_canonical_base64() {
+        for bad in [
+            "",
+            "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE",
+            "yBJxy6LjM2TmcPGu-GaJrHtkke25fPpUX_UY6_L_1tE=",
+            " a",
+        ] {
+            assert!(SharedSecret::from_base64(bad).is_err(), "{bad}");
+        }
+        assert_eq!(SharedSecret::from_base64("AAAA").unwrap_err(), CredentialError::SecretTooShort);
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(check_identifier("testrest").is_ok());
+        assert!(check_identifier("08c94330-f618-42a3-b09d-e1e43be5efda").is_ok());
+        for bad in ["", "a b", "a\"b", "a,b", "a\\b", "a\nb", "é"] {
+            assert!(check_identifier(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn der_round_trip() {
+        let n = [0xC0u8; 256];
+        let der = der::encode_rsa_public_key(&n, &[1, 0, 1]).unwrap();
+        assert_eq!(der::rsa_public_key_bits(&der), Some(2048));
+        let short = der::encode_rsa_public_key(&[0x01, 0xff], &[3]).unwrap();
+        assert_eq!(der::rsa_public_key_bits(&short), Some(9));
+        assert!(der::encode_rsa_public_key(&n, &[2]).and_then(|d| der::rsa_public_key_bits(&d)).is_none());
+        assert!(der::rsa_public_key_bits(&der[..der.len() - 1]).is_none());
+    }
+}

@@ -1,0 +1,510 @@
+//! Signing: a borrowed request + credentials + params → the headers to add (aws-sigv4 style).
+
+use core::fmt;
+
+use crate::canonical::{self, BodyDigest, SigningString, TargetForm};
+use crate::error::SigningError;
+use crate::jws::{self, JsonObject};
+use crate::keys::{Credentials, SigningKey};
+use crate::time::UnixTime;
+
+/// Lifetime of a JWT-authentication token: `exp = iat + 120` in both official SDKs (§7.2).
+pub const JWT_LIFETIME_SECS: i64 = 120;
+
+/// Longest path and query accepted.
+const MAX_PATH_LEN: usize = 8 * 1024;
+/// Longest authority accepted (a 253-character DNS name plus `:65535`).
+const MAX_AUTHORITY_LEN: usize = 262;
+
+pub(crate) fn check_method(m: &str) -> bool {
+    (1..=16).contains(&m.len()) && m.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+pub(crate) fn check_authority(a: &str) -> bool {
+    (1..=MAX_AUTHORITY_LEN).contains(&a.len())
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':' | b'[' | b']'))
+}
+
+pub(crate) fn check_path_and_query(p: &str) -> bool {
+    p.starts_with('/') && p.len() <= MAX_PATH_LEN && p.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
+}
+
+/// Whether the method carries a body digest (§7.1 step 1: POST, PUT and PATCH).
+pub(crate) fn method_has_digest(m: &str) -> bool {
+    ["POST", "PUT", "PATCH"].iter().any(|x| x.eq_ignore_ascii_case(m))
+}
+
+/// The parts of a request that are signed, borrowed from the caller.
+///
+/// Construction validates every part, so a `SignableRequest` can always be signed: nothing in it can inject
+/// a line into the signing string or a quote into a header.
+#[derive(Clone, Copy)]
+pub struct SignableRequest<'a> {
+    method: &'a str,
+    authority: &'a str,
+    path_and_query: &'a str,
+    body: &'a [u8],
+}
+
+impl<'a> SignableRequest<'a> {
+    /// A request to sign.
+    ///
+    /// - `method`: 1-16 ASCII letters, any case (`POST`); it is lowercased in the signing string.
+    /// - `authority`: the host as configured, `host` or `host:port`, signed and sent byte for byte
+    ///   (not the intermediate host of a proxy).
+    /// - `path_and_query`: starts with `/`, visible ASCII only (percent-encode the rest), query included
+    ///   exactly as sent.
+    /// - `body`: the exact bytes that will be sent (serialize once, sign and send the same bytes).
+    pub fn new(
+        method: &'a str,
+        authority: &'a str,
+        path_and_query: &'a str,
+        body: &'a [u8],
+    ) -> Result<Self, SigningError> {
+        if !check_method(method) {
+            return Err(SigningError::InvalidMethod);
+        }
+        if !check_authority(authority) {
+            return Err(SigningError::InvalidAuthority);
+        }
+        if !check_path_and_query(path_and_query) {
+            return Err(SigningError::InvalidPathAndQuery);
+        }
+        Ok(Self { method, authority, path_and_query, body })
+    }
+
+    /// Borrows the method, authority and path-and-query of an `http::Request`; the body is passed separately
+    /// because the signature must cover the exact bytes sent.
+    #[cfg(feature = "http")]
+    pub fn from_http_request<B>(request: &'a http::Request<B>, body: &'a [u8]) -> Result<Self, SigningError> {
+        let uri = request.uri();
+        let authority = uri.authority().ok_or(SigningError::InvalidAuthority)?.as_str();
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        Self::new(request.method().as_str(), authority, path_and_query, body)
+    }
+
+    /// The method as given.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The authority (`host[:port]`).
+    pub fn authority(&self) -> &'a str {
+        self.authority
+    }
+
+    /// The path and query.
+    pub fn path_and_query(&self) -> &'a str {
+        self.path_and_query
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+}
+
+impl fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may hold card data: only its length is shown.
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("authority", &self.authority)
+            .field("path_and_query", &self.path_and_query)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// A JWT id: 16 random bytes shown as a UUID version 4 (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JwtId([u8; 16]);
+
+impl JwtId {
+    /// From caller-supplied random bytes (deterministic, for tests); the version and variant bits are set.
+    pub fn from_random_bytes(mut bytes: [u8; 16]) -> Self {
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        Self(bytes)
+    }
+
+    /// 16 bytes from the operating system's CSPRNG.
+    pub fn random() -> Result<Self, SigningError> {
+        let mut bytes = [0u8; 16];
+        crate::crypto::fill_random(&mut bytes).map_err(|_| SigningError::RandomUnavailable)?;
+        Ok(Self::from_random_bytes(bytes))
+    }
+}
+
+impl fmt::Display for JwtId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for JwtId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JwtId({self})")
+    }
+}
+
+/// Name of the digest-algorithm claim. The official SDKs disagree (§7.2).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigestAlgorithmClaim {
+    /// `"digest-algorithm"`, as the Node SDK sends it (default: Node's JWT v2 code is the most recently
+    /// revised, and every other claim name is hyphenated).
+    #[default]
+    Hyphenated,
+    /// `"digestAlgorithm"`, as the Python SDK sends it.
+    CamelCase,
+}
+
+/// Case of the `request-method` claim. The official SDKs disagree (§7.2).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MethodCase {
+    /// `"post"`, as Node sends it (default: the documentation's 26.04.01 revision mentions "lowercase format
+    /// requirements" for the claims, and the HTTP Signature target is lowercase too).
+    #[default]
+    Lower,
+    /// `"POST"`, as Python sends it.
+    Upper,
+}
+
+/// Claim spelling choices for JWT authentication; the default matches the Node SDK and the test vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JwtClaimOptions {
+    /// Name of the digest-algorithm claim.
+    pub digest_algorithm_claim: DigestAlgorithmClaim,
+    /// Case of the `request-method` claim.
+    pub method_case: MethodCase,
+}
+
+/// Which authentication scheme to produce.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningScheme {
+    /// HTTP Signature (HMAC-SHA256; deprecated by Cybersource from September 2026).
+    HttpSignature,
+    /// JWT v2 (`Authorization: Bearer`), HS256 with a shared secret or RS256 with a private key.
+    Jwt {
+        /// The token's `jti`.
+        jti: JwtId,
+        /// Claim spelling.
+        claims: JwtClaimOptions,
+    },
+}
+
+/// Everything besides the request and the credentials: the scheme and the time (never read from a clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningParams {
+    /// The scheme.
+    pub scheme: SigningScheme,
+    /// The signing time: the `Date` header and the JWT `iat`.
+    pub time: UnixTime,
+}
+
+impl SigningParams {
+    /// HTTP Signature at `time`.
+    pub fn http_signature(time: UnixTime) -> Self {
+        Self { scheme: SigningScheme::HttpSignature, time }
+    }
+
+    /// JWT authentication at `time` with the given `jti` and Node-style claims.
+    pub fn jwt(time: UnixTime, jti: JwtId) -> Self {
+        Self { scheme: SigningScheme::Jwt { jti, claims: JwtClaimOptions::default() }, time }
+    }
+}
+
+/// How a header's value is shown by `Debug`/`Display`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// In full.
+    Plain,
+    /// Only the first `n` bytes (a fixed, non-secret prefix such as `Bearer ` or `SHA-256=`).
+    Prefix(usize),
+}
+
+struct SignedHeader {
+    name: &'static str,
+    value: String,
+    shown: Shown,
+}
+
+impl SignedHeader {
+    fn redacted(&self) -> RedactedValue<'_> {
+        RedactedValue(self)
+    }
+}
+
+struct RedactedValue<'h>(&'h SignedHeader);
+
+impl fmt::Display for RedactedValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.shown {
+            Shown::Plain => f.write_str(&self.0.value),
+            Shown::Prefix(n) => {
+                f.write_str(self.0.value.get(..n).unwrap_or(""))?;
+                f.write_str("<redacted>")
+            }
+        }
+    }
+}
+
+/// The headers to add to the request, in the order they are sent.
+///
+/// [`headers`](Self::headers) yields the real values (to put on the wire); `Debug` and `Display` redact the
+/// `Signature`, `Authorization` and `Digest` values, so the instructions can be logged.
+pub struct SigningInstructions {
+    headers: Vec<SignedHeader>,
+}
+
+impl SigningInstructions {
+    /// `(name, value)` pairs in sending order, with the real values.
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> + '_ {
+        self.headers.iter().map(|h| (h.name, h.value.as_str()))
+    }
+
+    /// The value of the header `name` (ASCII case-insensitive), if these instructions set it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    }
+
+    /// Sets the headers on an `http::Request`, replacing any with the same name. `Signature`,
+    /// `Authorization` and `Digest` are marked sensitive (`HeaderValue::set_sensitive`).
+    #[cfg(feature = "http")]
+    pub fn apply_to_request<B>(self, request: &mut http::Request<B>) -> Result<(), SigningError> {
+        for h in self.headers {
+            let name = http::HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|_| SigningError::InvalidHeaderValue)?;
+            let mut value =
+                http::HeaderValue::try_from(h.value).map_err(|_| SigningError::InvalidHeaderValue)?;
+            value.set_sensitive(h.shown != Shown::Plain);
+            request.headers_mut().insert(name, value);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SigningInstructions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Redacted<'h>(&'h SignedHeader);
+        impl fmt::Debug for Redacted<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "({:?}, \"{}\")", self.0.name, self.0.redacted())
+            }
+        }
+        f.debug_struct("SigningInstructions")
+            .field("headers", &self.headers.iter().map(Redacted).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl fmt::Display for SigningInstructions {
+    /// One `Name: value` line per header, sensitive values redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, h) in self.headers.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{}: {}", h.name, h.redacted())?;
+        }
+        Ok(())
+    }
+}
+
+/// Signs `request` with `credentials`, returning the headers to add.
+///
+/// HTTP Signature (§7.1) adds `v-c-merchant-id`, `Date`, `Host`, `Digest` (POST/PUT/PATCH) and `Signature`.
+/// JWT (§7.2) adds `v-c-merchant-id`, `Date`, `Host` and `Authorization: Bearer <jwt>`; the documentation
+/// lists `Date` and `Host` as message headers, so they are sent with JWT too. `Content-Type` is the
+/// caller's business.
+pub fn sign(
+    request: &SignableRequest<'_>,
+    credentials: &Credentials,
+    params: &SigningParams,
+) -> Result<SigningInstructions, SigningError> {
+    let date = params.time.to_http_date();
+    let mut headers = Vec::with_capacity(5);
+    headers.push(SignedHeader {
+        name: "v-c-merchant-id",
+        value: credentials.merchant_id().to_owned(),
+        shown: Shown::Plain,
+    });
+    headers.push(SignedHeader { name: "Date", value: date.as_str().to_owned(), shown: Shown::Plain });
+    headers.push(SignedHeader { name: "Host", value: request.authority.to_owned(), shown: Shown::Plain });
+    match params.scheme {
+        SigningScheme::HttpSignature => {
+            let SigningKey::SharedSecret(secret) = credentials.key() else {
+                return Err(SigningError::SchemeNeedsSharedSecret);
+            };
+            // §7.1 step 1: the digest of the exact body bytes, on POST/PUT/PATCH only.
+            let digest =
+                method_has_digest(request.method).then(|| BodyDigest::of(request.body).header_value());
+            // §7.1 step 2: the signing string, with the portfolio id in place of the merchant id for a meta key.
+            let signing_string = SigningString {
+                host: request.authority,
+                date: date.as_str(),
+                method: request.method,
+                path_and_query: request.path_and_query,
+                digest: digest.as_deref(),
+                merchant_id: credentials.signing_identity(),
+                form: TargetForm::Current,
+            };
+            // §7.1 step 3: HMAC-SHA256 with the decoded secret, standard base64.
+            let signature = signing_string.sign(secret.expose());
+            // §7.1 step 4: the header exactly as the official SDKs emit it.
+            let header = signature_header(credentials.key_id(), digest.is_some(), signature.as_str());
+            if let Some(digest) = digest {
+                headers.push(SignedHeader {
+                    name: "Digest",
+                    value: digest,
+                    shown: Shown::Prefix(canonical::DIGEST_PREFIX.len()),
+                });
+            }
+            headers.push(SignedHeader { name: "Signature", value: header, shown: Shown::Prefix(0) });
+        }
+        SigningScheme::Jwt { jti, claims } => {
+            let token = jwt_token(request, credentials, params.time, jti, claims)?;
+            headers.push(SignedHeader {
+                name: "Authorization",
+                value: ["Bearer ", &token].concat(),
+                shown: Shown::Prefix("Bearer ".len()),
+            });
+        }
+    }
+    Ok(SigningInstructions { headers })
+}
+
+/// `keyid="…", algorithm="HmacSHA256", headers="…", signature="…"` (§7.1 step 4; `", "` separators).
+pub(crate) fn signature_header(key_id: &str, with_digest: bool, signature: &str) -> String {
+    let list = TargetForm::Current.header_list(with_digest);
+    let mut s = String::with_capacity(64 + key_id.len() + list.len() + signature.len());
+    for part in [
+        "keyid=\"",
+        key_id,
+        "\", algorithm=\"HmacSHA256\", headers=\"",
+        list,
+        "\", signature=\"",
+        signature,
+        "\"",
+    ] {
+        s.push_str(part);
+    }
+    s
+}
+
+/// The JWT header and claims (§7.2), in the member order of the Node SDK and the test vector.
+pub(crate) fn jwt_header_and_claims(
+    request: &SignableRequest<'_>,
+    credentials: &Credentials,
+    time: UnixTime,
+    jti: JwtId,
+    options: JwtClaimOptions,
+) -> (String, String) {
+    let alg = match credentials.key() {
+        SigningKey::SharedSecret(_) => "HS256",
+        SigningKey::PrivateKey(_) => "RS256",
+    };
+    let mut header = JsonObject::with_capacity(80);
+    header.str("typ", "JWT").str("alg", alg).str("kid", credentials.key_id());
+    let mut claims = JsonObject::with_capacity(420 + request.path_and_query.len());
+    if method_has_digest(request.method) {
+        // The digest claim is the bare base64, without the `SHA-256=` prefix of the HTTP header.
+        claims.str("digest", BodyDigest::of(request.body).as_str());
+        let name = match options.digest_algorithm_claim {
+            DigestAlgorithmClaim::Hyphenated => "digest-algorithm",
+            DigestAlgorithmClaim::CamelCase => "digestAlgorithm",
+        };
+        claims.str(name, "SHA-256");
+    }
+    let iat = time.as_secs();
+    let method = match options.method_case {
+        MethodCase::Lower => request.method.to_ascii_lowercase(),
+        MethodCase::Upper => request.method.to_ascii_uppercase(),
+    };
+    claims
+        .int("iat", iat)
+        .int("exp", iat + JWT_LIFETIME_SECS)
+        .str("request-host", request.authority)
+        .str("request-resource-path", request.path_and_query)
+        .str("request-method", &method)
+        .str("iss", credentials.signing_identity())
+        .str("jti", &jti.to_string())
+        .str("v-c-jwt-version", "2")
+        .str("v-c-merchant-id", credentials.merchant_id());
+    (header.finish(), claims.finish())
+}
+
+fn jwt_token(
+    request: &SignableRequest<'_>,
+    credentials: &Credentials,
+    time: UnixTime,
+    jti: JwtId,
+    options: JwtClaimOptions,
+) -> Result<String, SigningError> {
+    let (header, claims) = jwt_header_and_claims(request, credentials, time, jti, options);
+    sign_jws(credentials.key(), header.as_bytes(), claims.as_bytes())
+}
+
+/// Signs the exact header and payload bytes given, returning the compact token.
+pub(crate) fn sign_jws(key: &SigningKey, header: &[u8], payload: &[u8]) -> Result<String, SigningError> {
+    let input = jws::signing_input(header, payload);
+    let signature = match key {
+        SigningKey::SharedSecret(secret) => {
+            crate::crypto::hmac_sha256(secret.expose(), input.as_bytes()).to_vec()
+        }
+        SigningKey::PrivateKey(key) => {
+            key.sign_rs256(input.as_bytes()).map_err(|_| SigningError::RsaSigningFailed)?
+        }
+    };
+    Ok(jws::finish(input, &signature))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jti_is_uuid_v4() {
+        assert_eq!(JwtId::from_random_bytes([0; 16]).to_string(), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(JwtId::from_random_bytes([0xff; 16]).to_string(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let a = JwtId::random().unwrap().to_string();
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.as_bytes()[14], b'4');
+        assert!(matches!(a.as_bytes()[19], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn request_validation() {
+        assert!(SignableRequest::new("POST", "apitest.cybersource.com", "/flex/v2/sessions", b"{}").is_ok());
+        assert!(SignableRequest::new("get", "localhost:8443", "/a?b=c&d=%20", b"").is_ok());
+        assert!(SignableRequest::new("GET", "[::1]:8443", "/", b"").is_ok());
+        let bad = [
+            ("", "h", "/"),
+            ("PO ST", "h", "/"),
+            ("GET\n", "h", "/"),
+            ("GET", "", "/"),
+            ("GET", "h\nx", "/"),
+            ("GET", "user@h", "/"),
+            ("GET", "h/x", "/"),
+            ("GET", "h", ""),
+            ("GET", "h", "x"),
+            ("GET", "h", "/a b"),
+            ("GET", "h", "/a\nb"),
+            ("GET", "h", "/a#f"),
+            ("GET", "h", "/é"),
+        ];
+        for (m, a, p) in bad {
+            assert!(SignableRequest::new(m, a, p, b"").is_err(), "{m:?} {a:?} {p:?}");
+        }
+    }
+}
