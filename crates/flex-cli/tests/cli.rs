@@ -1,0 +1,231 @@
+//! Runs the `flex` binary as a user would: exit codes, stdout, and one-line errors that never echo a token.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const MERCHANT: &str = "testrest";
+const KEY_ID: &str = "08c94330-f618-42a3-b09d-e1e43be5efda";
+const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+}
+
+fn vector_text(rel: &str) -> String {
+    std::fs::read_to_string(vectors().join(rel)).unwrap().trim().to_owned()
+}
+
+fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flex"));
+    cmd.args(args)
+        .env_remove("FLEX_MERCHANT_ID")
+        .env_remove("FLEX_KEY_ID")
+        .env_remove("FLEX_SHARED_SECRET")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A failure is exit code 1 and exactly one `flex: error:` line, which never contains the token.
+fn assert_one_line_failure(out: &Output, token: &str, expected: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("flex: error: "), "{err}");
+    assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+    if token.len() > 20 {
+        for part in token.split('.').filter(|p| p.len() > 8) {
+            assert!(!err.contains(part), "the error echoes the token: {err}");
+        }
+    }
+    assert!(stdout(out).is_empty());
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("flex-cli-test-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn jwt_verify_prints_the_verified_claims() {
+    let jwk = vectors().join("keys/rsa2048.pub.jwk.json");
+    let token = vector_text("keys/rsa2048.sample.jwt");
+    for (arg, stdin) in [(Some(token.as_str()), None), (Some("-"), Some(token.as_str())), (None, Some(token.as_str()))] {
+        let mut args = vec!["jwt", "verify", "--jwk", jwk.to_str().unwrap(), "--now", "1700000100"];
+        args.extend(arg);
+        let out = flex(&args, stdin, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let claims: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(claims["iss"], "flex-test");
+        assert_eq!(claims["jti"], "test-0001");
+    }
+    // @FILE reads the token from a file.
+    let at = format!("@{}", vectors().join("keys/rsa3072.sample.jwt").display());
+    let jwk = vectors().join("keys/rsa3072.pub.jwk.json");
+    let out = flex(&["jwt", "verify", "--jwk", jwk.to_str().unwrap(), &at], None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn jwt_verify_failures_are_one_line_and_exit_1() {
+    let token = vector_text("keys/rsa2048.sample.jwt");
+    let jwk = vectors().join("keys/rsa2048.pub.jwk.json");
+    let jwk = jwk.to_str().unwrap();
+
+    // Expired (exp 4102444800 + 60 s leeway).
+    let out = flex(&["jwt", "verify", "--jwk", jwk, "--now", "4102444861", &token], None, &[]);
+    assert_one_line_failure(&out, &token, "claim exp has expired");
+
+    // Issued in the future.
+    let out = flex(&["jwt", "verify", "--jwk", jwk, "--now", "1699999000", &token], None, &[]);
+    assert_one_line_failure(&out, &token, "claim iat is in the future");
+
+    // Issuer expectation.
+    let out = flex(&["jwt", "verify", "--jwk", jwk, "--issuer", "Flex API", "--now", "1700000100", &token], None, &[]);
+    assert_one_line_failure(&out, &token, "claim iss does not match");
+
+    // Signature under another key (kid matches, key differs).
+    let other = temp_file("other.jwk", std::fs::read_to_string(vectors().join("keys/rsa3072.pub.jwk.json")).unwrap().replace("rsa3072", "rsa2048").as_bytes());
+    let out = flex(&["jwt", "verify", "--jwk", other.to_str().unwrap(), "--now", "1700000100", &token], None, &[]);
+    assert_one_line_failure(&out, &token, "signature does not verify");
+
+    // A truncated token.
+    let truncated = &token[..token.len() - 10];
+    let out = flex(&["jwt", "verify", "--jwk", jwk, "--now", "1700000100", truncated], None, &[]);
+    assert_one_line_failure(&out, truncated, "signature");
+
+    // Key policy: 2041-bit and e=3 keys are refused at import, bit-exact.
+    let small = vectors().join("keys/rsa2041.pub.jwk.json");
+    let out = flex(&["jwt", "verify", "--jwk", small.to_str().unwrap(), &vector_text("keys/rsa2041.sample.jwt")], None, &[]);
+    assert_one_line_failure(&out, "", "RSA modulus has 2041 bits, fewer than 2048");
+    let e3 = vectors().join("keys/rsa2048-e3.pub.jwk.json");
+    let out = flex(&["jwt", "verify", "--jwk", e3.to_str().unwrap(), &vector_text("keys/rsa2048-e3.sample.jwt")], None, &[]);
+    assert_one_line_failure(&out, "", "exponent");
+
+    // A JWK that is not RSA.
+    let ec = temp_file("ec.jwk", br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#);
+    let out = flex(&["jwt", "verify", "--jwk", ec.to_str().unwrap(), &token], None, &[]);
+    assert_one_line_failure(&out, &token, "not RSA");
+
+    // A missing key file.
+    let out = flex(&["jwt", "verify", "--jwk", "/nonexistent/key.jwk", &token], None, &[]);
+    assert_one_line_failure(&out, &token, "cannot open key file");
+
+    // No token at all.
+    let out = flex(&["jwt", "verify", "--jwk", jwk], Some(""), &[]);
+    assert_one_line_failure(&out, "", "no token given");
+}
+
+#[test]
+fn jwt_verify_accepts_a_pem_key_and_a_jwk_set() {
+    let token = vector_text("keys/rsa4096.sample.jwt");
+    let jwk = std::fs::read_to_string(vectors().join("keys/rsa4096.pub.jwk.json")).unwrap();
+    let set = temp_file("set.jwks", format!(r#"{{"keys":[{jwk}]}}"#).as_bytes());
+    let out = flex(&["jwt", "verify", "--jwk", set.to_str().unwrap(), &token], None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let der = std::fs::read(vectors().join("keys/rsa4096.pkcs1.der")).unwrap();
+    let pem = flex_jwt::RsaPublicKey::from_pkcs1_der(&der).unwrap().to_pem();
+    let pem = temp_file("key.pem", pem.as_bytes());
+    let out = flex(&["jwt", "verify", "--key", pem.to_str().unwrap(), &token], None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn jwt_decode_marks_the_output_unverified() {
+    let token = vector_text("capture-context/flex-docs-sn.jwt");
+    let out = flex(&["jwt", "decode"], Some(&token), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UNVERIFIED"));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["header"]["kid"], "sn");
+    assert_eq!(json["payload"]["iss"], "Flex API");
+    assert_eq!(json["payload"]["flx"]["jwk"]["use"], "enc");
+
+    let out = flex(&["jwt", "decode", "not.a-token"], None, &[]);
+    assert_one_line_failure(&out, "", "token");
+    let out = flex(&["jwt", "decode", &token[..40]], None, &[]);
+    assert_one_line_failure(&out, "", "three segments");
+}
+
+#[test]
+fn auth_sign_http_signature_matches_the_vector() {
+    let vector: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors().join("http-signature/post-flex-v2-sessions.json")).unwrap()).unwrap();
+    let body = temp_file("body.json", vector["body"].as_str().unwrap().as_bytes());
+    let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
+    let out = flex(
+        &[
+            "auth", "sign", "--scheme", "http-signature", "--method", "POST",
+            "--url", "https://apitest.cybersource.com/flex/v2/sessions",
+            "--body-file", body.to_str().unwrap(), "--date", "Thu, 18 Jul 2019 00:18:03 GMT",
+        ],
+        None,
+        &creds,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = format!(
+        "v-c-merchant-id: testrest\nDate: Thu, 18 Jul 2019 00:18:03 GMT\nHost: apitest.cybersource.com\nDigest: {}\nSignature: {}\n",
+        vector["digest_header"].as_str().unwrap(),
+        vector["signature_header"].as_str().unwrap()
+    );
+    assert_eq!(stdout(&out), expected);
+}
+
+#[test]
+fn auth_sign_jwt_emits_a_bearer_token_that_verifies() {
+    let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
+    let out = flex(
+        &["auth", "sign", "--scheme", "jwt", "--method", "GET", "--url", "https://apitest.cybersource.com/flex/v2/public-keys/sn", "--now", "1563409083"],
+        None,
+        &creds,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let bearer = text.lines().find_map(|l| l.strip_prefix("Authorization: Bearer ")).expect("an Authorization header");
+    assert_eq!(bearer.split('.').count(), 3);
+    assert!(text.contains("Date: Thu, 18 Jul 2019 00:18:03 GMT\n"));
+}
+
+#[test]
+fn auth_sign_without_credentials_fails_cleanly() {
+    let args = ["auth", "sign", "--scheme", "http-signature", "--method", "GET", "--url", "https://apitest.cybersource.com/x"];
+    let out = flex(&args, None, &[]);
+    assert_one_line_failure(&out, "", "FLEX_MERCHANT_ID is not set");
+    let out = flex(&args, None, &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID)]);
+    assert_one_line_failure(&out, "", "FLEX_SHARED_SECRET is not set");
+    let out = flex(&args, None, &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", "not base64!")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("not base64!"), "the secret is echoed: {}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_command_has_help() {
+    let out = flex(&["jwt", "verify"], None, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = flex(&["frobnicate"], None, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    for cmd in [&["--help"][..], &["jwt", "--help"], &["jwt", "decode", "--help"], &["jwt", "verify", "--help"], &["auth", "sign", "--help"]] {
+        let out = flex(cmd, None, &[]);
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}");
+        assert!(stdout(&out).contains("Usage:"), "{cmd:?}");
+    }
+}
