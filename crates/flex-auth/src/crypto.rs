@@ -115,14 +115,3 @@ pub(crate) fn rsa_pkcs1_sha256_sign(
     pair.sign(&signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig).map_err(|_| CryptoFailure)?;
     Ok(sig)
 }
-
-/// Verifies an RS256 signature with a PKCS#1 `RSAPublicKey` DER (2048..=8192-bit moduli).
-pub(crate) fn rsa_pkcs1_sha256_verify(
-    public_pkcs1_der: &[u8],
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<(), CryptoFailure> {
-    signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public_pkcs1_der)
-        .verify(msg, sig)
-        .map_err(|_| CryptoFailure)
-}

@@ -23,7 +23,7 @@ pub enum CredentialError {
     InvalidPrivateKey,
     /// The RSA key size is outside 2048..=8192 bits (private keys also need a multiple of 512 bits).
     UnsupportedKeySize,
-    /// The public key is not a well-formed PKCS#1 `RSAPublicKey` with a positive modulus and an odd exponent ≥ 3.
+    /// The key's public half is refused by `flex-jwt`'s key policy (malformed, or an exponent other than 65537).
     InvalidPublicKey,
 }
 

@@ -7,6 +7,8 @@ use core::fmt;
 use base64ct::{Base64, Encoding as _};
 use zeroize::Zeroizing;
 
+use flex_jwt::{KeyError, RsaPublicKey};
+
 use crate::crypto::{self, PrivateKeyDer, RsaKeyProblem};
 use crate::error::CredentialError;
 
@@ -64,49 +66,6 @@ impl fmt::Debug for SharedSecret {
     }
 }
 
-/// An RSA public key (PKCS#1 `RSAPublicKey` DER), 2048..=8192 bits, used to verify RS256 JWT authentication.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RsaPublicKey {
-    pkcs1_der: Vec<u8>,
-    bits: usize,
-}
-
-impl RsaPublicKey {
-    /// Parses a PKCS#1 `RSAPublicKey` DER (`openssl rsa -pubin -RSAPublicKey_out -outform DER`).
-    ///
-    /// The modulus must be 2048..=8192 bits counted exactly (a 2041-bit key is refused even though it fills
-    /// 256 bytes) and the exponent odd and at least 3.
-    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, CredentialError> {
-        let bits = der::rsa_public_key_bits(der).ok_or(CredentialError::InvalidPublicKey)?;
-        if !(2048..=8192).contains(&bits) {
-            return Err(CredentialError::UnsupportedKeySize);
-        }
-        Ok(Self { pkcs1_der: der.to_vec(), bits })
-    }
-
-    /// Builds the key from the big-endian modulus and exponent (e.g. the base64url-decoded JWK `n` and `e`).
-    pub fn from_components(n: &[u8], e: &[u8]) -> Result<Self, CredentialError> {
-        let der = der::encode_rsa_public_key(n, e).ok_or(CredentialError::InvalidPublicKey)?;
-        Self::from_pkcs1_der(&der)
-    }
-
-    /// Size of the modulus in bits.
-    pub fn bits(&self) -> usize {
-        self.bits
-    }
-
-    /// The PKCS#1 `RSAPublicKey` DER.
-    pub fn as_pkcs1_der(&self) -> &[u8] {
-        &self.pkcs1_der
-    }
-}
-
-impl fmt::Debug for RsaPublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RsaPublicKey").field("bits", &self.bits).finish()
-    }
-}
-
 /// A merchant's RSA private key for RS256 JWT authentication (2048..=8192 bits, a multiple of 512).
 ///
 /// Accepted encodings: PKCS#8 (`-----BEGIN PRIVATE KEY-----` or DER) and PKCS#1
@@ -150,11 +109,12 @@ impl MerchantPrivateKey {
             RsaKeyProblem::Invalid => CredentialError::InvalidPrivateKey,
             RsaKeyProblem::UnsupportedSize => CredentialError::UnsupportedKeySize,
         })?;
-        let public = RsaPublicKey::from_pkcs1_der(&public_der)?;
+        let public = RsaPublicKey::from_pkcs1_der(&public_der).map_err(public_key_error)?;
         Ok(Self { der, kind, public })
     }
 
-    /// The public half, e.g. to register with a [`crate::Verifier`].
+    /// The public half (a [`flex_jwt::RsaPublicKey`], with its size and exponent policy), e.g. to register
+    /// with a [`crate::Verifier`].
     pub fn public_key(&self) -> &RsaPublicKey {
         &self.public
     }
@@ -164,9 +124,19 @@ impl MerchantPrivateKey {
     }
 }
 
+/// Maps `flex-jwt`'s key-policy refusal of a merchant key onto this crate's credential errors.
+fn public_key_error(e: KeyError) -> CredentialError {
+    match e {
+        KeyError::ModulusTooSmall { .. } | KeyError::ModulusTooLarge { .. } => {
+            CredentialError::UnsupportedKeySize
+        }
+        _ => CredentialError::InvalidPublicKey,
+    }
+}
+
 impl fmt::Debug for MerchantPrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MerchantPrivateKey").field("bits", &self.public.bits).finish_non_exhaustive()
+        f.debug_struct("MerchantPrivateKey").field("bits", &self.public.bits()).finish_non_exhaustive()
     }
 }
 
@@ -286,110 +256,6 @@ mod pem {
     }
 }
 
-/// Just enough DER for a PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
-mod der {
-    /// Reads one definite-length TLV with `tag`, returning `(contents, rest)`.
-    fn read_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-        let (&t, rest) = input.split_first()?;
-        if t != tag {
-            return None;
-        }
-        let (&first, mut rest) = rest.split_first()?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 3 {
-                return None;
-            }
-            let (len_bytes, after) = rest.split_at_checked(n)?;
-            rest = after;
-            if len_bytes.first() == Some(&0) {
-                return None; // not minimal
-            }
-            let len = len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            if len < 0x80 {
-                return None; // not minimal
-            }
-            len
-        };
-        rest.split_at_checked(len)
-    }
-
-    /// A positive, minimally encoded INTEGER's magnitude (leading 0x00 stripped).
-    fn read_positive_integer(input: &[u8]) -> Option<(&[u8], &[u8])> {
-        let (value, rest) = read_tlv(input, 0x02)?;
-        let (&first, tail) = value.split_first()?;
-        if first & 0x80 != 0 {
-            return None; // negative
-        }
-        let magnitude = if first == 0 {
-            // A leading zero is only allowed to clear the sign bit of the next byte.
-            if tail.first().is_none_or(|&b| b & 0x80 == 0) {
-                return None;
-            }
-            tail
-        } else {
-            value
-        };
-        Some((magnitude, rest))
-    }
-
-    /// Exact bit length of the modulus of a well-formed PKCS#1 `RSAPublicKey`, with an odd exponent ≥ 3.
-    pub(super) fn rsa_public_key_bits(der: &[u8]) -> Option<usize> {
-        let (seq, trailing) = read_tlv(der, 0x30)?;
-        if !trailing.is_empty() {
-            return None;
-        }
-        let (n, rest) = read_positive_integer(seq)?;
-        let (e, rest) = read_positive_integer(rest)?;
-        if !rest.is_empty() || e.len() > 8 || e.last().is_none_or(|&b| b & 1 == 0) || e == [1] {
-            return None;
-        }
-        let first = *n.first()?;
-        Some(n.len() * 8 - usize::try_from(first.leading_zeros()).ok()?)
-    }
-
-    fn push_len(out: &mut Vec<u8>, len: usize) -> Option<()> {
-        if len < 0x80 {
-            out.push(u8::try_from(len).ok()?);
-        } else {
-            let bytes = len.to_be_bytes();
-            let skip = bytes.iter().take_while(|&&b| b == 0).count();
-            let used = bytes.get(skip..)?;
-            out.push(0x80 | u8::try_from(used.len()).ok()?);
-            out.extend_from_slice(used);
-        }
-        Some(())
-    }
-
-    fn push_integer(out: &mut Vec<u8>, magnitude: &[u8]) -> Option<()> {
-        let skip = magnitude.iter().take_while(|&&b| b == 0).count();
-        let m = magnitude.get(skip..)?;
-        let first = *m.first()?;
-        let pad = first & 0x80 != 0;
-        out.push(0x02);
-        push_len(out, m.len() + usize::from(pad))?;
-        if pad {
-            out.push(0);
-        }
-        out.extend_from_slice(m);
-        Some(())
-    }
-
-    /// PKCS#1 DER of `(n, e)` given as big-endian magnitudes.
-    pub(super) fn encode_rsa_public_key(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
-        let mut body = Vec::with_capacity(n.len() + e.len() + 16);
-        push_integer(&mut body, n)?;
-        push_integer(&mut body, e)?;
-        let mut out = Vec::with_capacity(body.len() + 4);
-        out.push(0x30);
-        push_len(&mut out, body.len())?;
-        out.extend_from_slice(&body);
-        Some(out)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,16 +289,5 @@ mod tests {
         for bad in ["", "a b", "a\"b", "a,b", "a\\b", "a\nb", "é"] {
             assert!(check_identifier(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn der_round_trip() {
-        let n = [0xC0u8; 256];
-        let der = der::encode_rsa_public_key(&n, &[1, 0, 1]).unwrap();
-        assert_eq!(der::rsa_public_key_bits(&der), Some(2048));
-        let short = der::encode_rsa_public_key(&[0x01, 0xff], &[3]).unwrap();
-        assert_eq!(der::rsa_public_key_bits(&short), Some(9));
-        assert!(der::encode_rsa_public_key(&n, &[2]).and_then(|d| der::rsa_public_key_bits(&d)).is_none());
-        assert!(der::rsa_public_key_bits(&der[..der.len() - 1]).is_none());
     }
 }

@@ -78,7 +78,10 @@ mod verify;
 mod test_vectors;
 
 pub use error::{CredentialError, SigningError, VerifyError};
-pub use keys::{Credentials, MerchantPrivateKey, RsaPublicKey, SharedSecret, SigningKey};
+/// RS256 verifying keys are `flex-jwt`'s, with its import formats and key policy (2048..=8192 bits exactly,
+/// e = 65537), re-exported for convenience.
+pub use flex_jwt::RsaPublicKey;
+pub use keys::{Credentials, MerchantPrivateKey, SharedSecret, SigningKey};
 pub use sign::{
     DigestAlgorithmClaim, JWT_LIFETIME_SECS, JwtClaimOptions, JwtId, MethodCase, SignableRequest,
     SigningInstructions, SigningParams, SigningScheme, sign,

@@ -14,7 +14,9 @@ use crate::canonical::{BodyDigest, DIGEST_PREFIX, SigningString, TargetForm};
 use crate::crypto::{self, SHA256_LEN};
 use crate::error::{CredentialError, VerifyError};
 use crate::jws;
-use crate::keys::{RsaPublicKey, SharedSecret, check_identifier};
+use flex_jwt::{Algorithm, RsaPublicKey};
+
+use crate::keys::{SharedSecret, check_identifier};
 use crate::sign::{check_authority, check_method, check_path_and_query, method_has_digest};
 use crate::signature_header;
 use crate::time::UnixTime;
@@ -417,11 +419,9 @@ impl<L: CredentialLookup> Verifier<L> {
             (VerifyingKey::SharedSecret(secret), true) => {
                 crypto::hmac_sha256_verify(secret.expose(), parts.signing_input.as_bytes(), &signature)
             }
-            (VerifyingKey::Rsa(public), false) => crypto::rsa_pkcs1_sha256_verify(
-                public.as_pkcs1_der(),
-                parts.signing_input.as_bytes(),
-                &signature,
-            ),
+            (VerifyingKey::Rsa(public), false) => public
+                .verify_pkcs1(Algorithm::Rs256, parts.signing_input.as_bytes(), &signature)
+                .map_err(|_| crypto::CryptoFailure),
             _ => return Err(VerifyError::KeyTypeMismatch),
         };
         verified.map_err(|_| VerifyError::BadSignature)?;

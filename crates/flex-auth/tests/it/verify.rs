@@ -8,6 +8,7 @@ use flex_auth::{
     MerchantPrivateKey, MethodCase, RegisteredKey, RsaPublicKey, SignableRequest, SigningError,
     SigningParams, SigningScheme, Verifier, VerifierConfig, VerifyError, VerifyingKey, sign,
 };
+use flex_jwt::{ExponentPolicy, KeyError};
 
 use crate::*;
 use base64ct::{Base64UrlUnpadded, Encoding as _};
@@ -336,13 +337,16 @@ fn rs256_sign_and_verify() {
     let key = rsa_key("rsa2048").unwrap();
     assert_eq!(key.public_key().bits(), 2048);
     let der = std::fs::read(shared("keys/rsa2048.pkcs1.der")).unwrap();
-    assert_eq!(key.public_key().as_pkcs1_der(), der.as_slice());
+    assert_eq!(key.public_key().to_pkcs1_der(), der);
     let public = RsaPublicKey::from_pkcs1_der(&der).unwrap();
     // The same key from the JWK's n and e.
     let jwk: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(shared("keys/rsa2048.pub.jwk.json")).unwrap()).unwrap();
     let b64 = |s: &serde_json::Value| Base64UrlUnpadded::decode_vec(s.as_str().unwrap()).unwrap();
-    assert_eq!(RsaPublicKey::from_components(&b64(&jwk["n"]), &b64(&jwk["e"])).unwrap(), public);
+    assert_eq!(
+        RsaPublicKey::from_components(&b64(&jwk["n"]), &b64(&jwk["e"]), ExponentPolicy::F4Only).unwrap(),
+        public
+    );
 
     let creds = Credentials::private_key(MID, "7012345678901234567890", key).unwrap();
     let h = signed_headers(
@@ -388,15 +392,18 @@ fn rsa_key_policy() {
     }
     assert_eq!(rsa_key("rsa1024").unwrap_err(), CredentialError::UnsupportedKeySize);
     assert_eq!(rsa_key("rsa2041").unwrap_err(), CredentialError::UnsupportedKeySize);
-    for (name, want) in
-        [("rsa1024", CredentialError::UnsupportedKeySize), ("rsa2041", CredentialError::UnsupportedKeySize)]
-    {
+    // Verifying keys are flex-jwt's: bit-exact size, and e = 65537 unless explicitly relaxed.
+    for (name, bits) in [("rsa1024", 1024), ("rsa2041", 2041)] {
         let der = std::fs::read(shared(&format!("keys/{name}.pkcs1.der"))).unwrap();
-        assert_eq!(RsaPublicKey::from_pkcs1_der(&der).unwrap_err(), want, "{name}");
+        assert_eq!(
+            RsaPublicKey::from_pkcs1_der(&der).unwrap_err(),
+            KeyError::ModulusTooSmall { bits },
+            "{name}"
+        );
     }
-    assert!(
-        RsaPublicKey::from_pkcs1_der(&std::fs::read(shared("keys/rsa2048-e3.pkcs1.der")).unwrap()).is_ok()
-    );
+    let e3 = std::fs::read(shared("keys/rsa2048-e3.pkcs1.der")).unwrap();
+    assert_eq!(RsaPublicKey::from_pkcs1_der(&e3).unwrap_err(), KeyError::ExponentNotAllowed);
+    assert!(RsaPublicKey::from_pkcs1_der_with(&e3, ExponentPolicy::AnyOdd).is_ok());
     assert_eq!(MerchantPrivateKey::from_pem("hello").unwrap_err(), CredentialError::MalformedPem);
     assert_eq!(
         MerchantPrivateKey::from_pem(
