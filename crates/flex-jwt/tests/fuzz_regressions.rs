@@ -12,7 +12,8 @@ use flex_jwt::{Jwt, KeySet, RsaPublicKey};
 const BUDGET: Duration = Duration::from_secs(1);
 
 /// The seeds that `jwt_verify`'s oracle treats as the only tokens that may verify.
-const SIGNED_SEEDS: [&str; 3] = ["seed-rsa2048-sample", "seed-rsa2048-capture-context", "seed-rsa2048-nbf-typ"];
+const SIGNED_SEEDS: [&str; 3] =
+    ["seed-rsa2048-sample", "seed-rsa2048-capture-context", "seed-rsa2048-nbf-typ"];
 
 /// Saved fuzzer findings for `target`: `fuzz/artifacts/<target>/{crash,timeout,oom}-*` (kept by .gitignore) and
 /// every committed `fuzz/regressions/<target>/*`. Empty (and the test passes) when there are none yet.
@@ -126,6 +127,10 @@ fn jwt_verify_oracle_matches_seeds() {
     for path in all {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let data = std::fs::read(&path).unwrap();
-        assert_eq!(flex_jwt::fuzzing::verify_fixed_key(&data), SIGNED_SEEDS.contains(&name.as_str()), "{name}");
+        assert_eq!(
+            flex_jwt::fuzzing::verify_fixed_key(&data),
+            SIGNED_SEEDS.contains(&name.as_str()),
+            "{name}"
+        );
     }
 }

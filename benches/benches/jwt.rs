@@ -1,0 +1,246 @@
+//! JWT hot path on a capture-context-sized token (RSA-2048, about 1.9 KB), each comparison in one run on the
+//! same input:
+//! - `jwt_verify`: full verify with the key already resolved (typed claims included): `flex-jwt` vs the ring
+//!   floor (`UnparsedPublicKey::verify` on the signing input) vs `jsonwebtoken` (aws-lc backend) `decode`.
+//! - `jwt_parse`: no crypto. `flex-jwt` `Jwt::parse` vs `jsonwebtoken::decode_header`, and the insecure
+//!   header + claims decode of both.
+//! - `claims_deserialize`: the payload into borrowed `CaptureContextClaims<'_>` vs owned structs vs
+//!   `serde_json::Value`.
+//!
+//! The token is signed in setup with `../shared/vectors/keys/rsa2048.pk8.pem` (ring `RsaKeyPair`), with claims
+//! shaped exactly like `capture-context/flex-docs-sn.payload.json` (same bytes, fresh `iat`/`exp`).
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+use std::hint::black_box;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
+use criterion::{Criterion, criterion_group, criterion_main};
+use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
+use flex_types::CaptureContextClaims;
+use serde::Deserialize;
+
+const KID: &str = "rsa2048";
+
+fn vector(path: &str) -> String {
+    let full = format!("{}/../../shared/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn pem_to_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    Base64::decode_vec(&body).unwrap()
+}
+
+/// The owned equivalent of `CaptureContextClaims<'_>` for jsonwebtoken (which requires `DeserializeOwned`).
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct OwnedClaims {
+    flx: OwnedFlx,
+    ctx: Vec<OwnedCtx>,
+    iss: String,
+    exp: i64,
+    iat: i64,
+    jti: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct OwnedFlx {
+    path: String,
+    data: String,
+    origin: String,
+    jwk: OwnedJwk,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct OwnedJwk {
+    kty: String,
+    e: String,
+    #[serde(rename = "use")]
+    use_: Option<String>,
+    n: String,
+    kid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct OwnedCtx {
+    #[serde(default)]
+    data: OwnedCtxData,
+    #[serde(rename = "type")]
+    type_: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct OwnedCtxData {
+    #[serde(default)]
+    required_fields: Vec<String>,
+    #[serde(default)]
+    optional_fields: Vec<String>,
+}
+
+struct Fixture {
+    token: String,
+    payload: String,
+    signing_input_len: usize,
+    signature: Vec<u8>,
+    pkcs1_der: Vec<u8>,
+    now: i64,
+}
+
+fn fixture() -> Fixture {
+    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    // Same bytes as the real capture context (escapes and member order included); only iat/exp are fresh.
+    let payload = vector("capture-context/flex-docs-sn.payload.json")
+        .trim_end()
+        .replace(r#""exp":1614792268,"iat":1614791368"#, &format!(r#""exp":{},"iat":{}"#, now + 900, now));
+    assert!(payload.contains(&format!(r#""iat":{now}"#)), "payload template changed");
+    let header = format!(r#"{{"kid":"{KID}","alg":"RS256"}}"#);
+    let signing_input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(header.as_bytes()),
+        Base64UrlUnpadded::encode_string(payload.as_bytes())
+    );
+
+    let pkcs8 = pem_to_der(&vector("keys/rsa2048.pk8.pem"));
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(&pkcs8).unwrap();
+    let mut signature = vec![0; pair.public().modulus_len()];
+    let rng = ring::rand::SystemRandom::new();
+    pair.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut signature).unwrap();
+    let token = format!("{signing_input}.{}", Base64UrlUnpadded::encode_string(&signature));
+    Fixture {
+        token,
+        payload,
+        signing_input_len: signing_input.len(),
+        signature,
+        pkcs1_der: pair.public().as_ref().to_vec(),
+        now,
+    }
+}
+
+fn jwt_verify(c: &mut Criterion) {
+    let fx = fixture();
+    let token = fx.token.as_str();
+    let signing_input = &token.as_bytes()[..fx.signing_input_len];
+
+    // flex-jwt: key resolved once (as from a KeySet / capture context cache).
+    let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
+    let verifier = Verifier::new();
+    // jsonwebtoken: same key, RS256, default validation (exp required and checked, 60 s leeway).
+    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
+    let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+
+    // Assert Ok once, outside the timed loops.
+    {
+        let verified = verifier.verify_token(token, &key, fx.now).unwrap();
+        let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
+        assert_eq!(claims.iat, fx.now);
+        assert_eq!(claims.jti, "rOAksGcp8Bgg6WLj");
+        let peer = jsonwebtoken::decode::<OwnedClaims>(token, &jwt_key, &validation).unwrap();
+        assert_eq!(peer.claims.iat, fx.now);
+        assert_eq!(peer.claims.flx.data, claims.flx.data);
+        ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &fx.pkcs1_der)
+            .verify(signing_input, &fx.signature)
+            .unwrap();
+    }
+    eprintln!("jwt_verify: token {} bytes, payload {} bytes", token.len(), fx.payload.len());
+
+    let mut group = c.benchmark_group("jwt_verify");
+    group.bench_function("floor: ring UnparsedPublicKey::verify (signing input)", |b| {
+        b.iter(|| {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&fx.pkcs1_der),
+            )
+            .verify(black_box(signing_input), black_box(&fx.signature))
+        })
+    });
+    group.bench_function("flex-jwt verify_token + claims::<CaptureContextClaims>", |b| {
+        b.iter(|| {
+            let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
+            let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
+            black_box(claims.exp)
+        })
+    });
+    group.bench_function("jsonwebtoken 11 (aws-lc) decode::<OwnedClaims>", |b| {
+        b.iter(|| {
+            let data =
+                jsonwebtoken::decode::<OwnedClaims>(black_box(token), black_box(&jwt_key), &validation)
+                    .unwrap();
+            black_box(data.claims.exp)
+        })
+    });
+    group.finish();
+}
+
+fn jwt_parse(c: &mut Criterion) {
+    let fx = fixture();
+    let token = fx.token.as_str();
+    // Assert Ok once.
+    assert_eq!(Jwt::parse(token).unwrap().kid().map(Kid::as_str), Some(KID));
+    assert_eq!(jsonwebtoken::decode_header(token).unwrap().kid.as_deref(), Some(KID));
+    let decoded = flex_jwt::dangerous::insecure_decode(token).unwrap();
+    assert_eq!(decoded.claims::<CaptureContextClaims<'_>>().unwrap().iat, fx.now);
+    assert_eq!(jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(token).unwrap().claims.iat, fx.now);
+
+    let mut group = c.benchmark_group("jwt_parse");
+    // Header only: what each library does before it can pick a key.
+    group.bench_function("flex-jwt Jwt::parse (split + header + kid)", |b| {
+        b.iter(|| Jwt::parse(black_box(token)).unwrap().algorithm())
+    });
+    group.bench_function("jsonwebtoken decode_header", |b| {
+        b.iter(|| jsonwebtoken::decode_header(black_box(token)).unwrap().alg)
+    });
+    // Header + typed claims, no signature.
+    group.bench_function("flex-jwt dangerous::insecure_decode + claims::<CaptureContextClaims>", |b| {
+        b.iter(|| {
+            let decoded = flex_jwt::dangerous::insecure_decode(black_box(token)).unwrap();
+            let claims: CaptureContextClaims<'_> = decoded.claims().unwrap();
+            black_box(claims.exp)
+        })
+    });
+    group.bench_function("jsonwebtoken dangerous::insecure_decode::<OwnedClaims>", |b| {
+        b.iter(|| {
+            black_box(
+                jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(black_box(token)).unwrap().claims.exp,
+            )
+        })
+    });
+    group.bench_function("jsonwebtoken decode_header + dangerous::insecure_decode::<OwnedClaims>", |b| {
+        b.iter(|| {
+            let header = jsonwebtoken::decode_header(black_box(token)).unwrap();
+            let data = jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(black_box(token)).unwrap();
+            black_box((header.alg, data.claims.exp))
+        })
+    });
+    group.finish();
+}
+
+fn claims_deserialize(c: &mut Criterion) {
+    let fx = fixture();
+    let payload = fx.payload.as_str();
+    assert_eq!(serde_json::from_str::<CaptureContextClaims<'_>>(payload).unwrap().iat, fx.now);
+    assert_eq!(serde_json::from_str::<OwnedClaims>(payload).unwrap().iat, fx.now);
+    assert!(serde_json::from_str::<serde_json::Value>(payload).unwrap().is_object());
+
+    let mut group = c.benchmark_group("claims_deserialize");
+    group.bench_function("borrowed CaptureContextClaims<'_>", |b| {
+        b.iter(|| {
+            black_box(serde_json::from_str::<CaptureContextClaims<'_>>(black_box(payload)).unwrap().exp)
+        })
+    });
+    group.bench_function("owned struct (String fields)", |b| {
+        b.iter(|| black_box(serde_json::from_str::<OwnedClaims>(black_box(payload)).unwrap().exp))
+    });
+    group.bench_function("owned serde_json::Value", |b| {
+        b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(black_box(payload)).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, jwt_verify, jwt_parse, claims_deserialize);
+criterion_main!(benches);

@@ -1,0 +1,17 @@
+//! `flex_jwt::Jwt::parse` (and `dangerous::insecure_decode`) on arbitrary bytes: the pre-authentication
+//! surface (split, base64url, header JSON, `kid`). Must never panic, hang or allocate without bound.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = flex_jwt::fuzzing::parse(data);
+    if let Ok(text) = core::str::from_utf8(data)
+        && let Ok(jwt) = flex_jwt::Jwt::parse(text)
+    {
+        // A parsed token's segments must tile the input exactly.
+        let rebuilt = jwt.signing_input().len() + 1 + jwt.signature_b64().len();
+        assert_eq!(rebuilt, text.len(), "segments do not tile the token");
+        assert_eq!(jwt.as_str(), text);
+    }
+});
