@@ -1,0 +1,288 @@
+//! Sandbox configuration: merchants, keys, clock, lifetimes and bounds.
+
+use core::fmt;
+use core::time::Duration;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use flex_auth::{RegisteredKey, RsaPublicKey, SharedSecret, VerifierConfig, VerifyingKey};
+
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::KeyMaterial;
+use crate::error::SandboxError;
+use crate::server::{self, RunningSandbox};
+
+/// Merchant id of the public test merchant of the official SDKs' tests.
+pub const TEST_MERCHANT_ID: &str = "testrest";
+/// Key id (`keyid` / JWT `kid`) of the public test merchant's shared secret.
+pub const TEST_KEY_ID: &str = "08c94330-f618-42a3-b09d-e1e43be5efda";
+/// The public test merchant's shared secret (base64), as published in the official SDKs' tests. Public
+/// test data, not a secret.
+pub const TEST_SHARED_SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
+
+/// One merchant credential the sandbox accepts: a shared secret (HTTP Signature and JWT `HS256`) or an RSA
+/// public key (JWT `RS256`), registered under a key id.
+///
+/// Not `Clone`; `Debug` never shows the secret.
+#[derive(Debug)]
+pub struct Merchant {
+    key_id: String,
+    key: RegisteredKey,
+}
+
+impl Merchant {
+    /// A shared-secret credential; `secret_base64` is the standard-base64 secret as the Business Center shows it.
+    ///
+    /// # Errors
+    /// [`SandboxError::InvalidMerchant`] for a bad identifier or secret (shorter than 16 bytes, not base64).
+    pub fn shared_secret(merchant_id: &str, key_id: &str, secret_base64: &str) -> Result<Self, SandboxError> {
+        let invalid = || SandboxError::InvalidMerchant { merchant_id: merchant_id.to_owned() };
+        let secret = SharedSecret::from_base64(secret_base64).map_err(|_| invalid())?;
+        let key =
+            RegisteredKey::new(merchant_id, VerifyingKey::SharedSecret(secret)).map_err(|_| invalid())?;
+        Self::checked(merchant_id, key_id, key)
+    }
+
+    /// An RSA public-key credential (JWT `RS256`), from a PKCS#1 `RSAPublicKey` DER.
+    ///
+    /// # Errors
+    /// [`SandboxError::InvalidMerchant`] for a bad identifier or key.
+    pub fn rsa_public_key(merchant_id: &str, key_id: &str, pkcs1_der: &[u8]) -> Result<Self, SandboxError> {
+        let invalid = || SandboxError::InvalidMerchant { merchant_id: merchant_id.to_owned() };
+        let public = RsaPublicKey::from_pkcs1_der(pkcs1_der).map_err(|_| invalid())?;
+        let key = RegisteredKey::new(merchant_id, VerifyingKey::Rsa(public)).map_err(|_| invalid())?;
+        Self::checked(merchant_id, key_id, key)
+    }
+
+    /// The public test merchant `testrest` ([`TEST_MERCHANT_ID`], [`TEST_KEY_ID`], [`TEST_SHARED_SECRET`]).
+    ///
+    /// # Errors
+    /// None in practice (the constants are valid).
+    pub fn test_merchant() -> Result<Self, SandboxError> {
+        Self::shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
+    }
+
+    fn checked(merchant_id: &str, key_id: &str, key: RegisteredKey) -> Result<Self, SandboxError> {
+        let ok = !key_id.is_empty()
+            && key_id.len() <= 128
+            && key_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if !ok {
+            return Err(SandboxError::InvalidMerchant { merchant_id: merchant_id.to_owned() });
+        }
+        Ok(Self { key_id: key_id.to_owned(), key })
+    }
+
+    /// The merchant id.
+    pub fn merchant_id(&self) -> &str {
+        self.key.owner_id()
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub(crate) fn into_parts(self) -> (String, RegisteredKey) {
+        (self.key_id, self.key)
+    }
+}
+
+/// A fixed set of RSA-2048 key pairs to use instead of freshly generated ones: the first signs capture
+/// contexts (rotation moves to the next), and sessions take them in turn as their `flx.jwk`.
+///
+/// **Trade-off.** Generating an RSA-2048 key in pure Rust takes tens to hundreds of milliseconds, so a test
+/// suite that starts many sandboxes or opens hundreds of sessions is much faster with a fixed set, generated
+/// once per test binary and shared (cloning is cheap). But sessions then share encryption keys: a JWE made for
+/// one session decrypts under another session's key, and only the per-session `kid` and the context binding
+/// keep sessions apart. Real Flex gives every session its own key; use the default (fresh keys from a
+/// background pool) whenever that difference matters.
+#[derive(Clone)]
+pub struct TestKeys(pub(crate) Arc<Vec<Arc<KeyMaterial>>>);
+
+impl TestKeys {
+    /// Generates `count` fresh RSA-2048 keys (blocking; about `count` × 0.1 s in an optimised build).
+    ///
+    /// # Errors
+    /// [`SandboxError::EmptyKeySet`] for `count == 0`; [`SandboxError::KeyGeneration`].
+    pub fn generate(count: usize) -> Result<Self, SandboxError> {
+        if count == 0 {
+            return Err(SandboxError::EmptyKeySet);
+        }
+        let keys =
+            (0..count).map(|_| KeyMaterial::generate().map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self(Arc::new(keys)))
+    }
+
+    /// Loads PKCS#8 PEM private keys (`-----BEGIN PRIVATE KEY-----`), 2048 to 4096 bits.
+    ///
+    /// # Errors
+    /// [`SandboxError::EmptyKeySet`]; [`SandboxError::InvalidKey`].
+    pub fn from_pkcs8_pems<'p>(pems: impl IntoIterator<Item = &'p str>) -> Result<Self, SandboxError> {
+        let keys = pems
+            .into_iter()
+            .map(|p| KeyMaterial::from_pkcs8_pem(p).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(SandboxError::EmptyKeySet);
+        }
+        Ok(Self(Arc::new(keys)))
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set is empty (never true for a constructed set).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for TestKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestKeys").field("len", &self.0.len()).finish_non_exhaustive()
+    }
+}
+
+/// How a sandbox is set up; built with [`Sandbox::builder`](crate::Sandbox::builder), started with
+/// [`start`](Self::start) (or run with [`serve`](crate::serve)).
+pub struct SandboxConfig {
+    pub(crate) bind: SocketAddr,
+    pub(crate) merchants: Vec<Merchant>,
+    pub(crate) test_merchant: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) context_lifetime: i64,
+    pub(crate) max_sessions: usize,
+    pub(crate) key_pool_size: usize,
+    pub(crate) test_keys: Option<TestKeys>,
+    pub(crate) retained_signing_keys: usize,
+    pub(crate) verifier: VerifierConfig,
+    pub(crate) shutdown_grace: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            merchants: Vec::new(),
+            test_merchant: true,
+            clock: Arc::new(SystemClock),
+            context_lifetime: 900,
+            max_sessions: 10_000,
+            key_pool_size: 4,
+            test_keys: None,
+            retained_signing_keys: 4,
+            verifier: VerifierConfig::default(),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("bind", &self.bind)
+            .field("merchants", &self.merchants.iter().map(Merchant::merchant_id).collect::<Vec<_>>())
+            .field("test_merchant", &self.test_merchant)
+            .field("now", &self.clock.now())
+            .field("context_lifetime", &self.context_lifetime)
+            .field("max_sessions", &self.max_sessions)
+            .field("key_pool_size", &self.key_pool_size)
+            .field("test_keys", &self.test_keys)
+            .field("retained_signing_keys", &self.retained_signing_keys)
+            .field("verifier", &self.verifier)
+            .finish()
+    }
+}
+
+impl SandboxConfig {
+    /// The address to listen on. Default `127.0.0.1:0` (an ephemeral loopback port).
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Adds a merchant credential (the test merchant `testrest` is there too unless
+    /// [`without_test_merchant`](Self::without_test_merchant) is called).
+    #[must_use]
+    pub fn merchant(mut self, merchant: Merchant) -> Self {
+        self.merchants.push(merchant);
+        self
+    }
+
+    /// Removes the default test merchant `testrest`.
+    #[must_use]
+    pub fn without_test_merchant(mut self) -> Self {
+        self.test_merchant = false;
+        self
+    }
+
+    /// The clock (default: the system clock). Pass a [`ManualClock`](crate::ManualClock) to test expiry.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Lifetime of capture contexts and transient tokens (`exp - iat`). Default 900 s, as Cybersource.
+    #[must_use]
+    pub fn context_lifetime(mut self, lifetime: Duration) -> Self {
+        self.context_lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Most sessions kept at once (default 10 000). When full, expired sessions are evicted first; if none
+    /// is expired, `POST /flex/v2/sessions` answers `503`.
+    #[must_use]
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// How many fresh RSA-2048 keys a background task keeps ready (default 4), so that a session request does
+    /// not wait for key generation. `0` generates each key on demand. Ignored with [`test_keys`](Self::test_keys).
+    #[must_use]
+    pub fn key_pool_size(mut self, size: usize) -> Self {
+        self.key_pool_size = size;
+        self
+    }
+
+    /// Uses a fixed key set instead of fresh keys (fast, less faithful; see [`TestKeys`]).
+    #[must_use]
+    pub fn test_keys(mut self, keys: TestKeys) -> Self {
+        self.test_keys = Some(keys);
+        self
+    }
+
+    /// How many previous signing keys `GET /flex/v2/public-keys/{kid}` still serves after a rotation
+    /// (default 4), so that contexts signed before the rotation stay verifiable.
+    #[must_use]
+    pub fn retained_signing_keys(mut self, count: usize) -> Self {
+        self.retained_signing_keys = count;
+        self
+    }
+
+    /// Request-authentication policy (skew, JWT lifetime, schemes, legacy `(request-target)`).
+    #[must_use]
+    pub fn verifier_config(mut self, config: VerifierConfig) -> Self {
+        self.verifier = config;
+        self
+    }
+
+    /// How long [`RunningSandbox::shutdown`] waits for open connections to finish (default 5 s).
+    #[must_use]
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Binds the listener and starts serving in the background (on the current tokio runtime).
+    ///
+    /// # Errors
+    /// [`SandboxError::Bind`], [`SandboxError::InvalidConfig`], [`SandboxError::KeyGeneration`], ...
+    pub async fn start(self) -> Result<RunningSandbox, SandboxError> {
+        server::start(self).await
+    }
+}

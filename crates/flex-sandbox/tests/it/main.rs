@@ -1,0 +1,12 @@
+//! End-to-end tests of the sandbox over loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+
+mod support;
+
+mod auth;
+mod concurrency;
+mod faults;
+mod happy;
+mod lifecycle;
+mod tokens;
+mod vectors;
