@@ -77,11 +77,15 @@ fn credentials(args: &SignArgs) -> Result<Credentials, Failure> {
     let creds = match &args.private_key {
         Some(path) => {
             if args.scheme != Scheme::Jwt {
-                return Err(Failure::new("--private-key needs --scheme jwt (HTTP Signature uses the shared secret)"));
+                return Err(Failure::new(
+                    "--private-key needs --scheme jwt (HTTP Signature uses the shared secret)",
+                ));
             }
             let bytes = input::file_bytes(path, "private key")?;
             let key = match std::str::from_utf8(&bytes) {
-                Ok(text) if text.trim_start().starts_with("-----BEGIN") => MerchantPrivateKey::from_pem(text)?,
+                Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
+                    MerchantPrivateKey::from_pem(text)?
+                }
                 _ => MerchantPrivateKey::from_pkcs8_der(&bytes)?,
             };
             Credentials::private_key(&merchant_id, &key_id, key)?
@@ -118,8 +122,9 @@ fn split_url(url: &str) -> Result<(&str, String), Failure> {
 
 fn signing_time(args: &SignArgs) -> Result<UnixTime, Failure> {
     match &args.date {
-        Some(date) => UnixTime::parse_http_date(date)
-            .ok_or_else(|| Failure::new("--date is not an RFC 1123 date like \"Thu, 18 Jul 2019 00:18:03 GMT\"")),
+        Some(date) => UnixTime::parse_http_date(date).ok_or_else(|| {
+            Failure::new("--date is not an RFC 1123 date like \"Thu, 18 Jul 2019 00:18:03 GMT\"")
+        }),
         None => {
             let now = input::now(args.now)?;
             UnixTime::from_secs(now).ok_or_else(|| Failure::new("--now is out of range"))
@@ -165,7 +170,10 @@ mod tests {
             let (authority, target) = split_url(url).unwrap();
             (authority.to_owned(), target)
         };
-        assert_eq!(split("https://apitest.cybersource.com/flex/v2/sessions"), ("apitest.cybersource.com".into(), "/flex/v2/sessions".into()));
+        assert_eq!(
+            split("https://apitest.cybersource.com/flex/v2/sessions"),
+            ("apitest.cybersource.com".into(), "/flex/v2/sessions".into())
+        );
         assert_eq!(split("http://127.0.0.1:8443/a?b=c"), ("127.0.0.1:8443".into(), "/a?b=c".into()));
         assert_eq!(split("https://h?x"), ("h".into(), "/?x".into()));
         assert_eq!(split("https://h"), ("h".into(), "/".into()));

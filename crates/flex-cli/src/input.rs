@@ -12,9 +12,7 @@ const MAX_INPUT: u64 = 1 << 20;
 /// surrounding whitespace is dropped.
 pub(crate) fn token(arg: Option<&str>) -> Result<String, Failure> {
     let raw = match arg {
-        Some(arg) if arg.starts_with('@') => {
-            file_text(Path::new(arg.trim_start_matches('@')), "token file")?
-        }
+        Some(arg) if arg.starts_with('@') => file_text(Path::new(arg.trim_start_matches('@')), "token file")?,
         Some("-") | None => {
             let mut buf = String::new();
             std::io::stdin()
@@ -57,7 +55,8 @@ pub(crate) fn now(explicit: Option<i64>) -> Result<i64, Failure> {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| Failure::new("the system clock is before 1970; pass --now"))?;
-    i64::try_from(since_epoch.as_secs()).map_err(|_| Failure::new("the system clock is out of range; pass --now"))
+    i64::try_from(since_epoch.as_secs())
+        .map_err(|_| Failure::new("the system clock is out of range; pass --now"))
 }
 
 /// Prints `text` and a newline to stdout. A closed pipe (`flex ... | head`) is not an error.

@@ -10,6 +10,7 @@
 mod auth;
 mod input;
 mod jwt;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,9 @@ enum Command {
     /// Authenticate Cybersource REST requests (HTTP Signature or JWT).
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// Run the offline Flex v2 emulator.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
 }
 
 /// A failure to report: one line, no secrets, exit code 1.
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Jwt(cmd) => jwt::run(cmd),
         Command::Auth(cmd) => auth::run(cmd),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,7 +67,9 @@ fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
 fn jwt_verify_prints_the_verified_claims() {
     let jwk = vectors().join("keys/rsa2048.pub.jwk.json");
     let token = vector_text("keys/rsa2048.sample.jwt");
-    for (arg, stdin) in [(Some(token.as_str()), None), (Some("-"), Some(token.as_str())), (None, Some(token.as_str()))] {
+    for (arg, stdin) in
+        [(Some(token.as_str()), None), (Some("-"), Some(token.as_str())), (None, Some(token.as_str()))]
+    {
         let mut args = vec!["jwt", "verify", "--jwk", jwk.to_str().unwrap(), "--now", "1700000100"];
         args.extend(arg);
         let out = flex(&args, stdin, &[]);
@@ -98,12 +100,23 @@ fn jwt_verify_failures_are_one_line_and_exit_1() {
     assert_one_line_failure(&out, &token, "claim iat is in the future");
 
     // Issuer expectation.
-    let out = flex(&["jwt", "verify", "--jwk", jwk, "--issuer", "Flex API", "--now", "1700000100", &token], None, &[]);
+    let out = flex(
+        &["jwt", "verify", "--jwk", jwk, "--issuer", "Flex API", "--now", "1700000100", &token],
+        None,
+        &[],
+    );
     assert_one_line_failure(&out, &token, "claim iss does not match");
 
     // Signature under another key (kid matches, key differs).
-    let other = temp_file("other.jwk", std::fs::read_to_string(vectors().join("keys/rsa3072.pub.jwk.json")).unwrap().replace("rsa3072", "rsa2048").as_bytes());
-    let out = flex(&["jwt", "verify", "--jwk", other.to_str().unwrap(), "--now", "1700000100", &token], None, &[]);
+    let other = temp_file(
+        "other.jwk",
+        std::fs::read_to_string(vectors().join("keys/rsa3072.pub.jwk.json"))
+            .unwrap()
+            .replace("rsa3072", "rsa2048")
+            .as_bytes(),
+    );
+    let out =
+        flex(&["jwt", "verify", "--jwk", other.to_str().unwrap(), "--now", "1700000100", &token], None, &[]);
     assert_one_line_failure(&out, &token, "signature does not verify");
 
     // A truncated token.
@@ -113,10 +126,18 @@ fn jwt_verify_failures_are_one_line_and_exit_1() {
 
     // Key policy: 2041-bit and e=3 keys are refused at import, bit-exact.
     let small = vectors().join("keys/rsa2041.pub.jwk.json");
-    let out = flex(&["jwt", "verify", "--jwk", small.to_str().unwrap(), &vector_text("keys/rsa2041.sample.jwt")], None, &[]);
+    let out = flex(
+        &["jwt", "verify", "--jwk", small.to_str().unwrap(), &vector_text("keys/rsa2041.sample.jwt")],
+        None,
+        &[],
+    );
     assert_one_line_failure(&out, "", "RSA modulus has 2041 bits, fewer than 2048");
     let e3 = vectors().join("keys/rsa2048-e3.pub.jwk.json");
-    let out = flex(&["jwt", "verify", "--jwk", e3.to_str().unwrap(), &vector_text("keys/rsa2048-e3.sample.jwt")], None, &[]);
+    let out = flex(
+        &["jwt", "verify", "--jwk", e3.to_str().unwrap(), &vector_text("keys/rsa2048-e3.sample.jwt")],
+        None,
+        &[],
+    );
     assert_one_line_failure(&out, "", "exponent");
 
     // A JWK that is not RSA.
@@ -168,15 +189,26 @@ fn jwt_decode_marks_the_output_unverified() {
 
 #[test]
 fn auth_sign_http_signature_matches_the_vector() {
-    let vector: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(vectors().join("http-signature/post-flex-v2-sessions.json")).unwrap()).unwrap();
+    let vector: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(vectors().join("http-signature/post-flex-v2-sessions.json")).unwrap(),
+    )
+    .unwrap();
     let body = temp_file("body.json", vector["body"].as_str().unwrap().as_bytes());
     let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
     let out = flex(
         &[
-            "auth", "sign", "--scheme", "http-signature", "--method", "POST",
-            "--url", "https://apitest.cybersource.com/flex/v2/sessions",
-            "--body-file", body.to_str().unwrap(), "--date", "Thu, 18 Jul 2019 00:18:03 GMT",
+            "auth",
+            "sign",
+            "--scheme",
+            "http-signature",
+            "--method",
+            "POST",
+            "--url",
+            "https://apitest.cybersource.com/flex/v2/sessions",
+            "--body-file",
+            body.to_str().unwrap(),
+            "--date",
+            "Thu, 18 Jul 2019 00:18:03 GMT",
         ],
         None,
         &creds,
@@ -194,25 +226,50 @@ fn auth_sign_http_signature_matches_the_vector() {
 fn auth_sign_jwt_emits_a_bearer_token_that_verifies() {
     let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
     let out = flex(
-        &["auth", "sign", "--scheme", "jwt", "--method", "GET", "--url", "https://apitest.cybersource.com/flex/v2/public-keys/sn", "--now", "1563409083"],
+        &[
+            "auth",
+            "sign",
+            "--scheme",
+            "jwt",
+            "--method",
+            "GET",
+            "--url",
+            "https://apitest.cybersource.com/flex/v2/public-keys/sn",
+            "--now",
+            "1563409083",
+        ],
         None,
         &creds,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    let bearer = text.lines().find_map(|l| l.strip_prefix("Authorization: Bearer ")).expect("an Authorization header");
+    let bearer =
+        text.lines().find_map(|l| l.strip_prefix("Authorization: Bearer ")).expect("an Authorization header");
     assert_eq!(bearer.split('.').count(), 3);
     assert!(text.contains("Date: Thu, 18 Jul 2019 00:18:03 GMT\n"));
 }
 
 #[test]
 fn auth_sign_without_credentials_fails_cleanly() {
-    let args = ["auth", "sign", "--scheme", "http-signature", "--method", "GET", "--url", "https://apitest.cybersource.com/x"];
+    let args = [
+        "auth",
+        "sign",
+        "--scheme",
+        "http-signature",
+        "--method",
+        "GET",
+        "--url",
+        "https://apitest.cybersource.com/x",
+    ];
     let out = flex(&args, None, &[]);
     assert_one_line_failure(&out, "", "FLEX_MERCHANT_ID is not set");
     let out = flex(&args, None, &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID)]);
     assert_one_line_failure(&out, "", "FLEX_SHARED_SECRET is not set");
-    let out = flex(&args, None, &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", "not base64!")]);
+    let out = flex(
+        &args,
+        None,
+        &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", "not base64!")],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("not base64!"), "the secret is echoed: {}", stderr(&out));
 }
@@ -223,9 +280,56 @@ fn usage_errors_exit_2_and_every_command_has_help() {
     assert_eq!(out.status.code(), Some(2));
     let out = flex(&["frobnicate"], None, &[]);
     assert_eq!(out.status.code(), Some(2));
-    for cmd in [&["--help"][..], &["jwt", "--help"], &["jwt", "decode", "--help"], &["jwt", "verify", "--help"], &["auth", "sign", "--help"]] {
+    for cmd in [
+        &["--help"][..],
+        &["jwt", "--help"],
+        &["jwt", "decode", "--help"],
+        &["jwt", "verify", "--help"],
+        &["auth", "sign", "--help"],
+    ] {
         let out = flex(cmd, None, &[]);
         assert_eq!(out.status.code(), Some(0), "{cmd:?}");
         assert!(stdout(&out).contains("Usage:"), "{cmd:?}");
     }
+}
+
+#[test]
+fn sandbox_serve_prints_credentials_and_serves_public_keys() {
+    use std::io::{BufRead, BufReader, Read};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    let url = text.lines().next().unwrap().strip_prefix("flex sandbox listening on ").unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{text}");
+    assert!(text.contains(&format!("export FLEX_SHARED_SECRET={SECRET}")), "{text}");
+    assert!(text.contains(&format!("export FLEX_KEY_ID={KEY_ID}")), "{text}");
+    let keys_url =
+        text.split_whitespace().find(|w| w.contains("/flex/v2/public-keys/")).unwrap().trim_end_matches(',');
+    let path = keys_url.strip_prefix(&url).unwrap();
+
+    let authority = url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""kty":"RSA""#), "{response}");
 }
