@@ -1,0 +1,733 @@
+//! The client: builder, operations, verification.
+
+use core::fmt;
+use core::time::Duration;
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use flex_auth::{Credentials, JwtId, SignableRequest, SigningParams, UnixTime};
+use flex_jwe::{PaymentData, RecipientKey, TokenizePayload};
+use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
+use flex_types::{CaptureContextClaims, SessionRequest, TransientTokenClaims};
+use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, Request};
+use http_body_util::Full;
+use serde::Serialize;
+use tracing::Instrument as _;
+
+use crate::config::{self, AuthScheme, BaseUrl, Environment, KeyCachePolicy, OriginPattern, RetryPolicy};
+use crate::context::{CaptureContext, TransientToken};
+use crate::crypto;
+use crate::error::{Error, ErrorKind, Message};
+use crate::keys::{CachedKey, KeyCache, KeyCacheStats};
+use crate::mask::mask;
+use crate::transport::{Idempotency, Transport, TransportConfig};
+
+const SESSIONS_PATH: &str = "/flex/v2/sessions";
+const PUBLIC_KEYS_PATH: &str = "/flex/v2/public-keys/";
+const USER_AGENT_VALUE: &str = concat!("flex-client-rust/", env!("CARGO_PKG_VERSION"));
+/// The issuer of every capture context seen so far.
+const CAPTURE_CONTEXT_ISSUER: &str = "Flex API";
+/// The default `flx.origin` allow-list entry.
+const DEFAULT_TOKEN_ORIGIN: &str = "https://*.cybersource.com";
+
+/// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
+pub struct ClientBuilder {
+    environment: Environment,
+    credentials: Option<Credentials>,
+    scheme: AuthScheme,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_response_bytes: usize,
+    retry: RetryPolicy,
+    key_cache: KeyCachePolicy,
+    leeway_secs: u32,
+    token_origins: Vec<OriginPattern>,
+    default_origins: bool,
+    require_tokens_digest: bool,
+    pool_idle_timeout: Duration,
+    pool_max_idle_per_host: usize,
+    http2_prior_knowledge: bool,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("environment", &self.environment)
+            .field("merchant_id", &self.credentials.as_ref().map(|c| mask(c.merchant_id())))
+            .field("scheme", &self.scheme)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .field("key_cache", &self.key_cache)
+            .field("token_origins", &self.token_origins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            environment: Environment::test(),
+            credentials: None,
+            scheme: AuthScheme::default(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: 256 * 1024,
+            retry: RetryPolicy::default(),
+            key_cache: KeyCachePolicy::default(),
+            leeway_secs: flex_jwt::DEFAULT_LEEWAY_SECS,
+            token_origins: Vec::new(),
+            default_origins: true,
+            require_tokens_digest: true,
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 32,
+            http2_prior_knowledge: false,
+            error: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Configuration from the process environment: `FLEX_ENV` (`test`, `production` or a base URL; default
+    /// `test`), `FLEX_AUTH` (`jwt` or `http-signature`; default `jwt`) and `FLEX_MERCHANT_ID`, `FLEX_KEY_ID`,
+    /// `FLEX_SHARED_SECRET` (all three or none). Other settings keep their defaults and can be changed after.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Configuration`] for a malformed variable.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ClientBuilder::from_env`], reading variables through `lookup` (for tests and other sources).
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let mut builder = Self::default();
+        if let Some(env) = lookup("FLEX_ENV") {
+            builder = builder.environment(Environment::parse(&env)?);
+        }
+        if let Some(auth) = lookup("FLEX_AUTH") {
+            builder = builder.auth_scheme(AuthScheme::parse(&auth)?);
+        }
+        builder.credentials = config::credentials_from(&lookup)?;
+        Ok(builder)
+    }
+
+    /// The environment (default [`Environment::test`]).
+    #[must_use]
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// A custom base URL, e.g. the sandbox's `http://127.0.0.1:PORT`; see [`Environment::custom`]. Its origin
+    /// is also allowed as a tokens origin. An invalid URL makes [`ClientBuilder::build`] fail.
+    #[must_use]
+    pub fn base_url(mut self, url: &str) -> Self {
+        match Environment::custom(url) {
+            Ok(env) => self.environment = env,
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Merchant credentials (shared secret or private key, see `flex_auth::Credentials`).
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Shared-secret credentials: the merchant id, the key id and the secret as the Business Center shows it
+    /// (standard base64). An invalid value makes [`ClientBuilder::build`] fail.
+    #[must_use]
+    pub fn shared_secret(mut self, merchant_id: &str, key_id: &str, secret_base64: &str) -> Self {
+        match config::shared_secret_credentials(merchant_id, key_id, secret_base64) {
+            Ok(c) => self.credentials = Some(c),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// The request-authentication scheme (default [`AuthScheme::Jwt`]).
+    #[must_use]
+    pub fn auth_scheme(mut self, scheme: AuthScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// Time limit for establishing a connection, TLS included (default 5 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time limit for one whole request attempt: connect, send, and read the full answer (default 30 s).
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Largest response body read (default 256 KiB); a longer one is an [`ErrorKind::InvalidResponse`].
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Retry policy (default: 2 retries, 100 ms doubling backoff capped at 2 s, full jitter).
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Public-key cache policy (default: 1 h TTL, 64 keys, 10 s between asks for an unknown kid).
+    #[must_use]
+    pub fn key_cache_policy(mut self, policy: KeyCachePolicy) -> Self {
+        self.key_cache = policy;
+        self
+    }
+
+    /// Clock-skew allowance for `exp`/`iat` checks (default 60 s, at most 900 s).
+    #[must_use]
+    pub fn leeway_secs(mut self, secs: u32) -> Self {
+        self.leeway_secs = secs;
+        self
+    }
+
+    /// Also allows `pattern` (`https://host[:port]` or `https://*.domain`) as a capture context's
+    /// `flx.origin` for [`Client::tokenize`]. An invalid pattern makes [`ClientBuilder::build`] fail.
+    #[must_use]
+    pub fn allow_token_origin(mut self, pattern: &str) -> Self {
+        match OriginPattern::parse(pattern) {
+            Ok(p) => self.token_origins.push(p),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Drops the default `https://*.cybersource.com` from the tokens-origin allow-list.
+    #[must_use]
+    pub fn without_default_token_origins(mut self) -> Self {
+        self.default_origins = false;
+        self
+    }
+
+    /// Whether a tokens answer without a `Digest` header is refused (default `true`; a wrong digest is always
+    /// refused).
+    #[must_use]
+    pub fn require_tokens_digest(mut self, required: bool) -> Self {
+        self.require_tokens_digest = required;
+        self
+    }
+
+    /// Connection-pool settings: idle timeout (default 90 s) and idle connections kept per host (default 32).
+    #[must_use]
+    pub fn pool(mut self, idle_timeout: Duration, max_idle_per_host: usize) -> Self {
+        self.pool_idle_timeout = idle_timeout;
+        self.pool_max_idle_per_host = max_idle_per_host;
+        self
+    }
+
+    /// Speaks HTTP/2 only, without ALPN (default `false`: HTTP/1.1, or HTTP/2 when TLS ALPN selects it).
+    /// For plain-`http` servers that accept HTTP/2 by prior knowledge, such as the sandbox.
+    #[must_use]
+    pub fn http2_prior_knowledge(mut self, enabled: bool) -> Self {
+        self.http2_prior_knowledge = enabled;
+        self
+    }
+
+    fn fail(&mut self, error: Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+    }
+
+    /// Builds the client. Must be called inside a tokio runtime only when requests are made (building
+    /// does not spawn anything).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Configuration`]: the first invalid setting, or a TLS setup failure. Credentials may be
+    /// absent (only [`Client::create_capture_context`] needs them).
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut origins = Vec::new();
+        if self.default_origins {
+            origins.push(OriginPattern::parse(DEFAULT_TOKEN_ORIGIN)?);
+        }
+        if !is_cybersource_host(self.environment.authority()) {
+            // The API host itself (the sandbox, a proxy) serves its own tokens endpoint.
+            origins.push(OriginPattern::parse(&self.environment.base_url())?);
+        }
+        origins.extend(self.token_origins);
+        if self.max_response_bytes == 0 {
+            return Err(Error::new(ErrorKind::Configuration, "max_response_bytes must be positive"));
+        }
+        let transport = Transport::new(TransportConfig {
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            max_response_bytes: self.max_response_bytes,
+            retry: self.retry,
+            pool_idle_timeout: self.pool_idle_timeout,
+            pool_max_idle_per_host: self.pool_max_idle_per_host,
+            http2_prior_knowledge: self.http2_prior_knowledge,
+        })?;
+        let verifier = Verifier::new().with_leeway_secs(self.leeway_secs);
+        let host: Arc<str> = Arc::from(self.environment.authority());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                capture_context_verifier: verifier.clone().with_issuer(CAPTURE_CONTEXT_ISSUER),
+                transient_token_verifier: verifier,
+                host,
+                environment: self.environment,
+                credentials: self.credentials,
+                scheme: self.scheme,
+                transport,
+                keys: KeyCache::new(self.key_cache),
+                token_origins: origins,
+                require_tokens_digest: self.require_tokens_digest,
+            }),
+        })
+    }
+}
+
+fn is_cybersource_host(authority: &str) -> bool {
+    authority.ends_with(".cybersource.com")
+}
+
+/// A Flex API v2 client. Cheap to clone (shared connection pool and key cache); `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    environment: Environment,
+    host: Arc<str>,
+    credentials: Option<Credentials>,
+    scheme: AuthScheme,
+    transport: Transport,
+    keys: KeyCache,
+    capture_context_verifier: Verifier,
+    transient_token_verifier: Verifier,
+    token_origins: Vec<OriginPattern>,
+    require_tokens_digest: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("environment", &i.environment)
+            .field("merchant_id", &i.credentials.as_ref().map(|c| mask(c.merchant_id())))
+            .field("key_id", &i.credentials.as_ref().map(|c| mask(c.key_id())))
+            .field("scheme", &i.scheme)
+            .field("transport", &i.transport)
+            .field("keys", &i.keys)
+            .field("token_origins", &i.token_origins)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct TokensRequest<'a> {
+    #[serde(rename = "keyId")]
+    key_id: &'a str,
+}
+
+fn unix_now() -> Result<i64, Error> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .ok_or_else(|| Error::new(ErrorKind::Configuration, "the system clock is before 1970"))
+}
+
+fn verification(context: &'static str, e: flex_jwt::Error) -> Error {
+    Error::with_source(ErrorKind::Verification, context, e)
+}
+
+fn header_value(value: &str, sensitive: bool) -> Result<HeaderValue, Error> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|e| Error::with_source(ErrorKind::InvalidInput, "a header value is not valid", e))?;
+    v.set_sensitive(sensitive);
+    Ok(v)
+}
+
+fn build_error(e: http::Error) -> Error {
+    Error::with_source(ErrorKind::InvalidInput, "cannot build the HTTP request", e)
+}
+
+impl Client {
+    /// A builder with the defaults (test environment, JWT auth, no credentials).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The environment this client talks to.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// Public-key cache counters.
+    pub fn key_cache_stats(&self) -> KeyCacheStats {
+        self.inner.keys.stats()
+    }
+
+    /// `POST /flex/v2/sessions`, then verifies the answer: one call for a ready-to-use capture context.
+    ///
+    /// The body is serialized once and the signature covers exactly those bytes. Not retried once it may have
+    /// reached the server (only connect failures are retried).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Authentication`] (401), [`ErrorKind::Api`] (other error statuses),
+    /// [`ErrorKind::Transport`], [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`] (the answer is not a
+    /// JWT), [`ErrorKind::Verification`] (it does not verify), [`ErrorKind::Configuration`] (no credentials).
+    pub async fn create_capture_context(&self, request: &SessionRequest) -> Result<CaptureContext, Error> {
+        let span = tracing::info_span!("flex.create_capture_context", host = %self.inner.host);
+        async {
+            let credentials = self.inner.credentials.as_ref().ok_or_else(|| {
+                Error::new(ErrorKind::Configuration, "create_capture_context needs merchant credentials")
+            })?;
+            let body = Bytes::from(serde_json::to_vec(request).map_err(|e| {
+                Error::with_source(ErrorKind::InvalidInput, "cannot serialize the session request", e)
+            })?);
+            let url = self.inner.environment.url(SESSIONS_PATH);
+            let make = || self.signed_post(credentials, &url, &body);
+            let response = self.inner.transport.send(Idempotency::NotIdempotent, &make).await?;
+            if !matches!(response.status, 200 | 201) {
+                let error = response.into_error();
+                if error.kind() == ErrorKind::Authentication {
+                    // The gateway says only "Authentication Failed": say what was sent, without secrets.
+                    let scheme = match self.inner.scheme {
+                        AuthScheme::Jwt => "JWT (Authorization: Bearer)",
+                        AuthScheme::HttpSignature => "HTTP Signature",
+                    };
+                    let context = format!(
+                        "the server refused {scheme} authentication signed for host {} as merchant {} with key {}; \
+                         check the merchant id, key id and secret, that the key type matches the scheme, and the clock",
+                        self.inner.host,
+                        mask(credentials.merchant_id()),
+                        mask(credentials.key_id()),
+                    );
+                    return Err(error.with_context(context));
+                }
+                return Err(error);
+            }
+            let text = core::str::from_utf8(&response.body)
+                .map_err(|e| Error::with_source(ErrorKind::InvalidResponse, "the capture context is not UTF-8", e))?
+                .trim();
+            // A body that is not even a compact JWS is a bad answer, not a failed verification.
+            self.inner.capture_context_verifier.parse(text).map_err(|e| {
+                Error::with_source(ErrorKind::InvalidResponse, "the answer is not a capture-context JWT", e)
+            })?;
+            let context = self.verify_capture_context(text).await?;
+            tracing::info!(jwt = %mask(context.as_str()), exp = context.expires_at(), "capture context created");
+            Ok(context)
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn signed_post(
+        &self,
+        credentials: &Credentials,
+        url: &str,
+        body: &Bytes,
+    ) -> Result<Request<Full<Bytes>>, Error> {
+        let now = UnixTime::from_secs(unix_now()?)
+            .ok_or_else(|| Error::new(ErrorKind::Configuration, "the system clock is out of range"))?;
+        let params = match self.inner.scheme {
+            AuthScheme::HttpSignature => SigningParams::http_signature(now),
+            AuthScheme::Jwt => SigningParams::jwt(
+                now,
+                JwtId::random()
+                    .map_err(|e| Error::with_source(ErrorKind::Configuration, "no randomness", e))?,
+            ),
+        };
+        let signable = SignableRequest::new("POST", &self.inner.host, SESSIONS_PATH, body)
+            .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot sign for this host", e))?;
+        let instructions = flex_auth::sign(&signable, credentials, &params)
+            .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot sign the request", e))?;
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(url)
+            .header(CONTENT_TYPE, "application/json;charset=utf-8")
+            .header(ACCEPT, "application/jwt")
+            .header(USER_AGENT, USER_AGENT_VALUE);
+        for (name, value) in instructions.headers() {
+            // hyper sets `Host` from the URI, which is the signed authority (default ports dropped alike).
+            if name.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            let sensitive =
+                name.eq_ignore_ascii_case("signature") || name.eq_ignore_ascii_case("authorization");
+            builder = builder.header(name, header_value(value, sensitive)?);
+        }
+        builder.body(Full::new(body.clone())).map_err(build_error)
+    }
+
+    /// Verifies a capture context: RS256 with the key `GET /flex/v2/public-keys/{kid}` serves (cached),
+    /// `iss` = `Flex API`, `exp`/`iat` with the leeway, and `flx.jwk` an RSA `enc` key with a kid. A failure
+    /// with a cached key refetches that key once (rotation).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`], or the errors of [`Client::public_key`] other than a 404 (which is a
+    /// verification failure: no such key).
+    pub async fn verify_capture_context(&self, token: &str) -> Result<CaptureContext, Error> {
+        let verifier = &self.inner.capture_context_verifier;
+        let jwt =
+            verifier.parse(token).map_err(|e| verification("the capture context is not a valid JWT", e))?;
+        let kid = *jwt
+            .kid()
+            .ok_or_else(|| Error::new(ErrorKind::Verification, "the capture context has no kid"))?;
+        let authenticated = self.authenticate_with_endpoint_key(verifier, &jwt, &kid).await?;
+        let verified = authenticated
+            .validate(unix_now()?)
+            .map_err(|e| verification("the capture context claims are not valid", e))?;
+        let claims: CaptureContextClaims<'_> = verified
+            .claims()
+            .map_err(|e| verification("the capture context claims have the wrong shape", e))?;
+        let claims = claims.into_owned();
+        let jwk = &claims.flx.jwk;
+        if jwk.kty != "RSA" || jwk.use_.as_deref() != Some("enc") {
+            return Err(Error::new(ErrorKind::Verification, "flx.jwk is not an RSA encryption key"));
+        }
+        let encryption_key = RsaPublicKey::from_flex_capture_context_jwk(jwk).map_err(|e| {
+            Error::with_source(ErrorKind::Verification, "flx.jwk is not an acceptable RSA key", e)
+        })?;
+        tracing::debug!(kid = %kid, jti = %claims.jti, "capture context verified");
+        Ok(CaptureContext::new(token.to_owned(), claims, encryption_key))
+    }
+
+    /// Checks `jwt`'s signature with the endpoint key for `kid`, refetching once if a cached key fails.
+    async fn authenticate_with_endpoint_key<'a>(
+        &self,
+        verifier: &Verifier,
+        jwt: &Jwt<'a>,
+        kid: &Kid,
+    ) -> Result<flex_jwt::Authenticated<'a>, Error> {
+        let lookup_failed = |e: Error| {
+            if e.status() == Some(404) {
+                e.wrap(ErrorKind::Verification, "no public key exists for the token's kid")
+            } else {
+                e
+            }
+        };
+        let CachedKey { key, fresh } = self.cached_key(kid).await.map_err(lookup_failed)?;
+        match verifier.verify_signature(jwt, &*key) {
+            Ok(a) => Ok(a),
+            Err(flex_jwt::Error::InvalidSignature) if !fresh => {
+                tracing::info!(kid = %kid, "signature failed with a cached key; refetching it once");
+                self.inner.keys.invalidate(&self.inner.host, kid, &key);
+                let again = self.cached_key(kid).await.map_err(lookup_failed)?;
+                verifier
+                    .verify_signature(jwt, &*again.key)
+                    .map_err(|e| verification("the signature does not verify", e))
+            }
+            Err(e) => Err(verification("the signature does not verify", e)),
+        }
+    }
+
+    async fn cached_key(&self, kid: &Kid) -> Result<CachedKey, Error> {
+        self.inner.keys.get(&self.inner.host, kid, || self.fetch_public_key(*kid)).await
+    }
+
+    /// The key `GET /flex/v2/public-keys/{kid}` serves, through the cache. The kid is validated
+    /// (`[A-Za-z0-9._-]{1,64}`) before it goes into the URL.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] (bad kid), [`ErrorKind::Api`] (e.g. 404), [`ErrorKind::Transport`],
+    /// [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`] (not an acceptable RSA JWK, or another kid).
+    pub async fn public_key(&self, kid: &str) -> Result<RsaPublicKey, Error> {
+        let kid = Kid::new(kid).map_err(|e| Error::with_source(ErrorKind::InvalidInput, "invalid kid", e))?;
+        Ok(RsaPublicKey::clone(&self.cached_key(&kid).await?.key))
+    }
+
+    async fn fetch_public_key(&self, kid: Kid) -> Result<RsaPublicKey, Error> {
+        let url = self.inner.environment.url(&format!("{PUBLIC_KEYS_PATH}{kid}"));
+        let make = || {
+            Request::builder()
+                .method(Method::GET)
+                .uri(url.as_str())
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, USER_AGENT_VALUE)
+                .body(Full::new(Bytes::new()))
+                .map_err(build_error)
+        };
+        let span = tracing::info_span!("flex.fetch_public_key", kid = %kid);
+        let response = self.inner.transport.send(Idempotency::Idempotent, &make).instrument(span).await?;
+        if response.status != 200 {
+            return Err(response.into_error());
+        }
+        let text = core::str::from_utf8(&response.body)
+            .map_err(|e| Error::with_source(ErrorKind::InvalidResponse, "the public key is not UTF-8", e))?;
+        let key = RsaPublicKey::from_jwk(text).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidResponse, "the public key is not an acceptable RSA JWK", e)
+        })?;
+        match key.kid() {
+            None => Ok(key.with_kid(kid)),
+            Some(served) if *served == kid => Ok(key),
+            Some(_) => Err(Error::new(ErrorKind::InvalidResponse, "the server sent a key with another kid")),
+        }
+    }
+
+    /// The browser/app step, for server-side tests and tooling: encrypts `data` to `flx.jwk` (JWE `RSA-OAEP` +
+    /// `A256GCM`), posts `{"keyId":"<JWE>"}` to `flx.origin + flx.path`, checks the `Digest` header, and
+    /// returns the transient token (not yet verified: see [`Client::verify_transient_token`]).
+    ///
+    /// `flx.origin` must match the allow-list (`https://*.cybersource.com`, the custom base URL, and
+    /// [`ClientBuilder::allow_token_origin`]); every field must be one the context lists, and every required
+    /// field must be present.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`] (origin not allowed), [`ErrorKind::InvalidInput`] (fields),
+    /// [`ErrorKind::Api`], [`ErrorKind::Transport`], [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`]
+    /// (bad `Digest`, not a JWT).
+    pub async fn tokenize(&self, context: &CaptureContext, data: PaymentData) -> Result<String, Error> {
+        let claims = context.claims();
+        let origin = BaseUrl::parse(&claims.flx.origin)
+            .ok_or_else(|| Error::new(ErrorKind::Verification, "flx.origin is not an http(s) origin"))?;
+        if !self.inner.token_origins.iter().any(|p| p.matches(&origin)) {
+            return Err(Error::new(
+                ErrorKind::Verification,
+                "flx.origin is not in the allowed tokens origins",
+            ));
+        }
+        let path = claims.flx.path.as_ref();
+        if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#') {
+            return Err(Error::new(ErrorKind::Verification, "flx.path is not a plain absolute path"));
+        }
+        check_fields(claims, &data)?;
+        let kid = claims.flx.jwk.kid.as_deref().unwrap_or_default();
+        let recipient = RecipientKey::from_jwk_components(kid, &claims.flx.jwk.n, &claims.flx.jwk.e)
+            .map_err(|e| Error::with_source(ErrorKind::Verification, "flx.jwk cannot encrypt", e))?;
+        let payload = TokenizePayload::new(Cow::Borrowed(context.as_str()), data);
+        let jwe = recipient
+            .encrypt_payload(&payload)
+            .map_err(|e| Error::with_source(ErrorKind::InvalidInput, "cannot encrypt the card data", e))?;
+        let body = Bytes::from(serde_json::to_vec(&TokensRequest { key_id: &jwe }).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidInput, "cannot serialize the tokens request", e)
+        })?);
+        let url = format!("{}{path}", origin.origin());
+        let span = tracing::info_span!("flex.tokenize", origin = %origin.origin(), context = %mask(context.as_str()));
+        let make = || {
+            Request::builder()
+                .method(Method::POST)
+                .uri(url.as_str())
+                .header(CONTENT_TYPE, "application/json; charset=utf-8")
+                .header(ACCEPT, "application/jwt, application/json")
+                .header(USER_AGENT, USER_AGENT_VALUE)
+                .body(Full::new(body.clone()))
+                .map_err(build_error)
+        };
+        let response =
+            self.inner.transport.send(Idempotency::NotIdempotent, &make).instrument(span.clone()).await?;
+        if !matches!(response.status, 200 | 201) {
+            return Err(response.into_error());
+        }
+        match response.header("digest") {
+            Some(digest) => {
+                let expected = format!("SHA-256={}", crypto::sha256_base64(&response.body));
+                if digest.trim() != expected {
+                    return Err(Error::with_source(
+                        ErrorKind::InvalidResponse,
+                        "the tokens answer does not match its Digest header",
+                        Message("digest mismatch"),
+                    ));
+                }
+            }
+            None if self.inner.require_tokens_digest => {
+                return Err(Error::new(ErrorKind::InvalidResponse, "the tokens answer has no Digest header"));
+            }
+            None => {}
+        }
+        let token = core::str::from_utf8(&response.body)
+            .map_err(|e| {
+                Error::with_source(ErrorKind::InvalidResponse, "the transient token is not UTF-8", e)
+            })?
+            .trim()
+            .to_owned();
+        Jwt::parse(&token).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidResponse, "the answer is not a transient-token JWT", e)
+        })?;
+        span.in_scope(|| tracing::info!(token = %mask(&token), "transient token received"));
+        Ok(token)
+    }
+
+    /// Verifies a transient token issued for `context`: RS256 with `flx.jwk` when the token's kid is
+    /// `flx.jwk.kid` (what the Flex documentation prescribes), otherwise with the public-keys endpoint; then
+    /// `exp`/`iat` with the leeway.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`], or the errors of [`Client::public_key`] for another kid.
+    pub async fn verify_transient_token(
+        &self,
+        token: &str,
+        context: &CaptureContext,
+    ) -> Result<TransientToken, Error> {
+        let verifier = &self.inner.transient_token_verifier;
+        let jwt =
+            verifier.parse(token).map_err(|e| verification("the transient token is not a valid JWT", e))?;
+        let kid = *jwt
+            .kid()
+            .ok_or_else(|| Error::new(ErrorKind::Verification, "the transient token has no kid"))?;
+        let authenticated = if context.encryption_key().kid() == Some(&kid) {
+            verifier
+                .verify_signature(&jwt, context.encryption_key())
+                .map_err(|e| verification("the transient token signature does not verify", e))?
+        } else {
+            self.authenticate_with_endpoint_key(verifier, &jwt, &kid).await?
+        };
+        let verified = authenticated
+            .validate(unix_now()?)
+            .map_err(|e| verification("the transient token claims are not valid", e))?;
+        let claims: TransientTokenClaims<'_> = verified
+            .claims()
+            .map_err(|e| verification("the transient token claims have the wrong shape", e))?;
+        let claims = claims.into_owned();
+        tracing::debug!(jti = %mask(&claims.jti), "transient token verified");
+        Ok(TransientToken::new(token.to_owned(), claims))
+    }
+}
+
+/// Every field must be listed by the context, and every required field present.
+fn check_fields(claims: &CaptureContextClaims<'_>, data: &PaymentData) -> Result<(), Error> {
+    let fields = data.fields();
+    if let Some((path, _)) = fields.iter().find(|(path, _)| !claims.accepts_field(path)) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("the capture context does not accept the field {}", printable(path)),
+        ));
+    }
+    if let Some(missing) = claims
+        .required_fields()
+        .find(|req| !fields.iter().any(|(path, v)| path == req && !v.expose().is_empty()))
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("the required field {} is missing", printable(missing)),
+        ));
+    }
+    Ok(())
+}
+
+/// A field path for an error message: paths are names, not values, but cap and sanitize them anyway.
+fn printable(path: &str) -> String {
+    path.chars().take(96).map(|c| if c.is_ascii_graphic() { c } else { '?' }).collect()
+}
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

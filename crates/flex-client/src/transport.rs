@@ -1,0 +1,204 @@
+//! HTTP transport: one pooled hyper client (HTTP/1.1 and HTTP/2 by ALPN, rustls with the ring provider), time
+//! limits, a response-size cap and retries with full-jitter backoff.
+
+use core::time::Duration;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tracing::Instrument as _;
+
+use crate::config::RetryPolicy;
+use crate::crypto;
+use crate::error::{Error, ErrorKind, Message};
+
+/// A complete answer: status, headers and the whole (size-capped) body.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The error for a non-success answer (401: authentication, else API), with the correlation id.
+    pub(crate) fn into_error(self) -> Error {
+        let header_id = self.header("v-c-correlation-id").map(str::to_owned);
+        Error::from_response(self.status, header_id, &self.body)
+    }
+}
+
+/// Whether a request may be repeated after it possibly reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// `GET`: retried on transport failures, timeouts, 5xx and 429.
+    Idempotent,
+    /// `POST`: retried only when it certainly never left the client (connect failure).
+    NotIdempotent,
+}
+
+/// Transport settings.
+#[derive(Debug, Clone)]
+pub(crate) struct TransportConfig {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) pool_idle_timeout: Duration,
+    pub(crate) pool_max_idle_per_host: usize,
+    /// HTTP/2 without ALPN (plain `http://`), e.g. to the sandbox; TLS connections negotiate by ALPN anyway.
+    pub(crate) http2_prior_knowledge: bool,
+}
+
+pub(crate) struct Transport {
+    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    config: TransportConfig,
+}
+
+impl core::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Transport").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// One failed attempt, and whether the request certainly never reached the server.
+struct Failure {
+    error: Error,
+    not_sent: bool,
+}
+
+impl Transport {
+    pub(crate) fn new(config: TransportConfig) -> Result<Self, Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)
+            .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot set up TLS", e))?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = HyperClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .http2_only(config.http2_prior_knowledge)
+            .build(https);
+        Ok(Self { client, config })
+    }
+
+    /// Sends the request `make` builds, retrying per policy. `make` is called once per attempt, so each
+    /// attempt carries a fresh `Date` and signature. Any status comes back as `Ok`, except that a retried
+    /// idempotent request returns its last answer.
+    pub(crate) async fn send(
+        &self,
+        idempotency: Idempotency,
+        make: &(dyn Fn() -> Result<Request<Full<Bytes>>, Error> + Send + Sync),
+    ) -> Result<Response, Error> {
+        let retry = self.config.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            let request = make()?;
+            let span = tracing::debug_span!(
+                "flex_http",
+                method = %request.method(),
+                path = %request.uri().path(),
+                attempt,
+            );
+            let started = std::time::Instant::now();
+            let outcome = self.attempt(request).instrument(span.clone()).await;
+            let elapsed_ms = started.elapsed().as_millis();
+            let may_retry = attempt < retry.max_retries;
+            match outcome {
+                Ok(response) => {
+                    let transient = response.status >= 500 || response.status == 429;
+                    span.in_scope(|| tracing::debug!(status = response.status, elapsed_ms, "answered"));
+                    if transient && may_retry && idempotency == Idempotency::Idempotent {
+                        span.in_scope(|| {
+                            tracing::info!(status = response.status, "retrying after a transient status")
+                        });
+                    } else {
+                        return Ok(response);
+                    }
+                }
+                Err(Failure { error, not_sent }) => {
+                    let retryable =
+                        not_sent || (idempotency == Idempotency::Idempotent && error.is_transient());
+                    span.in_scope(|| tracing::info!(kind = ?error.kind(), not_sent, retryable, elapsed_ms, "request failed"));
+                    if !(retryable && may_retry) {
+                        return Err(error);
+                    }
+                }
+            }
+            tokio::time::sleep(retry.delay(attempt, crypto::random_u64())).await;
+            attempt = attempt.saturating_add(1);
+        }
+    }
+
+    async fn attempt(&self, request: Request<Full<Bytes>>) -> Result<Response, Failure> {
+        let limit = self.config.max_response_bytes;
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| {
+                let not_sent = e.is_connect();
+                let kind = if has_timed_out_source(&e) { ErrorKind::Timeout } else { ErrorKind::Transport };
+                let context =
+                    if not_sent { "cannot connect to the server" } else { "the request failed in transit" };
+                Failure { error: Error::with_source(kind, context, e), not_sent }
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, limit).collect().await.map_err(|e| {
+                let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+                let error = if too_large {
+                    Error::with_source(
+                        ErrorKind::InvalidResponse,
+                        "the response body exceeds the size limit",
+                        Message("response too large"),
+                    )
+                } else {
+                    Error::with_source(
+                        ErrorKind::Transport,
+                        "the response body could not be read",
+                        Message("body read failed"),
+                    )
+                };
+                Failure { error, not_sent: false }
+            })?;
+            Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body: body.to_bytes() })
+        };
+        match tokio::time::timeout(self.config.request_timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure {
+                error: Error::new(
+                    ErrorKind::Timeout,
+                    "the request did not complete within the request timeout",
+                ),
+                not_sent: false,
+            }),
+        }
+    }
+}
+
+/// Whether any error in the chain is an I/O timeout (hyper-util's connect timeout).
+fn has_timed_out_source(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
