@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod auth;
+mod demo;
 mod input;
 mod jwt;
 mod sandbox;
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole Flex v2 flow offline against the embedded sandbox, printing every step.
+    Demo(demo::DemoArgs),
     /// Decode or verify a JWT (capture context, transient token, any RS256 JWS).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
@@ -56,6 +59,7 @@ impl<E: std::error::Error> From<E> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
         Command::Jwt(cmd) => jwt::run(cmd),
         Command::Auth(cmd) => auth::run(cmd),
         Command::Sandbox(cmd) => sandbox::run(cmd),

@@ -333,3 +333,27 @@ fn sandbox_serve_prints_credentials_and_serves_public_keys() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""kty":"RSA""#), "{response}");
 }
+
+#[test]
+fn demo_runs_the_whole_flow_with_both_auth_schemes() {
+    for extra in [&[][..], &["--auth", "jwt"], &["--auth", "http-signature"]] {
+        let mut args = vec!["demo"];
+        args.extend_from_slice(extra);
+        let out = flex(&args, None, &[]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}\n{text}", stderr(&out));
+        for n in 1..=6 {
+            assert!(text.contains(&format!("[{n}/6]")), "step {n} missing:\n{text}");
+        }
+        assert!(text.contains("All 6 steps passed"), "{text}");
+        assert!(text.contains(r#"JWE header {"alg":"RSA-OAEP","enc":"A256GCM","kid":"#), "{text}");
+        assert!(text.contains("card 411111XXXXXX1111"), "{text}");
+        // The full card number and the CVV value never appear.
+        assert!(!text.contains("4111111111111111"), "{text}");
+        assert!(!text.contains("\"123\""), "{text}");
+        let signed_with = if extra == ["--auth", "jwt"] { "JWT (HS256)" } else { "HTTP Signature" };
+        assert!(text.contains(&format!("signed with {signed_with}")), "{text}");
+    }
+    let out = flex(&["demo", "--auth", "basic"], None, &[]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -596,6 +596,33 @@ impl Client {
     /// [`ErrorKind::Api`], [`ErrorKind::Transport`], [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`]
     /// (bad `Digest`, not a JWT).
     pub async fn tokenize(&self, context: &CaptureContext, data: PaymentData) -> Result<String, Error> {
+        let jwe = self.encrypt_card_data(context, data)?;
+        self.tokenize_jwe(context, &jwe).await
+    }
+
+    /// The first half of [`Client::tokenize`]: checks the fields against the context and encrypts them to
+    /// `flx.jwk` as the compact JWE a browser or app would post (`{"alg":"RSA-OAEP","enc":"A256GCM","kid":…}`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] (fields, encryption), [`ErrorKind::Verification`] (`flx.jwk` unusable).
+    pub fn encrypt_card_data(&self, context: &CaptureContext, data: PaymentData) -> Result<String, Error> {
+        let claims = context.claims();
+        check_fields(claims, &data)?;
+        let kid = claims.flx.jwk.kid.as_deref().unwrap_or_default();
+        let recipient = RecipientKey::from_jwk_components(kid, &claims.flx.jwk.n, &claims.flx.jwk.e)
+            .map_err(|e| Error::with_source(ErrorKind::Verification, "flx.jwk cannot encrypt", e))?;
+        let payload = TokenizePayload::new(Cow::Borrowed(context.as_str()), data);
+        recipient
+            .encrypt_payload(&payload)
+            .map_err(|e| Error::with_source(ErrorKind::InvalidInput, "cannot encrypt the card data", e))
+    }
+
+    /// The second half of [`Client::tokenize`]: posts `{"keyId": jwe}` to `flx.origin + flx.path` (the origin
+    /// must be allowed) and checks the answer's `Digest` header; returns the transient token (not yet verified).
+    ///
+    /// # Errors
+    /// As [`Client::tokenize`].
+    pub async fn tokenize_jwe(&self, context: &CaptureContext, jwe: &str) -> Result<String, Error> {
         let claims = context.claims();
         let origin = BaseUrl::parse(&claims.flx.origin)
             .ok_or_else(|| Error::new(ErrorKind::Verification, "flx.origin is not an http(s) origin"))?;
@@ -609,15 +636,7 @@ impl Client {
         if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#') {
             return Err(Error::new(ErrorKind::Verification, "flx.path is not a plain absolute path"));
         }
-        check_fields(claims, &data)?;
-        let kid = claims.flx.jwk.kid.as_deref().unwrap_or_default();
-        let recipient = RecipientKey::from_jwk_components(kid, &claims.flx.jwk.n, &claims.flx.jwk.e)
-            .map_err(|e| Error::with_source(ErrorKind::Verification, "flx.jwk cannot encrypt", e))?;
-        let payload = TokenizePayload::new(Cow::Borrowed(context.as_str()), data);
-        let jwe = recipient
-            .encrypt_payload(&payload)
-            .map_err(|e| Error::with_source(ErrorKind::InvalidInput, "cannot encrypt the card data", e))?;
-        let body = Bytes::from(serde_json::to_vec(&TokensRequest { key_id: &jwe }).map_err(|e| {
+        let body = Bytes::from(serde_json::to_vec(&TokensRequest { key_id: jwe }).map_err(|e| {
             Error::with_source(ErrorKind::InvalidInput, "cannot serialize the tokens request", e)
         })?);
         let url = format!("{}{path}", origin.origin());

@@ -1,0 +1,166 @@
+//! `flex demo`: the whole Flex API v2 flow, offline, against the embedded sandbox, one readable step at a time.
+
+use std::time::{Duration, Instant};
+
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+use clap::{Args, ValueEnum};
+use flex_client::{AuthScheme, Client, PaymentData, mask};
+use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
+use flex_types::{FieldPath, SessionRequest};
+
+use crate::{Failure, input};
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// How the backend authenticates `POST /flex/v2/sessions`.
+    #[arg(long, value_enum, default_value_t = Auth::HttpSignature)]
+    auth: Auth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Auth {
+    /// HTTP Signature (HMAC-SHA256), Cybersource's long-standing scheme.
+    HttpSignature,
+    /// JWT authentication v2 (HS256 with the shared secret), the scheme Cybersource requires from September 2026.
+    Jwt,
+}
+
+/// The test card every Cybersource sandbox accepts.
+const CARD_NUMBER: &str = "4111111111111111";
+
+pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(demo(args.auth))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn step(n: u32, title: &str) -> Result<(), Failure> {
+    input::print(&format!("\n[{n}/6] {title}"))
+}
+
+fn line(text: &str) -> Result<(), Failure> {
+    input::print(&format!("      {text}"))
+}
+
+/// The decoded protected header of a compact JWS or JWE (its first segment); public data.
+fn protected_header(compact: &str) -> String {
+    compact
+        .split('.')
+        .next()
+        .and_then(|h| Base64UrlUnpadded::decode_vec(h).ok())
+        .and_then(|h| String::from_utf8(h).ok())
+        .unwrap_or_else(|| "(undecodable)".to_owned())
+}
+
+async fn demo(auth: Auth) -> Result<(), Failure> {
+    let started = Instant::now();
+    input::print("flex demo: the Cybersource Flex API v2 flow, offline, against the embedded sandbox")?;
+
+    step(1, "Start the offline sandbox")?;
+    let t = Instant::now();
+    let sandbox = Sandbox::builder().start().await?;
+    line(&format!("listening on {} ({})", sandbox.base_url(), ms(t.elapsed())))?;
+    line(&format!(
+        "merchant {TEST_MERCHANT_ID}, key id {TEST_KEY_ID} (the official SDKs' public test credentials)"
+    ))?;
+
+    let (scheme, scheme_name) = match auth {
+        Auth::HttpSignature => (AuthScheme::HttpSignature, "HTTP Signature (HMAC-SHA256)"),
+        Auth::Jwt => (AuthScheme::Jwt, "JWT (HS256)"),
+    };
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
+        .auth_scheme(scheme)
+        .build()?;
+
+    step(2, "Create a capture context: POST /flex/v2/sessions, then verify it")?;
+    let request = SessionRequest::new()
+        .require(FieldPath::CardNumber)
+        .require(FieldPath::CardExpirationMonth)
+        .require(FieldPath::CardExpirationYear)
+        .optional(FieldPath::CardSecurityCode);
+    line(&format!("request body {}", serde_json::to_string(&request)?))?;
+    line(&format!("signed with {scheme_name}"))?;
+    let t = Instant::now();
+    let context = client.create_capture_context(&request).await?;
+    let elapsed = t.elapsed();
+    let claims = context.claims();
+    line(&format!(
+        "201 Created, {} bytes, verified in the same call ({})",
+        context.as_str().len(),
+        ms(elapsed)
+    ))?;
+    line(&format!("header {}", protected_header(context.as_str())))?;
+    line(&format!(
+        "signature key fetched from GET /flex/v2/public-keys/{{kid}}: {} fetch(es), RS256 verified",
+        client.key_cache_stats().fetches
+    ))?;
+    line(&format!("iss {:?}, lifetime {} s, jti {}", claims.iss, claims.lifetime_secs(), mask(&claims.jti)))?;
+    line(&format!("flx.origin {} + flx.path {}", claims.flx.origin, claims.flx.path))?;
+    line(&format!(
+        "flx.jwk RSA-{} bits, use {:?}, kid {}",
+        context.encryption_key().bits(),
+        claims.flx.jwk.use_.as_deref().unwrap_or("-"),
+        claims.flx.jwk.kid.as_deref().unwrap_or("-")
+    ))?;
+    line(&format!("ctx required {:?}", claims.required_fields().collect::<Vec<_>>()))?;
+    line(&format!("ctx optional {:?}", claims.optional_fields().collect::<Vec<_>>()))?;
+
+    step(3, "Verify the capture context again (as the backend does before handing it out)")?;
+    let t = Instant::now();
+    client.verify_capture_context(context.as_str()).await?;
+    line(&format!(
+        "verified in {} with the cached key; public-key fetches still {}",
+        ms(t.elapsed()),
+        client.key_cache_stats().fetches
+    ))?;
+
+    step(4, "Encrypt the test card to flx.jwk (the browser/app step)")?;
+    let card = PaymentData::flat()
+        .with("paymentInformation.card.number", CARD_NUMBER)?
+        .with("paymentInformation.card.expirationMonth", "12")?
+        .with("paymentInformation.card.expirationYear", "2031")?
+        .with("paymentInformation.card.securityCode", "123")?;
+    line(&format!("card data {card:?}"))?;
+    let t = Instant::now();
+    let jwe = client.encrypt_card_data(&context, card)?;
+    line(&format!("JWE header {}", protected_header(&jwe)))?;
+    line(&format!("JWE {} bytes in 5 segments, encrypted in {}", jwe.len(), ms(t.elapsed())))?;
+
+    step(5, "Tokenize: POST {\"keyId\": <JWE>} to flx.origin + flx.path")?;
+    let t = Instant::now();
+    let token = client.tokenize_jwe(&context, &jwe).await?;
+    line(&format!(
+        "transient token {} ({} bytes) in {}; Digest header checked",
+        mask(&token),
+        token.len(),
+        ms(t.elapsed())
+    ))?;
+    line(&format!("header {}", protected_header(&token)))?;
+
+    step(6, "Verify the transient token with the capture context's flx.jwk")?;
+    let t = Instant::now();
+    let verified = client.verify_transient_token(&token, &context).await?;
+    let card = verified.claims().card();
+    line(&format!("RS256 verified in {}", ms(t.elapsed())))?;
+    line(&format!(
+        "card {} type {} expires {}/{}; token type {:?}, lifetime {} s",
+        card.masked_number.unwrap_or("-"),
+        card.card_type.unwrap_or("-"),
+        card.expiration_month.unwrap_or("-"),
+        card.expiration_year.unwrap_or("-"),
+        verified.claims().type_,
+        verified.claims().lifetime_secs()
+    ))?;
+    line("this token goes into POST /pts/v2/payments as tokenInformation.transientTokenJwt")?;
+
+    sandbox.shutdown().await;
+    input::print(&format!("\nAll 6 steps passed in {}.", ms(started.elapsed())))
+}
