@@ -2,7 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use base64ct::{Base64UrlUnpadded, Encoding as _};
 use clap::{Args, ValueEnum};
 use flex_client::{AuthScheme, Client, PaymentData, mask};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
@@ -48,16 +47,6 @@ fn line(text: &str) -> Result<(), Failure> {
     input::print(&format!("      {text}"))
 }
 
-/// The decoded protected header of a compact JWS or JWE (its first segment); public data.
-fn protected_header(compact: &str) -> String {
-    compact
-        .split('.')
-        .next()
-        .and_then(|h| Base64UrlUnpadded::decode_vec(h).ok())
-        .and_then(|h| String::from_utf8(h).ok())
-        .unwrap_or_else(|| "(undecodable)".to_owned())
-}
-
 async fn demo(auth: Auth) -> Result<(), Failure> {
     let started = Instant::now();
     input::print("flex demo: the Cybersource Flex API v2 flow, offline, against the embedded sandbox")?;
@@ -97,7 +86,7 @@ async fn demo(auth: Auth) -> Result<(), Failure> {
         context.as_str().len(),
         ms(elapsed)
     ))?;
-    line(&format!("header {}", protected_header(context.as_str())))?;
+    line(&format!("header {}", input::protected_header(context.as_str())))?;
     line(&format!(
         "signature key fetched from GET /flex/v2/public-keys/{{kid}}: {} fetch(es), RS256 verified",
         client.key_cache_stats().fetches
@@ -131,7 +120,7 @@ async fn demo(auth: Auth) -> Result<(), Failure> {
     line(&format!("card data {card:?}"))?;
     let t = Instant::now();
     let jwe = client.encrypt_card_data(&context, card)?;
-    line(&format!("JWE header {}", protected_header(&jwe)))?;
+    line(&format!("JWE header {}", input::protected_header(&jwe)))?;
     line(&format!("JWE {} bytes in 5 segments, encrypted in {}", jwe.len(), ms(t.elapsed())))?;
 
     step(5, "Tokenize: POST {\"keyId\": <JWE>} to flx.origin + flx.path")?;
@@ -143,7 +132,7 @@ async fn demo(auth: Auth) -> Result<(), Failure> {
         token.len(),
         ms(t.elapsed())
     ))?;
-    line(&format!("header {}", protected_header(&token)))?;
+    line(&format!("header {}", input::protected_header(&token)))?;
 
     step(6, "Verify the transient token with the capture context's flx.jwk")?;
     let t = Instant::now();

@@ -70,3 +70,14 @@ pub(crate) fn print(text: &str) -> Result<(), Failure> {
         _ => Ok(()),
     }
 }
+
+/// The decoded protected header (first segment) of a compact JWS or JWE: public data, shown as text.
+pub(crate) fn protected_header(compact: &str) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    compact
+        .split('.')
+        .next()
+        .and_then(|h| Base64UrlUnpadded::decode_vec(h).ok())
+        .and_then(|h| String::from_utf8(h).ok())
+        .unwrap_or_else(|| "(undecodable)".to_owned())
+}

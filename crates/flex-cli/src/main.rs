@@ -10,8 +10,10 @@
 mod auth;
 mod demo;
 mod input;
+mod jwe;
 mod jwt;
 mod sandbox;
+mod session;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,11 @@ enum Command {
     /// Decode or verify a JWT (capture context, transient token, any RS256 JWS).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
+    /// Create a capture context (POST /flex/v2/sessions) with credentials from FLEX_* variables.
+    Session(session::SessionArgs),
+    /// Encrypt card data to a capture context (the browser/app step).
+    #[command(subcommand)]
+    Jwe(jwe::JweCommand),
     /// Authenticate Cybersource REST requests (HTTP Signature or JWT).
     #[command(subcommand)]
     Auth(auth::AuthCommand),
@@ -61,6 +68,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Jwt(cmd) => jwt::run(cmd),
+        Command::Session(args) => session::run(&args),
+        Command::Jwe(cmd) => jwe::run(cmd),
         Command::Auth(cmd) => auth::run(cmd),
         Command::Sandbox(cmd) => sandbox::run(cmd),
     };

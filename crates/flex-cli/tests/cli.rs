@@ -293,10 +293,22 @@ fn usage_errors_exit_2_and_every_command_has_help() {
     }
 }
 
-#[test]
-fn sandbox_serve_prints_credentials_and_serves_public_keys() {
-    use std::io::{BufRead, BufReader, Read};
+/// A `flex sandbox serve` child process and what it printed.
+struct ServedSandbox {
+    child: std::process::Child,
+    url: String,
+    printed: String,
+}
 
+impl Drop for ServedSandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_sandbox() -> ServedSandbox {
+    use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
         .stdin(Stdio::null())
@@ -304,9 +316,8 @@ fn sandbox_serve_prints_credentials_and_serves_public_keys() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
-    for line in lines.by_ref() {
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
         let done = line.starts_with("Press Ctrl-C");
         printed.push(line);
@@ -314,24 +325,122 @@ fn sandbox_serve_prints_credentials_and_serves_public_keys() {
             break;
         }
     }
-    let text = printed.join("\n");
-    let url = text.lines().next().unwrap().strip_prefix("flex sandbox listening on ").unwrap().to_owned();
+    let printed = printed.join("\n");
+    let url = printed.lines().next().unwrap().strip_prefix("flex sandbox listening on ").unwrap().to_owned();
+    ServedSandbox { child, url, printed }
+}
+
+#[test]
+fn sandbox_serve_prints_credentials_and_serves_public_keys() {
+    use std::io::Read;
+
+    let sandbox = serve_sandbox();
+    let (url, text) = (&sandbox.url, &sandbox.printed);
     assert!(url.starts_with("http://127.0.0.1:"), "{text}");
     assert!(text.contains(&format!("export FLEX_SHARED_SECRET={SECRET}")), "{text}");
     assert!(text.contains(&format!("export FLEX_KEY_ID={KEY_ID}")), "{text}");
     let keys_url =
         text.split_whitespace().find(|w| w.contains("/flex/v2/public-keys/")).unwrap().trim_end_matches(',');
-    let path = keys_url.strip_prefix(&url).unwrap();
+    let path = keys_url.strip_prefix(url.as_str()).unwrap();
 
     let authority = url.strip_prefix("http://").unwrap();
     let mut stream = std::net::TcpStream::connect(authority).unwrap();
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""kty":"RSA""#), "{response}");
+}
+
+#[test]
+fn session_and_jwe_encrypt_against_the_served_sandbox() {
+    let sandbox = serve_sandbox();
+    let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
+
+    // A capture context, for both auth schemes; the default fields.
+    for auth in ["jwt", "http-signature"] {
+        let out = flex(&["session", "--env", &sandbox.url, "--auth", auth], None, &creds);
+        assert_eq!(out.status.code(), Some(0), "{auth}: {}", stderr(&out));
+        assert_eq!(stdout(&out).trim().split('.').count(), 3);
+    }
+    // --json: the verified claims, with the requested fields.
+    let out = flex(
+        &[
+            "session",
+            "--env",
+            &sandbox.url,
+            "--fields",
+            "paymentInformation.card.number",
+            "--optional-fields",
+            "orderInformation.billTo.email,paymentInformation.card.securityCode",
+            "--json",
+        ],
+        None,
+        &creds,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let claims: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(claims["iss"], "Flex API");
+    assert_eq!(
+        claims["ctx"][0]["data"]["requiredFields"],
+        serde_json::json!(["paymentInformation.card.number"])
+    );
+    assert_eq!(claims["flx"]["origin"], sandbox.url.as_str());
+
+    // Failures: missing credentials, unknown field, wrong secret (the gateway's 401).
+    let out = flex(&["session", "--env", &sandbox.url], None, &[]);
+    assert_one_line_failure(&out, "", "FLEX_MERCHANT_ID is not set");
+    let out =
+        flex(&["session", "--env", &sandbox.url, "--fields", "paymentInformation.card.numbr"], None, &creds);
+    assert_one_line_failure(&out, "", "unknown field path");
+    let wrong = [
+        ("FLEX_MERCHANT_ID", MERCHANT),
+        ("FLEX_KEY_ID", KEY_ID),
+        ("FLEX_SHARED_SECRET", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+    ];
+    let out = flex(&["session", "--env", &sandbox.url], None, &wrong);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // jwe encrypt to the context's flx.jwk.
+    let out = flex(&["session", "--env", &sandbox.url], None, &creds);
+    let context = stdout(&out).trim().to_owned();
+    let fields = [
+        "--field",
+        "paymentInformation.card.number=4111111111111111",
+        "--field",
+        "paymentInformation.card.expirationMonth=12",
+        "--field",
+        "paymentInformation.card.expirationYear=2031",
+    ];
+    let mut args = vec!["jwe", "encrypt", "--context", context.as_str()];
+    args.extend(fields);
+    let out = flex(&args, None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let jwe = stdout(&out).trim().to_owned();
+    assert_eq!(jwe.split('.').count(), 5);
+    assert!(!jwe.contains("4111111111111111"));
+    args.extend(["--alg", "RSA-OAEP-256", "--json"]);
+    let out = flex(&args, None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["header"]["alg"], "RSA-OAEP-256");
+    assert_eq!(json["header"]["enc"], "A256GCM");
+
+    // A data file in the nested shape, and failures.
+    let file = temp_file("data.json", br#"{"paymentInformation":{"card":{"number":"4111111111111111","expirationMonth":"12","expirationYear":"2031"}}}"#);
+    let out =
+        flex(&["jwe", "encrypt", "--context", &context, "--data-file", file.to_str().unwrap()], None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bad = temp_file("bad.json", br#"{"paymentInformation.card.number": 4111111111111111}"#);
+    let out =
+        flex(&["jwe", "encrypt", "--context", &context, "--data-file", bad.to_str().unwrap()], None, &[]);
+    assert_one_line_failure(&out, "4111111111111111", "data file");
+    assert!(!stderr(&out).contains("4111111111111111"));
+    let out = flex(&["jwe", "encrypt", "--context", "not-a-token", "--field", "a.b.c=1"], None, &[]);
+    assert_one_line_failure(&out, "", "three segments");
+    let out = flex(&["jwe", "encrypt", "--context", &context], None, &[]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
