@@ -466,3 +466,17 @@ fn demo_runs_the_whole_flow_with_both_auth_schemes() {
     let out = flex(&["demo", "--auth", "basic"], None, &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sandbox_serve_failures() {
+    let out = flex(&["sandbox", "serve", "--addr", "256.0.0.1:0"], None, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // A port that is already taken: one line, exit 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = flex(&["sandbox", "serve", "--addr", &addr], None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("flex: error: "), "{err}");
+}
