@@ -1,0 +1,81 @@
+//! Test support shared by the `flex-*` test suites (a dev-dependency only; never published).
+//!
+//! - [`vectors`]: the project's reference vectors in `../shared/vectors/`, beside the checkout.
+//! - [`fuzz_findings`], [`fuzz_seeds`], [`replay`]: every crate replays its fuzz targets' saved findings and
+//!   committed regressions under a time budget, through the same hooks the targets call.
+//!
+//! ```
+//! let seeds = flex_testkit::fuzz_seeds("jwt_parse");
+//! flex_testkit::replay(&seeds, |bytes| assert!(bytes.len() < 1 << 20));
+//! assert!(flex_testkit::vectors().ends_with("shared/vectors"));
+//! ```
+#![forbid(unsafe_code)]
+// Test support: a failed read is a failed test, reported with the path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Far above a normal run (microseconds to a few milliseconds); catches hangs and quadratic blow-ups.
+pub const REPLAY_BUDGET: Duration = Duration::from_secs(1);
+
+/// The workspace root (this crate lives in `crates/flex-testkit`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/vectors/` relative to the workspace root, where every checkout (and CI) has the vectors.
+pub fn vectors() -> PathBuf {
+    workspace_root().join("../shared/vectors")
+}
+
+/// Reads a vector file as text, e.g. `vector_text("keys/rsa2048.sample.jwt")`.
+pub fn vector_text(relative: &str) -> String {
+    let path = vectors().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn sorted_files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    !name.starts_with('.') && name != "README.md" && keep(&name)
+                })
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Saved findings of fuzz target `target`: `fuzz/artifacts/<target>/{crash,timeout,oom}-*` (kept out of git
+/// by `.gitignore`, present after a local run) and every committed `fuzz/regressions/<target>/*`. Empty when
+/// there are none, so a replay test passes trivially until the fuzzer finds something.
+pub fn fuzz_findings(target: &str) -> Vec<PathBuf> {
+    let fuzz = workspace_root().join("fuzz");
+    let mut files = sorted_files(&fuzz.join("artifacts").join(target), |name| {
+        ["crash-", "timeout-", "oom-"].iter().any(|p| name.starts_with(p))
+    });
+    files.extend(sorted_files(&fuzz.join("regressions").join(target), |_| true));
+    files
+}
+
+/// The committed seed inputs of `target` (`fuzz/corpus/<target>/seed-*`).
+pub fn fuzz_seeds(target: &str) -> Vec<PathBuf> {
+    sorted_files(&workspace_root().join("fuzz/corpus").join(target), |name| name.starts_with("seed-"))
+}
+
+/// Runs `run` on the contents of every file; each must return (not panic) within [`REPLAY_BUDGET`].
+pub fn replay(files: &[PathBuf], run: impl Fn(&[u8])) {
+    for path in files {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let started = Instant::now();
+        run(&data);
+        let took = started.elapsed();
+        assert!(took < REPLAY_BUDGET, "{} took {took:?} (budget {REPLAY_BUDGET:?})", path.display());
+    }
+}
