@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's automation, one entry point for CI and for people.
 //!
+//! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
 //! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, then every test (what CI runs)
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench(args.iter().any(|a| a == "--quick")),
+        Some("deny") => deny(),
         Some("fuzz-smoke") => {
             fuzz_args(&args[1..], false).and_then(|(_, secs)| fuzz(None, secs.unwrap_or(10)))
         }
@@ -47,6 +49,7 @@ fn usage() {
          tasks:\n  \
          ci               fmt check, clippy -D warnings, rustdoc -D warnings, all tests\n  \
          bench [--quick]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
+         deny             cargo deny check licenses bans sources (deny.toml)\n  \
          fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
          fuzz [TARGET] [--secs N]    one fuzz target (default: all) for N s each (default 60)"
     );
@@ -93,6 +96,19 @@ fn ci() -> Result<(), String> {
     // The fuzz targets are built (not run) so that they cannot rot. A plain release build needs neither
     // cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
     fuzz_build()
+}
+
+/// `cargo deny check licenses bans sources` against `deny.toml` (installs cargo-deny if missing). Advisories need
+/// the RustSec database from the network, so they are left to machines that can reach it.
+fn deny() -> Result<(), String> {
+    let installed = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        cargo(&["install", "cargo-deny", "--locked"], &[])?;
+    }
+    cargo(&["deny", "check", "licenses", "bans", "sources"], &[])
 }
 
 fn bench(quick: bool) -> Result<(), String> {
