@@ -480,3 +480,85 @@ fn sandbox_serve_failures() {
     let last = err.lines().last().unwrap_or_default();
     assert!(last.starts_with("flex: error: "), "{err}");
 }
+
+/// `flex sandbox serve` over HTTPS with extra arguments; returns the child and its printed URL and text.
+fn serve_https_sandbox(extra: &[&str]) -> ServedSandbox {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let printed = printed.join("\n");
+    let url = printed.lines().next().unwrap().strip_prefix("flex sandbox listening on ").unwrap().to_owned();
+    ServedSandbox { child, url, printed }
+}
+
+#[test]
+fn sandbox_serve_https_with_a_generated_ca() {
+    let ca_path = std::env::temp_dir().join(format!("flex-cli-ca-{}.pem", std::process::id()));
+    let _ = std::fs::remove_file(&ca_path);
+    let sandbox = serve_https_sandbox(&["--tls-generate-ca", ca_path.to_str().unwrap()]);
+    let (url, text) = (&sandbox.url, &sandbox.printed);
+    assert!(url.starts_with("https://127.0.0.1:"), "{text}");
+    assert!(text.contains(&format!("export FLEX_ENV={url}")), "{text}");
+    assert!(text.contains(ca_path.to_str().unwrap()), "{text}");
+    let ca = std::fs::read(&ca_path).unwrap();
+    std::fs::remove_file(&ca_path).unwrap();
+    assert!(ca.starts_with(b"-----BEGIN CERTIFICATE-----"));
+    let keys_url =
+        text.split_whitespace().find(|w| w.contains("/flex/v2/public-keys/")).unwrap().trim_end_matches(',');
+    let kid = keys_url.rsplit('/').next().unwrap().to_owned();
+
+    // The SDK's client, trusting the written CA, fetches the signing key over HTTPS (HTTP/2 by ALPN).
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client =
+            flex_client::Client::builder().base_url(url).add_root_certificate_pem(&ca).build().unwrap();
+        assert!(client.public_key(&kid).await.is_ok());
+        // Without the CA the handshake fails: a one-line transport error, no panic.
+        let untrusted = flex_client::Client::builder()
+            .base_url(url)
+            .retry_policy(flex_client::RetryPolicy::NONE)
+            .build()
+            .unwrap();
+        let err = untrusted.public_key(&kid).await.unwrap_err();
+        assert_eq!(err.kind(), flex_client::ErrorKind::Transport, "{err}");
+    });
+}
+
+#[test]
+fn sandbox_serve_tls_argument_errors() {
+    // --tls-cert needs --tls-key, and cannot be combined with --tls-generate-ca: usage errors, exit 2.
+    let out = flex(&["sandbox", "serve", "--tls-cert", "c.pem"], None, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = flex(
+        &["sandbox", "serve", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-generate-ca", "x"],
+        None,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // Files that are missing or hold no certificate: one line, exit 1.
+    let missing = std::env::temp_dir().join("flex-cli-no-such-cert.pem");
+    let missing = missing.to_str().unwrap();
+    let out = flex(&["sandbox", "serve", "--tls-cert", missing, "--tls-key", missing], None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).lines().last().unwrap_or_default().starts_with("flex: error: "), "{}", stderr(&out));
+    let junk = temp_file("junk.pem", b"not a pem");
+    let junk = junk.to_str().unwrap();
+    let out = flex(&["sandbox", "serve", "--tls-cert", junk, "--tls-key", junk], None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
+}

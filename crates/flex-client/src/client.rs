@@ -14,6 +14,8 @@ use flex_types::{CaptureContextClaims, SessionRequest, TransientTokenClaims};
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request};
 use http_body_util::Full;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 use serde::Serialize;
 use tracing::Instrument as _;
 
@@ -50,6 +52,8 @@ pub struct ClientBuilder {
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
     http2_prior_knowledge: bool,
+    alpn_http2: bool,
+    extra_roots: Vec<CertificateDer<'static>>,
     error: Option<Error>,
 }
 
@@ -65,6 +69,8 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("key_cache", &self.key_cache)
             .field("token_origins", &self.token_origins)
+            .field("alpn_http2", &self.alpn_http2)
+            .field("extra_roots", &self.extra_roots.len())
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +93,8 @@ impl Default for ClientBuilder {
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 32,
             http2_prior_knowledge: false,
+            alpn_http2: true,
+            extra_roots: Vec::new(),
             error: None,
         }
     }
@@ -246,6 +254,30 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether TLS connections offer HTTP/2 by ALPN (default `true`: `h2` and `http/1.1` are offered and the
+    /// server chooses). With `false` only `http/1.1` is offered.
+    #[must_use]
+    pub fn http2_over_tls(mut self, enabled: bool) -> Self {
+        self.alpn_http2 = enabled;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----` blocks) beside the
+    /// built-in webpki (Mozilla) roots, e.g. the CA of the sandbox serving HTTPS. Can be called repeatedly.
+    /// A PEM without a usable certificate makes [`build`](Self::build) fail with
+    /// [`ErrorKind::Configuration`].
+    #[must_use]
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        let parsed = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>();
+        match parsed {
+            Ok(certs) if !certs.is_empty() => self.extra_roots.extend(certs),
+            _ => {
+                self.fail(Error::new(ErrorKind::Configuration, "the root CA PEM holds no usable certificate"))
+            }
+        }
+        self
+    }
+
     fn fail(&mut self, error: Error) {
         if self.error.is_none() {
             self.error = Some(error);
@@ -274,15 +306,19 @@ impl ClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::new(ErrorKind::Configuration, "max_response_bytes must be positive"));
         }
-        let transport = Transport::new(TransportConfig {
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
-            max_response_bytes: self.max_response_bytes,
-            retry: self.retry,
-            pool_idle_timeout: self.pool_idle_timeout,
-            pool_max_idle_per_host: self.pool_max_idle_per_host,
-            http2_prior_knowledge: self.http2_prior_knowledge,
-        })?;
+        let transport = Transport::new(
+            TransportConfig {
+                connect_timeout: self.connect_timeout,
+                request_timeout: self.request_timeout,
+                max_response_bytes: self.max_response_bytes,
+                retry: self.retry,
+                pool_idle_timeout: self.pool_idle_timeout,
+                pool_max_idle_per_host: self.pool_max_idle_per_host,
+                http2_prior_knowledge: self.http2_prior_knowledge,
+                alpn_http2: self.alpn_http2,
+            },
+            self.extra_roots,
+        )?;
         let verifier = Verifier::new().with_leeway_secs(self.leeway_secs);
         let host: Arc<str> = Arc::from(self.environment.authority());
         Ok(Client {

@@ -205,19 +205,23 @@ fn builder_errors_surface_at_build() {
 async fn each_attempt_is_rebuilt_and_get_5xx_retried_to_the_limit() {
     use std::sync::atomic::{AtomicU32, Ordering};
     let url = canned(|_| response("503 Service Unavailable", "", "{}")).await;
-    let transport = Transport::new(TransportConfig {
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_secs(2),
-        max_response_bytes: 1024,
-        retry: RetryPolicy {
-            max_retries: 3,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
+    let transport = Transport::new(
+        TransportConfig {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            max_response_bytes: 1024,
+            retry: RetryPolicy {
+                max_retries: 3,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+            },
+            pool_idle_timeout: Duration::from_secs(1),
+            pool_max_idle_per_host: 1,
+            http2_prior_knowledge: false,
+            alpn_http2: true,
         },
-        pool_idle_timeout: Duration::from_secs(1),
-        pool_max_idle_per_host: 1,
-        http2_prior_knowledge: false,
-    })
+        Vec::new(),
+    )
     .unwrap();
     let built = AtomicU32::new(0);
     let make = |method: Method| {

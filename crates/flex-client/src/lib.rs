@@ -6,7 +6,8 @@
 //! step, and `flex-types` is the schema.
 //!
 //! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the *ring* provider (no aws-lc, no
-//!   OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive. Time limits for connect and for each whole request,
+//!   OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
+//!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect and for each whole request,
 //!   a cap on response bodies, retries with full-jitter backoff for `GET`s and for requests that never left
 //!   the client; a `POST` that may have reached the server is never retried.
 //! - **Public keys**: fetched over the same transport as every other call (same pool, time limits and TLS;

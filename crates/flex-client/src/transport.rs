@@ -11,6 +11,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
 use tracing::Instrument as _;
 
 use crate::config::RetryPolicy;
@@ -21,6 +22,8 @@ use crate::error::{Error, ErrorKind, Message};
 #[derive(Debug)]
 pub(crate) struct Response {
     pub(crate) status: u16,
+    /// The HTTP version of the answer (HTTP/2 when TLS ALPN chose `h2`).
+    pub(crate) version: http::Version,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
@@ -57,6 +60,8 @@ pub(crate) struct TransportConfig {
     pub(crate) pool_max_idle_per_host: usize,
     /// HTTP/2 without ALPN (plain `http://`), e.g. to the sandbox; TLS connections negotiate by ALPN anyway.
     pub(crate) http2_prior_knowledge: bool,
+    /// Whether TLS connections offer `h2` by ALPN (beside `http/1.1`).
+    pub(crate) alpn_http2: bool,
 }
 
 pub(crate) struct Transport {
@@ -77,19 +82,34 @@ struct Failure {
 }
 
 impl Transport {
-    pub(crate) fn new(config: TransportConfig) -> Result<Self, Error> {
+    /// `extra_roots` are trusted beside the webpki (Mozilla) roots, e.g. the sandbox's generated CA.
+    pub(crate) fn new(
+        config: TransportConfig,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        for cert in extra_roots {
+            roots.add(cert).map_err(|e| {
+                Error::with_source(ErrorKind::Configuration, "an extra root certificate is not usable", e)
+            })?;
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
             .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot set up TLS", e))?
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        // ALPN offers `h2` then `http/1.1`, or only `http/1.1`.
+        let https = if config.alpn_http2 {
+            builder.enable_http1().enable_http2().wrap_connector(http)
+        } else {
+            builder.enable_http1().wrap_connector(http)
+        };
         let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
@@ -125,7 +145,14 @@ impl Transport {
             match outcome {
                 Ok(response) => {
                     let transient = response.status >= 500 || response.status == 429;
-                    span.in_scope(|| tracing::debug!(status = response.status, elapsed_ms, "answered"));
+                    span.in_scope(|| {
+                        tracing::debug!(
+                            status = response.status,
+                            version = ?response.version,
+                            elapsed_ms,
+                            "answered"
+                        );
+                    });
                     if transient && may_retry && idempotency == Idempotency::Idempotent {
                         span.in_scope(|| {
                             tracing::info!(status = response.status, "retrying after a transient status")
@@ -176,7 +203,12 @@ impl Transport {
                 };
                 Failure { error, not_sent: false }
             })?;
-            Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body: body.to_bytes() })
+            Ok(Response {
+                status: parts.status.as_u16(),
+                version: parts.version,
+                headers: parts.headers,
+                body: body.to_bytes(),
+            })
         };
         match tokio::time::timeout(self.config.request_timeout, exchange).await {
             Ok(result) => result,

@@ -11,6 +11,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::crypto::KeyMaterial;
 use crate::error::SandboxError;
 use crate::server::{self, RunningSandbox};
+use crate::tls::TlsIdentity;
 
 /// Merchant id of the public test merchant of the official SDKs' tests.
 pub const TEST_MERCHANT_ID: &str = "testrest";
@@ -159,6 +160,7 @@ pub struct SandboxConfig {
     pub(crate) retained_signing_keys: usize,
     pub(crate) verifier: VerifierConfig,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) tls: Option<TlsIdentity>,
 }
 
 impl Default for SandboxConfig {
@@ -175,6 +177,7 @@ impl Default for SandboxConfig {
             retained_signing_keys: 4,
             verifier: VerifierConfig::default(),
             shutdown_grace: Duration::from_secs(5),
+            tls: None,
         }
     }
 }
@@ -192,6 +195,7 @@ impl fmt::Debug for SandboxConfig {
             .field("test_keys", &self.test_keys)
             .field("retained_signing_keys", &self.retained_signing_keys)
             .field("verifier", &self.verifier)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -275,6 +279,16 @@ impl SandboxConfig {
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// Serves HTTPS (rustls, ALPN `h2` and `http/1.1`) instead of plain HTTP; [`RunningSandbox::base_url`]
+    /// is then `https://127.0.0.1:PORT`, and so is `flx.origin`. See [`TlsIdentity`].
+    ///
+    /// [`RunningSandbox::base_url`]: crate::RunningSandbox::base_url
+    #[must_use]
+    pub fn tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
         self
     }
 

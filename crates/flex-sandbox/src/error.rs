@@ -31,6 +31,14 @@ pub enum SandboxError {
     Random,
     /// A configuration value is out of range (the message names it).
     InvalidConfig(&'static str),
+    /// The TLS setup failed: unreadable PEM, a key that does not match the certificate, certificate
+    /// generation (the message says which).
+    Tls(&'static str),
+    /// Writing the generated CA certificate to the requested file failed.
+    CaFile {
+        /// The OS error kind, e.g. `NotFound` or `PermissionDenied`.
+        kind: std::io::ErrorKind,
+    },
 }
 
 impl fmt::Display for SandboxError {
@@ -46,6 +54,8 @@ impl fmt::Display for SandboxError {
             Self::Signing => f.write_str("RS256 signing failed"),
             Self::Random => f.write_str("system random number generator failed"),
             Self::InvalidConfig(what) => write!(f, "invalid sandbox configuration: {what}"),
+            Self::Tls(what) => write!(f, "TLS setup failed: {what}"),
+            Self::CaFile { kind } => write!(f, "cannot write the CA certificate file: {kind}"),
         }
     }
 }

@@ -20,7 +20,13 @@
 //! answers, malformed or wrongly signed JWTs and dropped connections. Logs go through `tracing` and never
 //! contain card data, secrets or tokens.
 //!
-//! Not yet: HTTPS (rustls), and interop runs with the official SDKs.
+//! Plain HTTP by default; HTTPS on request ([`SandboxConfig::tls`], rustls with ring, ALPN `h2` and `http/1.1`),
+//! with a PEM certificate or a CA and leaf generated at start-up ([`TlsIdentity`]; IP SAN `127.0.0.1`, DNS SAN
+//! `localhost`), for clients that only speak `https://`. Handshakes need no SNI; a failed one ends only its
+//! connection. The host the signatures cover is the authority the client used, with the port (`:authority`
+//! under HTTP/2). Responses are never compressed.
+//!
+//! Not yet: interop runs with the official SDKs.
 //!
 //! # Example
 //!
@@ -65,6 +71,9 @@
 //! # }
 //! ```
 //!
+//! Over HTTPS, start with `.tls(TlsIdentity::generate())`: [`RunningSandbox::base_url`] is then
+//! `https://127.0.0.1:PORT` and [`RunningSandbox::ca_pem`] is the CA for the client to trust.
+//!
 //! In tests, [`TestKeys`] avoids the RSA key generation of every start (see its trade-off).
 #![forbid(unsafe_code)]
 
@@ -78,12 +87,14 @@ mod faults;
 mod keys;
 mod server;
 mod state;
+mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Merchant, SandboxConfig, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys};
 pub use error::SandboxError;
 pub use faults::Faults;
 pub use server::{RunningSandbox, serve};
+pub use tls::TlsIdentity;
 
 /// Entry point: `Sandbox::builder()...start().await`.
 #[derive(Debug)]

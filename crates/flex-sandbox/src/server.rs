@@ -21,6 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
 use crate::api::{self, PUBLIC_KEYS_PREFIX, Reply, RequestParts, SESSIONS_PATH, Shared, TOKENS_PATH};
@@ -32,6 +33,8 @@ use crate::state::{ReplayCache, Sessions};
 
 /// Largest request body read (the sessions body is tiny; a JWE with card data is a few KiB).
 const MAX_BODY: usize = 256 * 1024;
+/// Longest a client may take over the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many authentication-JWT ids are remembered against replay.
 const MAX_REMEMBERED_JWTS: usize = 100_000;
 
@@ -40,6 +43,7 @@ const MAX_REMEMBERED_JWTS: usize = 100_000;
 pub struct RunningSandbox {
     addr: SocketAddr,
     base_url: String,
+    ca_pem: Option<String>,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
@@ -53,9 +57,16 @@ impl fmt::Debug for RunningSandbox {
 }
 
 impl RunningSandbox {
-    /// The base URL clients use, e.g. `http://127.0.0.1:41234` (also `flx.origin`).
+    /// The base URL clients use, e.g. `http://127.0.0.1:41234`, or `https://127.0.0.1:41234` with TLS (also
+    /// `flx.origin`).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The generated CA certificate (PEM) that clients must trust, when the sandbox serves HTTPS with a
+    /// certificate made at start-up ([`TlsIdentity::generate`](crate::TlsIdentity::generate)).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound socket address.
@@ -163,13 +174,19 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
     // Take the signing key before the refill task starts competing for the cores.
     let signing = SigningKeys::new(keys.take().await?, config.retained_signing_keys)?;
 
+    let tls = config.tls.map(crate::tls::TlsIdentity::into_server).transpose()?;
     let listener = TcpListener::bind(config.bind).await.map_err(|e| SandboxError::Bind { kind: e.kind() })?;
     let addr = listener.local_addr().map_err(|e| SandboxError::Bind { kind: e.kind() })?;
     let host = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip => ip,
     };
-    let base_url = format!("http://{}", SocketAddr::new(host, addr.port()));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", SocketAddr::new(host, addr.port()));
+    let (acceptor, ca_pem) = match tls {
+        Some(tls) => (Some(TlsAcceptor::from(tls.config)), tls.ca_pem),
+        None => (None, None),
+    };
 
     let shared = Arc::new(Shared {
         verifier: Verifier::new(store, config.verifier),
@@ -184,13 +201,15 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
     });
     let refill = pool.map(|p| tokio::spawn(p.refill()));
     let (stop, stopped) = watch::channel(false);
-    let server = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped, config.shutdown_grace));
+    let server =
+        tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&shared), stopped, config.shutdown_grace));
     tracing::info!(%base_url, "flex sandbox listening");
-    Ok(RunningSandbox { addr, base_url, shared, stop, server: Some(server), refill })
+    Ok(RunningSandbox { addr, base_url, ca_pem, shared, stop, server: Some(server), refill })
 }
 
 async fn accept_loop(
     listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
@@ -212,13 +231,43 @@ async fn accept_loop(
                 };
                 let shared = Arc::clone(&shared);
                 let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                connections.spawn(async move {
-                    if let Err(err) = conn.await {
-                        tracing::debug!(%peer, error = %err, "connection ended with an error");
+                match &acceptor {
+                    None => {
+                        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                        let conn = graceful.watch(conn);
+                        connections.spawn(async move {
+                            if let Err(err) = conn.await {
+                                tracing::debug!(%peer, error = %err, "connection ended with an error");
+                            }
+                        });
                     }
-                });
+                    Some(acceptor) => {
+                        // The handshake runs in the connection's task, so a slow or failed one never holds up
+                        // the accept loop; a failure only ends that connection.
+                        let handshake = acceptor.accept(stream);
+                        let builder = builder.clone();
+                        let watcher = graceful.watcher();
+                        connections.spawn(async move {
+                            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(err)) => {
+                                    tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    return;
+                                }
+                            };
+                            let alpn = stream.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
+                            tracing::debug!(%peer, alpn = ?alpn, "TLS handshake done");
+                            let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                            if let Err(err) = watcher.watch(conn).await {
+                                tracing::debug!(%peer, error = %err, "connection ended with an error");
+                            }
+                        });
+                    }
+                }
                 // Forget finished connections so the set stays as small as the open ones.
                 while connections.try_join_next().is_some() {}
             }
@@ -293,12 +342,13 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
         TOKENS_PATH if method == Method::OPTIONS => Reply::empty(204),
         SESSIONS_PATH | TOKENS_PATH if method != Method::POST => not_allowed(),
         SESSIONS_PATH => {
+            // The target URI's authority (HTTP/2 `:authority`, or an absolute-form HTTP/1.1 target) wins over
+            // `Host` (RFC 9110 §7.2); it is the host, with its port, that the client signed.
             let authority = req
-                .headers()
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-                .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
+                .uri()
+                .authority()
+                .map(|a| a.as_str().to_owned())
+                .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
             let path_and_query =
                 req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
             let (parts, body) = req.into_parts();

@@ -8,5 +8,6 @@ mod concurrency;
 mod faults;
 mod happy;
 mod lifecycle;
+mod tls;
 mod tokens;
 mod vectors;
