@@ -307,10 +307,12 @@ impl Drop for ServedSandbox {
     }
 }
 
-fn serve_sandbox() -> ServedSandbox {
+/// `flex sandbox serve` on an ephemeral port with `extra` arguments, once it has printed its banner.
+fn serve_sandbox(extra: &[&str]) -> ServedSandbox {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -334,7 +336,7 @@ fn serve_sandbox() -> ServedSandbox {
 fn sandbox_serve_prints_credentials_and_serves_public_keys() {
     use std::io::Read;
 
-    let sandbox = serve_sandbox();
+    let sandbox = serve_sandbox(&[]);
     let (url, text) = (&sandbox.url, &sandbox.printed);
     assert!(url.starts_with("http://127.0.0.1:"), "{text}");
     assert!(text.contains(&format!("export FLEX_SHARED_SECRET={SECRET}")), "{text}");
@@ -354,7 +356,7 @@ fn sandbox_serve_prints_credentials_and_serves_public_keys() {
 
 #[test]
 fn session_and_jwe_encrypt_against_the_served_sandbox() {
-    let sandbox = serve_sandbox();
+    let sandbox = serve_sandbox(&[]);
     let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
 
     // A capture context, for both auth schemes; the default fields.
@@ -481,36 +483,11 @@ fn sandbox_serve_failures() {
     assert!(last.starts_with("flex: error: "), "{err}");
 }
 
-/// `flex sandbox serve` over HTTPS with extra arguments; returns the child and its printed URL and text.
-fn serve_https_sandbox(extra: &[&str]) -> ServedSandbox {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut printed = Vec::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("Press Ctrl-C");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
-    let printed = printed.join("\n");
-    let url = printed.lines().next().unwrap().strip_prefix("flex sandbox listening on ").unwrap().to_owned();
-    ServedSandbox { child, url, printed }
-}
-
 #[test]
 fn sandbox_serve_https_with_a_generated_ca() {
     let ca_path = std::env::temp_dir().join(format!("flex-cli-ca-{}.pem", std::process::id()));
     let _ = std::fs::remove_file(&ca_path);
-    let sandbox = serve_https_sandbox(&["--tls-generate-ca", ca_path.to_str().unwrap()]);
+    let sandbox = serve_sandbox(&["--tls-generate-ca", ca_path.to_str().unwrap()]);
     let (url, text) = (&sandbox.url, &sandbox.printed);
     assert!(url.starts_with("https://127.0.0.1:"), "{text}");
     assert!(text.contains(&format!("export FLEX_ENV={url}")), "{text}");
