@@ -92,10 +92,11 @@ fn ci() -> Result<(), String> {
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     // Benches are compiled (not run) so that they cannot rot.
     cargo(&["bench", "--workspace", "--no-run", "--locked"], &[])?;
-    cargo(&["test", "--workspace", "--all-features", "--locked"], &[])?;
     // The fuzz targets are built (not run) so that they cannot rot. A plain release build needs neither
     // cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
-    fuzz_build()
+    fuzz_build()?;
+    // Tests last, so that the run ends with the test summary.
+    cargo(&["test", "--workspace", "--all-features", "--locked"], &[])
 }
 
 /// `cargo deny check licenses bans sources` against `deny.toml` (installs cargo-deny if missing). Advisories need
