@@ -37,26 +37,74 @@ const TABLE: [u8; 256] = {
 /// Marks a byte outside the alphabet; any value with one of the top two bits set would do.
 const INVALID: u8 = 0xFF;
 
+/// Set in every [`SHIFTED`] entry of a byte outside the alphabet. A valid quad fills only the low 24 bits.
+const INVALID_BIT: u32 = 1 << 31;
+
+/// [`TABLE`] pre-shifted for each position of a quad: `SHIFTED[i][c]` is the sextet of `c` moved to bits
+/// `18 - 6i ..`, or [`INVALID_BIT`]. Decoding a quad is then four loads and three ORs, and one test of the
+/// accumulated ORs at the end says whether any byte was outside the alphabet (4 KiB of tables).
+const SHIFTED: [[u32; 256]; 4] = {
+    let mut tables = [[0u32; 256]; 4];
+    let mut position = 0;
+    while position < 4 {
+        let mut c = 0;
+        while c < 256 {
+            let sextet = TABLE[c];
+            tables[position][c] =
+                if sextet == INVALID { INVALID_BIT } else { (sextet as u32) << (18 - 6 * position) };
+            c += 1;
+        }
+        position += 1;
+    }
+    tables
+};
+
 /// Decodes `src` into the front of `dst` without allocating; fails if `dst` is too small.
 ///
 /// Table-driven rather than constant-time: every JWS segment is public data, and this sits on the hot path
 /// (base64ct's constant-time decoder cost several microseconds per capture context). The strictness rules are
-/// the module's: alphabet, length, canonical trailing bits; `tests/proptest.rs` checks it against base64ct.
+/// the module's: alphabet, length, canonical trailing bits; the unit tests check it against base64ct.
 pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
     let bytes = src.as_bytes();
     let len = decoded_len(bytes.len()).ok_or(InvalidBase64)?;
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
-    let mut quads = bytes.chunks_exact(4);
-    let mut triples = out.chunks_exact_mut(3);
-    for (quad, triple) in (&mut quads).zip(&mut triples) {
-        let [a, b, c, d] = <[u8; 4]>::try_from(quad).map_err(|_| InvalidBase64)?;
-        let (a, b, c, d) = (sextet(a), sextet(b), sextet(c), sextet(d));
-        if (a | b | c | d) & 0xC0 != 0 {
-            return Err(InvalidBase64);
+    // No early exit inside the loops: the flags of every quad are ORed together and tested once.
+    let mut flags = 0u32;
+    // Eight characters (two quads) to six bytes at a time, then the last quad, if any, on its own.
+    let pairs = bytes.len() / 8;
+    let (pair_bytes, rest_bytes) = bytes.split_at(pairs * 8);
+    let (pair_out, rest_out) = out.split_at_mut(pairs * 6);
+    for (chars, sextets) in pair_bytes.chunks_exact(8).zip(pair_out.chunks_exact_mut(6)) {
+        if let (&[a, b, c, d, e, f, g, h], [o0, o1, o2, o3, o4, o5]) = (chars, sextets) {
+            let first = SHIFTED[0][usize::from(a)]
+                | SHIFTED[1][usize::from(b)]
+                | SHIFTED[2][usize::from(c)]
+                | SHIFTED[3][usize::from(d)];
+            let second = SHIFTED[0][usize::from(e)]
+                | SHIFTED[1][usize::from(f)]
+                | SHIFTED[2][usize::from(g)]
+                | SHIFTED[3][usize::from(h)];
+            flags |= first | second;
+            let [_, x0, x1, x2] = first.to_be_bytes();
+            let [_, x3, x4, x5] = second.to_be_bytes();
+            (*o0, *o1, *o2, *o3, *o4, *o5) = (x0, x1, x2, x3, x4, x5);
         }
-        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        let [_, x, y, z] = n.to_be_bytes();
-        triple.copy_from_slice(&[x, y, z]);
+    }
+    let mut quads = rest_bytes.chunks_exact(4);
+    let mut triples = rest_out.chunks_exact_mut(3);
+    for (quad, triple) in (&mut quads).zip(&mut triples) {
+        if let (&[a, b, c, d], [x, y, z]) = (quad, triple) {
+            let n = SHIFTED[0][usize::from(a)]
+                | SHIFTED[1][usize::from(b)]
+                | SHIFTED[2][usize::from(c)]
+                | SHIFTED[3][usize::from(d)];
+            flags |= n;
+            let [_, hi, mid, lo] = n.to_be_bytes();
+            (*x, *y, *z) = (hi, mid, lo);
+        }
+    }
+    if flags & INVALID_BIT != 0 {
+        return Err(InvalidBase64);
     }
     let tail = triples.into_remainder();
     match (quads.remainder(), tail) {

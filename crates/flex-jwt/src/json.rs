@@ -7,10 +7,14 @@
 //! - more than one top-level value, a top-level value that is not an object, trailing bytes;
 //! - nesting deeper than the limit (capped at [`MAX_DEPTH_CAP`] whatever the caller asks for).
 //!
-//! Duplicate detection keeps the member-name spans of each open object in a fixed array on the stack
-//! ([`INLINE_MEMBERS`] entries). An object with more members either spills to a `Vec` (claims, JWKs: they are
-//! parsed after the signature check or at key import) or fails with [`JsonError::TooManyMembers`] (the header, on
-//! the zero-allocation path).
+//! Duplicate detection keeps the member-name spans of every open object (the path from the top-level object to the
+//! current one) on one stack: a fixed array of [`INLINE_MEMBERS`] entries, set up once per document. A path with
+//! more names either spills to a `Vec` (claims, JWKs: they are parsed after the signature check or at key import)
+//! or fails with [`JsonError::TooManyMembers`] (the header, on the zero-allocation path).
+//!
+//! Speed matters here (the claims are scanned on every verification): string bodies are skipped eight bytes at a
+//! time (a SWAR search for `"`, `\` and control characters; the input is already valid UTF-8, so other bytes need
+//! no look), and the names stack costs one initialisation per document, not one per object.
 //!
 //! Callers see the top-level members as [`Member`]s: a name ([`JsonStr`], compared and read without allocating)
 //! and a raw value span with its [`Kind`].
@@ -22,7 +26,7 @@ use crate::error::{ClaimProblem, JsonError};
 /// The deepest nesting the scanner ever accepts, whatever the caller asks for (it bounds recursion).
 pub(crate) const MAX_DEPTH_CAP: usize = 128;
 
-/// How many member names per object are tracked on the stack for duplicate detection.
+/// How many member names (summed over the open objects) are tracked on the stack for duplicate detection.
 pub(crate) const INLINE_MEMBERS: usize = 64;
 
 /// Validates that `input` is exactly one strict RFC 8259 JSON object: UTF-8, no duplicate member names at any
@@ -93,7 +97,14 @@ pub(crate) fn scan_object<'a>(
     if max_depth == 0 {
         return Err(JsonError::TooDeep);
     }
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0, max_depth, spill: options.spill };
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        max_depth,
+        spill: options.spill,
+        names: Names::new(),
+    };
     scanner.skip_ws();
     if scanner.peek() != Some(b'{') {
         // Distinguish "valid JSON but not an object" from garbage.
@@ -140,6 +151,12 @@ impl<'a> JsonStr<'a> {
 
     /// Unescapes into `buf`; `None` if it does not fit.
     pub(crate) fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+        if !self.escaped {
+            // No escapes: the raw text is the value; one copy instead of a walk over its characters.
+            let dst = buf.get_mut(..self.raw.len())?;
+            dst.copy_from_slice(self.raw.as_bytes());
+            return core::str::from_utf8(dst).ok();
+        }
         let mut len = 0usize;
         for c in self.chars() {
             let mut tmp = [0u8; 4];
@@ -231,6 +248,7 @@ impl<'a> Iterator for ArrayStrings<'a> {
             pos: 0,
             max_depth: MAX_DEPTH_CAP,
             spill: true,
+            names: Names::new(),
         };
         scanner.skip_ws();
         if scanner.peek() == Some(b',') {
@@ -335,11 +353,79 @@ struct Span {
     escaped: bool,
 }
 
-/// The names seen so far in one object.
-struct Seen {
+/// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline and
+/// the rest in `spilled`. An object remembers `len` when it opens and truncates back to it when it closes.
+struct Names {
     inline: [Span; INLINE_MEMBERS],
     len: usize,
     spilled: Vec<Span>,
+}
+
+impl Names {
+    fn new() -> Self {
+        Self { inline: [Span::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() }
+    }
+
+    /// The names pushed since the stack had `base` entries.
+    fn since(&self, base: usize) -> impl Iterator<Item = &Span> {
+        let inline_end = self.len.min(INLINE_MEMBERS);
+        let inline = self.inline.get(base.min(inline_end)..inline_end).unwrap_or_default();
+        let spilled = self.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
+        inline.iter().chain(spilled)
+    }
+
+    fn push(&mut self, span: Span, spill: bool) -> Result<(), JsonError> {
+        if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = span;
+        } else if spill {
+            self.spilled.push(span);
+        } else {
+            return Err(JsonError::TooManyMembers);
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    fn truncate(&mut self, base: usize) {
+        self.spilled.truncate(base.saturating_sub(INLINE_MEMBERS));
+        self.len = self.len.min(base);
+    }
+}
+
+/// The index of the first `"`, `\` or control character (`< 0x20`) in `bytes` at or after `offset`.
+///
+/// Eight bytes at a time: for a word `w`, `(w - 0x01..01) & !w & 0x80..80` flags the zero bytes of `w`, and the
+/// lowest flag always marks a real one (a borrow only runs upwards, from a byte that was zero); XOR with a
+/// repeated byte turns "equals that byte" into "is zero", and subtracting `0x20..20` instead flags the bytes below
+/// `0x20`. The lowest flag of the three ORed together is the first byte of interest.
+fn find_special(bytes: &[u8], mut offset: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    const SPACES: u64 = ONES * 0x20;
+    while let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = bytes.get(offset..offset.wrapping_add(8)) {
+        let w = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        let quote = w ^ QUOTES;
+        let backslash = w ^ BACKSLASHES;
+        let flags = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(SPACES) & !w))
+            & HIGHS;
+        if flags != 0 {
+            // trailing_zeros < 64, so the quotient is < 8.
+            return Some(offset + (flags.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    // The last few bytes of the document, one at a time.
+    while let Some(&b) = bytes.get(offset) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return Some(offset);
+        }
+        offset += 1;
+    }
+    None
 }
 
 struct Scanner<'a> {
@@ -348,6 +434,7 @@ struct Scanner<'a> {
     pos: usize,
     max_depth: usize,
     spill: bool,
+    names: Names,
 }
 
 impl<'a> Scanner<'a> {
@@ -461,6 +548,9 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            // Jump to the next quote, backslash or control character; everything before it is string content
+            // (the text is valid UTF-8 already, so multi-byte characters need no look either).
+            self.pos = find_special(self.bytes, self.pos).ok_or(JsonError::Syntax)?;
             let b = self.peek().ok_or(JsonError::Syntax)?;
             match b {
                 b'"' => break,
@@ -491,8 +581,8 @@ impl<'a> Scanner<'a> {
                         _ => return Err(JsonError::Syntax),
                     }
                 }
-                0x00..=0x1F => return Err(JsonError::Syntax),
-                _ => self.pos += 1,
+                // A control character (`find_special` stops only at these three kinds of byte).
+                _ => return Err(JsonError::Syntax),
             }
         }
         let end = self.pos;
@@ -541,11 +631,11 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
             return Ok(());
         }
-        let mut seen = Seen { inline: [Span::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() };
+        let base = self.names.len;
         loop {
             self.skip_ws();
             let name_span = self.string()?;
-            self.remember(&mut seen, name_span)?;
+            self.remember(base, name_span)?;
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
@@ -560,6 +650,7 @@ impl<'a> Scanner<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    self.names.truncate(base);
                     return Ok(());
                 }
                 _ => return Err(JsonError::Syntax),
@@ -567,22 +658,18 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Records a member name, refusing a duplicate.
-    fn remember(&self, seen: &mut Seen, span: Span) -> Result<(), JsonError> {
+    /// Records a member name of the object whose names start at `base`, refusing a duplicate.
+    fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
         let name = self.str_at(span);
-        let inline = seen.inline.get(..seen.len).unwrap_or_default();
-        if inline.iter().chain(seen.spilled.iter()).any(|s| self.str_at(*s).same(&name)) {
+        // Two names of different lengths can still be equal if either has escapes.
+        let len = span.end.wrapping_sub(span.start);
+        if self.names.since(base).any(|seen| {
+            (seen.escaped || span.escaped || seen.end.wrapping_sub(seen.start) == len)
+                && self.str_at(*seen).same(&name)
+        }) {
             return Err(JsonError::DuplicateMember);
         }
-        if let Some(slot) = seen.inline.get_mut(seen.len) {
-            *slot = span;
-            seen.len += 1;
-        } else if self.spill {
-            seen.spilled.push(span);
-        } else {
-            return Err(JsonError::TooManyMembers);
-        }
-        Ok(())
+        self.names.push(span, self.spill)
     }
 }
 
@@ -745,6 +832,52 @@ mod tests {
             get("arr").array_strings().unwrap().map(|e| e.map(|s| s.to_cow().into_owned())).collect();
         assert_eq!(elems, vec![Some("a".into()), None, Some("b".into())]);
         assert!(get("n").array_strings().is_none());
+    }
+
+    /// The first `"`, `\\` or control character, one byte at a time: the reference for `find_special`.
+    fn find_special_naive(bytes: &[u8], offset: usize) -> Option<usize> {
+        (offset..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1F))
+    }
+
+    #[test]
+    fn find_special_examples() {
+        assert_eq!(find_special(b"", 0), None);
+        assert_eq!(find_special(b"abc", 0), None);
+        assert_eq!(find_special(b"abcdefgh", 0), None);
+        assert_eq!(find_special(b"abcdefgh\"", 0), Some(8));
+        assert_eq!(find_special(b"\"", 0), Some(0));
+        assert_eq!(find_special(b"ab\\cdefgh\"", 0), Some(2));
+        assert_eq!(find_special(b"abcdefg\x1f", 0), Some(7));
+        assert_eq!(find_special("\u{e9}\u{1F600}\u{7f}xxxxxxx\u{ff}\"".as_bytes(), 0), Some(16));
+        assert_eq!(find_special(b"\"abc\"", 1), Some(4));
+        assert_eq!(find_special(b"abc", 7), None);
+    }
+
+    proptest::proptest! {
+        /// The SWAR search agrees with a byte-at-a-time search on any bytes (all values, any offset), which
+        /// covers a match in every lane, several matches in one word, borrows and the unaligned tail.
+        #[test]
+        fn find_special_agrees_with_naive(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![
+                b'"', b'\\', 0x00, 0x1F, 0x20, 0x21, 0x5B, 0x5D, 0x7F, 0x80, 0xA0, 0xFF, b'a', b'a', b'a', b'a',
+            ]), 0..40),
+            offset in 0usize..44,
+        ) {
+            proptest::prop_assert_eq!(find_special(&bytes, offset), find_special_naive(&bytes, offset));
+        }
+
+        #[test]
+        fn find_special_agrees_on_any_byte(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            proptest::prop_assert_eq!(find_special(&bytes, 0), find_special_naive(&bytes, 0));
+        }
+    }
+
+    #[test]
+    fn nested_objects_keep_their_own_names() {
+        // Names of a closed object do not count against its siblings or its parent.
+        assert_eq!(v("{\"a\":{\"b\":1,\"c\":2},\"b\":{\"b\":1},\"c\":[{\"a\":1},{\"a\":2}]}"), Ok(()));
+        assert_eq!(v("{\"a\":{\"b\":{\"c\":1}},\"a\":1}"), Err(JsonError::DuplicateMember));
+        assert_eq!(v("{\"a\":{\"b\":1,\"c\":{\"d\":1},\"b\":2}}"), Err(JsonError::DuplicateMember));
     }
 
     #[test]

@@ -71,6 +71,16 @@ impl Default for Limits {
 /// Decoded-header stack buffer size (the decoded size of [`Limits::MAX_HEADER_LEN_CAP`]).
 const HEADER_BUF_LEN: usize = Limits::MAX_HEADER_LEN_CAP / 4 * 3;
 
+/// Encoded headers up to this length are decoded into a small stack buffer instead of the [`HEADER_BUF_LEN`] one.
+const SMALL_HEADER_LEN: usize = 256;
+
+/// Decodes the header into `buf` and parses it.
+fn decode_header(header_b64: &str, buf: &mut [u8], rule: KidRule) -> Result<Header, Error> {
+    let decoded = b64::decode_into(header_b64, buf).map_err(|_| Error::Base64(Segment::Header))?;
+    let json = core::str::from_utf8(decoded).map_err(|_| Error::Utf8(Segment::Header))?;
+    header::parse(json, rule)
+}
+
 /// A parsed compact JWT (or JWS), borrowing the token text. **Not verified**: pass it to a
 /// [`crate::Verifier`].
 ///
@@ -123,10 +133,12 @@ impl<'a> Jwt<'a> {
         if header_b64.len() > limits.max_header_len {
             return Err(Error::HeaderTooLarge { limit: limits.max_header_len });
         }
-        let mut buf = [0u8; HEADER_BUF_LEN];
-        let decoded = b64::decode_into(header_b64, &mut buf).map_err(|_| Error::Base64(Segment::Header))?;
-        let json = core::str::from_utf8(decoded).map_err(|_| Error::Utf8(Segment::Header))?;
-        let header = header::parse(json, rule)?;
+        // Typical headers (`{"kid":"..","alg":"RS256"}`) fit the small buffer, which is cheaper to set up.
+        let header = if header_b64.len() <= SMALL_HEADER_LEN {
+            decode_header(header_b64, &mut [0u8; SMALL_HEADER_LEN / 4 * 3], rule)?
+        } else {
+            decode_header(header_b64, &mut [0u8; HEADER_BUF_LEN], rule)?
+        };
         // header '.' payload: both segments are prefixes of `token` separated by one ASCII dot.
         let signing_len = header_b64.len() + 1 + payload_b64.len();
         let signing_input = token.get(..signing_len).ok_or(Error::SegmentCount)?;

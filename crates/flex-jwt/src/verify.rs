@@ -36,6 +36,8 @@ pub const MAX_LEEWAY_SECS: u32 = 900;
 pub const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 /// The longest signature accepted, in bytes (an 8192-bit modulus).
 const MAX_SIGNATURE_LEN: usize = 1024;
+/// Signatures up to this length (RSA-4096) are decoded into a smaller stack buffer.
+const SMALL_SIGNATURE_LEN: usize = 512;
 
 /// Finds the verification key for a token's `kid`.
 ///
@@ -249,10 +251,13 @@ impl Verifier {
             // Longer than any accepted modulus: it cannot verify.
             return Err(Error::InvalidSignature);
         }
-        let mut buf = [0u8; MAX_SIGNATURE_LEN];
-        let signature = b64::decode_into(encoded, &mut buf).map_err(|_| Error::Base64(Segment::Signature))?;
-        crypto::verify_pkcs1(alg, key, jwt.signing_input().as_bytes(), signature)
-            .map_err(|_| Error::InvalidSignature)?;
+        // RSA-2048..4096 signatures fit the small buffer, which is cheaper to set up than the largest one.
+        let message = jwt.signing_input().as_bytes();
+        if len <= SMALL_SIGNATURE_LEN {
+            verify_b64_signature(alg, key, message, encoded, &mut [0u8; SMALL_SIGNATURE_LEN])?;
+        } else {
+            verify_b64_signature(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])?;
+        }
         Ok(Authenticated {
             jwt: *jwt,
             leeway_secs: self.leeway_secs,
@@ -261,6 +266,18 @@ impl Verifier {
             expected_iss: self.expected_iss.clone(),
         })
     }
+}
+
+/// Decodes the base64url signature into `buf` and checks it over `message` with ring.
+fn verify_b64_signature(
+    alg: crate::Algorithm,
+    key: &RsaPublicKey,
+    message: &[u8],
+    encoded: &str,
+    buf: &mut [u8],
+) -> Result<(), Error> {
+    let signature = b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Signature))?;
+    crypto::verify_pkcs1(alg, key, message, signature).map_err(|_| Error::InvalidSignature)
 }
 
 /// `typ` comparison per RFC 7515 §4.1.9: case-insensitive, `application/` optional.
