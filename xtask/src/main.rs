@@ -5,8 +5,10 @@
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
 //! - `cargo xtask fuzz [TARGET] [--secs N]` one target (or all) for longer (default 60 s each)
+//! - `cargo xtask interop`     the official Cybersource Python and Node SDKs, unchanged, against the sandbox over
+//!   HTTPS (pinned versions from PyPI and npm; needs python3 and npm)
 //!
-//! Deliberately dependency-free: it only spawns `cargo`.
+//! Deliberately dependency-free: it only spawns `cargo` (and, for `interop`, python3, pip, npm and node).
 
 // A command-line tool: printing progress to stderr is its job.
 #![allow(clippy::print_stderr)]
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench(args.iter().any(|a| a == "--quick")),
         Some("deny") => deny(),
+        Some("interop") => interop(),
         Some("fuzz-smoke") => {
             fuzz_args(&args[1..], false).and_then(|(_, secs)| fuzz(None, secs.unwrap_or(10)))
         }
@@ -50,6 +53,7 @@ fn usage() {
          ci               fmt check, clippy -D warnings, rustdoc -D warnings, all tests\n  \
          bench [--quick]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
          deny             cargo deny check licenses bans sources (deny.toml)\n  \
+         interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
          fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
          fuzz [TARGET] [--secs N]    one fuzz target (default: all) for N s each (default 60)"
     );
@@ -95,6 +99,8 @@ fn ci() -> Result<(), String> {
     // The fuzz targets are built (not run) so that they cannot rot. A plain release build needs neither
     // cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
     fuzz_build()?;
+    // The official SDKs against the sandbox: what "works with any existing client, unchanged" means.
+    interop()?;
     // Tests last, so that the run ends with the test summary.
     cargo(&["test", "--workspace", "--all-features", "--locked"], &[])
 }
@@ -224,4 +230,118 @@ fn fuzz_build() -> Result<(), String> {
     let manifest = project_root().join("fuzz").join("Cargo.toml");
     let manifest = manifest.to_str().ok_or("the project path is not UTF-8")?.to_owned();
     run_cargo(&["build", "--manifest-path", &manifest, "--release", "--locked"], &[], true)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Interoperability: the official Cybersource SDKs, unchanged, against the sandbox (crates/flex-sandbox/interop/).
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Installs the pinned official Python and Node SDKs under `target/interop/`, starts `flex sandbox serve` over
+/// HTTPS with a generated CA, and runs `sdk_python.py` and `sdk_node.js` against it. Fails if either reports a
+/// failure. Needs `python3` (with venv) and `npm`/`node`; the packages come from PyPI and the npm registry.
+fn interop() -> Result<(), String> {
+    let started = Instant::now();
+    let root = project_root();
+    let scripts = root.join("crates").join("flex-sandbox").join("interop");
+    let target_dir = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let work = target_dir.join("interop");
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+
+    // The sandbox binary (debug: the CLI tests build it anyway).
+    cargo(&["build", "-p", "flex-cli", "--bin", "flex", "--locked"], &[])?;
+    let flex = target_dir.join("debug").join(format!("flex{}", env::consts::EXE_SUFFIX));
+
+    // Python: a venv with the pinned SDK.
+    let venv = work.join("py");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        run("python3", &[os("-m"), os("venv"), venv.clone().into_os_string()], None, &[])?;
+    }
+    let requirements = scripts.join("requirements.txt");
+    run(
+        &python.to_string_lossy(),
+        &[os("-m"), os("pip"), os("install"), os("--quiet"), os("-r"), requirements.into_os_string()],
+        None,
+        &[("PIP_DISABLE_PIP_VERSION_CHECK", "1")],
+    )?;
+
+    // Node: the pinned SDK from the lock file.
+    let node_dir = work.join("node");
+    std::fs::create_dir_all(&node_dir).map_err(|e| format!("cannot create {}: {e}", node_dir.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(scripts.join(file), node_dir.join(file))
+            .map_err(|e| format!("cannot copy {file}: {e}"))?;
+    }
+    run("npm", &[os("ci"), os("--silent"), os("--no-audit"), os("--no-fund")], Some(&node_dir), &[])?;
+
+    // The sandbox over HTTPS on a free loopback port, with its CA written for the clients to trust.
+    let ca = work.join("sandbox-ca.pem");
+    let log_path = work.join("sandbox.log");
+    let log =
+        std::fs::File::create(&log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let mut sandbox = Command::new(&flex)
+        .args([os("sandbox"), os("serve"), os("--addr"), os("127.0.0.1:0"), os("--tls-generate-ca")])
+        .arg(&ca)
+        .stdout(std::process::Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", flex.display()))?;
+    let host = sandbox_host(&mut sandbox);
+    let result = host.and_then(|host| {
+        eprintln!("xtask: sandbox at https://{host} (log: {})", log_path.display());
+        let python_run = run(
+            &python.to_string_lossy(),
+            &[scripts.join("sdk_python.py").into_os_string(), os(&host), ca.clone().into_os_string()],
+            None,
+            &[],
+        );
+        let ca_text = ca.to_string_lossy().into_owned();
+        let modules = node_dir.join("node_modules").to_string_lossy().into_owned();
+        let node_run = run(
+            "node",
+            &[scripts.join("sdk_node.js").into_os_string(), os(&host)],
+            None,
+            &[("NODE_EXTRA_CA_CERTS", ca_text.as_str()), ("NODE_PATH", modules.as_str())],
+        );
+        python_run.and(node_run)
+    });
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    eprintln!("xtask: interop finished in {:.1}s", started.elapsed().as_secs_f64());
+    result
+}
+
+/// Reads `flex sandbox serve`'s first stdout line, `flex sandbox listening on https://HOST:PORT`, and returns
+/// `HOST:PORT` (what the SDKs call the run environment).
+fn sandbox_host(sandbox: &mut std::process::Child) -> Result<String, String> {
+    use std::io::BufRead as _;
+    let stdout = sandbox.stdout.take().ok_or("the sandbox has no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the sandbox's address: {e}"))?;
+    line.trim()
+        .strip_prefix("flex sandbox listening on https://")
+        .map(str::to_owned)
+        .ok_or_else(|| format!("unexpected first line from the sandbox: {line:?}"))
+}
+
+fn os(s: &str) -> std::ffi::OsString {
+    std::ffi::OsString::from(s)
+}
+
+/// Runs a program to completion, failing on a non-zero exit.
+fn run(
+    program: &str,
+    args: &[std::ffi::OsString],
+    dir: Option<&Path>,
+    envs: &[(&str, &str)],
+) -> Result<(), String> {
+    let mut command = Command::new(program);
+    command.args(args).envs(envs.iter().copied());
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let status = command.status().map_err(|e| format!("cannot run {program}: {e} (is it installed?)"))?;
+    if status.success() { Ok(()) } else { Err(format!("{program} failed ({status})")) }
 }
