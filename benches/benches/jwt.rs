@@ -12,115 +12,14 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::hint::black_box;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
 use criterion::{Criterion, criterion_group, criterion_main};
 use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
 use flex_types::CaptureContextClaims;
-use serde::Deserialize;
 
-const KID: &str = "rsa2048";
+mod common;
 
-fn vector(path: &str) -> String {
-    let full = format!("{}/../../shared/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
-
-fn pem_to_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    Base64::decode_vec(&body).unwrap()
-}
-
-/// The owned equivalent of `CaptureContextClaims<'_>` for jsonwebtoken (which requires `DeserializeOwned`).
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct OwnedClaims {
-    flx: OwnedFlx,
-    ctx: Vec<OwnedCtx>,
-    iss: String,
-    exp: i64,
-    iat: i64,
-    jti: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct OwnedFlx {
-    path: String,
-    data: String,
-    origin: String,
-    jwk: OwnedJwk,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct OwnedJwk {
-    kty: String,
-    e: String,
-    #[serde(rename = "use")]
-    use_: Option<String>,
-    n: String,
-    kid: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct OwnedCtx {
-    #[serde(default)]
-    data: OwnedCtxData,
-    #[serde(rename = "type")]
-    type_: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
-struct OwnedCtxData {
-    #[serde(default)]
-    required_fields: Vec<String>,
-    #[serde(default)]
-    optional_fields: Vec<String>,
-}
-
-struct Fixture {
-    token: String,
-    payload: String,
-    signing_input_len: usize,
-    signature: Vec<u8>,
-    pkcs1_der: Vec<u8>,
-    now: i64,
-}
-
-fn fixture() -> Fixture {
-    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap();
-    // Same bytes as the real capture context (escapes and member order included); only iat/exp are fresh.
-    let payload = vector("capture-context/flex-docs-sn.payload.json")
-        .trim_end()
-        .replace(r#""exp":1614792268,"iat":1614791368"#, &format!(r#""exp":{},"iat":{}"#, now + 900, now));
-    assert!(payload.contains(&format!(r#""iat":{now}"#)), "payload template changed");
-    let header = format!(r#"{{"kid":"{KID}","alg":"RS256"}}"#);
-    let signing_input = format!(
-        "{}.{}",
-        Base64UrlUnpadded::encode_string(header.as_bytes()),
-        Base64UrlUnpadded::encode_string(payload.as_bytes())
-    );
-
-    let pkcs8 = pem_to_der(&vector("keys/rsa2048.pk8.pem"));
-    let pair = ring::signature::RsaKeyPair::from_pkcs8(&pkcs8).unwrap();
-    let mut signature = vec![0; pair.public().modulus_len()];
-    let rng = ring::rand::SystemRandom::new();
-    pair.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut signature).unwrap();
-    let token = format!("{signing_input}.{}", Base64UrlUnpadded::encode_string(&signature));
-    Fixture {
-        token,
-        payload,
-        signing_input_len: signing_input.len(),
-        signature,
-        pkcs1_der: pair.public().as_ref().to_vec(),
-        now,
-    }
-}
+use common::{KID, OwnedClaims, fixture};
 
 fn jwt_verify(c: &mut Criterion) {
     let fx = fixture();

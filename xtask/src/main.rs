@@ -3,6 +3,7 @@
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
 //! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, then every test (what CI runs)
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
+//! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
 //! - `cargo xtask fuzz [TARGET] [--secs N]` one target (or all) for longer (default 60 s each)
 //! - `cargo xtask interop`     the official Cybersource Python and Node SDKs, unchanged, against the sandbox over
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") if args.iter().any(|a| a == "--instructions") => bench_instructions(),
         Some("bench") => bench(args.iter().any(|a| a == "--quick")),
         Some("deny") => deny(),
         Some("interop") => interop(),
@@ -52,6 +54,7 @@ fn usage() {
          tasks:\n  \
          ci               fmt check, clippy -D warnings, rustdoc -D warnings, all tests\n  \
          bench [--quick]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
+         bench --instructions   instructions per operation under callgrind (needs valgrind)\n  \
          deny             cargo deny check licenses bans sources (deny.toml)\n  \
          interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
          fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
@@ -125,6 +128,62 @@ fn bench(quick: bool) -> Result<(), String> {
         // The settings of the published table (docs/PERFORMANCE.md).
         cargo(&["bench", "-p", "flex-benches", "--", "--warm-up-time", "2", "--measurement-time", "5"], &[])
     }
+}
+
+/// Counts the instructions of each case of `benches/examples/instructions.rs` under callgrind: each case runs
+/// twice, with 20 and 220 iterations, and the difference over 200 is the per-operation count (set-up cancels out).
+/// Prints one line per case and its ratio to the group's first case (the floor or the peer).
+fn bench_instructions() -> Result<(), String> {
+    const FEW: u64 = 20;
+    const MANY: u64 = 220;
+    cargo(
+        &["build", "--profile", "bench", "-p", "flex-benches", "--example", "instructions", "--locked"],
+        &[],
+    )?;
+    let target_dir =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from);
+    let binary = target_dir.join("release").join("examples").join("instructions");
+    let listed = Command::new(&binary)
+        .arg("--list")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let cases = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let count = |case: &str, iterations: u64| -> Result<u64, String> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&binary)
+            .args([case, &iterations.to_string()])
+            .current_dir(project_root())
+            .output()
+            .map_err(|e| format!("cannot run valgrind: {e} (is it installed?)"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{case}: {}",
+                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed")
+            ));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        stderr
+            .lines()
+            .find_map(|line| line.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("{case}: no instruction count in valgrind's output"))
+    };
+    eprintln!("xtask: instructions per operation (callgrind; ({MANY} - {FEW} iterations) / {})", MANY - FEW);
+    let mut group = String::new();
+    let mut base = 0u64;
+    for case in cases.lines().filter(|l| !l.is_empty()) {
+        let per_op = count(case, MANY)?.saturating_sub(count(case, FEW)?) / (MANY - FEW);
+        let this_group = case.split('/').next().unwrap_or_default();
+        if this_group != group {
+            group = this_group.to_owned();
+            base = per_op;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = per_op as f64 / base.max(1) as f64;
+        eprintln!("{case:<44} {per_op:>10} instructions  {ratio:>6.3}x");
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------------------

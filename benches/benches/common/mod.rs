@@ -1,0 +1,112 @@
+//! The fixture the JWT benchmarks share (`benches/jwt.rs` and `examples/instructions.rs`): a capture-context-sized
+//! RS256 token signed in setup with `../shared/vectors/keys/rsa2048.pk8.pem`, claims shaped exactly like
+//! `capture-context/flex-docs-sn.payload.json` (same bytes, fresh `iat`/`exp`), and the owned claims types
+//! `jsonwebtoken` needs.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
+use serde::Deserialize;
+
+pub const KID: &str = "rsa2048";
+
+pub fn vector(path: &str) -> String {
+    let full = format!("{}/../../shared/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+pub fn pem_to_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    Base64::decode_vec(&body).unwrap()
+}
+
+/// The owned equivalent of `CaptureContextClaims<'_>` for jsonwebtoken (which requires `DeserializeOwned`).
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct OwnedClaims {
+    pub flx: OwnedFlx,
+    pub ctx: Vec<OwnedCtx>,
+    pub iss: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct OwnedFlx {
+    pub path: String,
+    pub data: String,
+    pub origin: String,
+    pub jwk: OwnedJwk,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct OwnedJwk {
+    pub kty: String,
+    pub e: String,
+    #[serde(rename = "use")]
+    pub use_: Option<String>,
+    pub n: String,
+    pub kid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct OwnedCtx {
+    #[serde(default)]
+    pub data: OwnedCtxData,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OwnedCtxData {
+    #[serde(default)]
+    pub required_fields: Vec<String>,
+    #[serde(default)]
+    pub optional_fields: Vec<String>,
+}
+
+pub struct Fixture {
+    pub token: String,
+    pub payload: String,
+    pub signing_input_len: usize,
+    pub signature: Vec<u8>,
+    pub pkcs1_der: Vec<u8>,
+    pub now: i64,
+}
+
+pub fn fixture() -> Fixture {
+    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    // Same bytes as the real capture context (escapes and member order included); only iat/exp are fresh.
+    let payload = vector("capture-context/flex-docs-sn.payload.json")
+        .trim_end()
+        .replace(r#""exp":1614792268,"iat":1614791368"#, &format!(r#""exp":{},"iat":{}"#, now + 900, now));
+    assert!(payload.contains(&format!(r#""iat":{now}"#)), "payload template changed");
+    let header = format!(r#"{{"kid":"{KID}","alg":"RS256"}}"#);
+    let signing_input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(header.as_bytes()),
+        Base64UrlUnpadded::encode_string(payload.as_bytes())
+    );
+
+    let pkcs8 = pem_to_der(&vector("keys/rsa2048.pk8.pem"));
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(&pkcs8).unwrap();
+    let mut signature = vec![0; pair.public().modulus_len()];
+    let rng = ring::rand::SystemRandom::new();
+    pair.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut signature).unwrap();
+    let token = format!("{signing_input}.{}", Base64UrlUnpadded::encode_string(&signature));
+    Fixture {
+        token,
+        payload,
+        signing_input_len: signing_input.len(),
+        signature,
+        pkcs1_der: pair.public().as_ref().to_vec(),
+        now,
+    }
+}

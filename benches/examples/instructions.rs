@@ -1,0 +1,129 @@
+//! Runs one benchmark case in a loop, for instruction counting under callgrind (`cargo xtask bench
+//! --instructions`): `instructions CASE ITERATIONS`. The xtask runs each case twice with different iteration
+//! counts and divides the difference, so set-up (key import, token signing) cancels out. Instruction counts do not
+//! depend on what else the machine is doing, so they settle ratios that wall-clock medians on a shared 2-core VM
+//! (a few percent of noise) cannot.
+//!
+//! Every case checks its result once before the loop, as the criterion benches do. The cases mirror
+//! `benches/jwt.rs` and `benches/http_signature.rs`.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::hint::black_box;
+
+use base64ct::{Base64, Encoding as _};
+use flex_auth::{Credentials, SharedSecret, SignableRequest, SigningParams, UnixTime, sign};
+use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
+use flex_types::CaptureContextClaims;
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{KID, OwnedClaims, fixture};
+
+const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
+const BODY: &[u8] = br#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
+const SIGNING_STRING: &str = "host: apitest.cybersource.com\ndate: Thu, 18 Jul 2019 00:18:03 GMT\nrequest-target: post /flex/v2/sessions\ndigest: SHA-256=5xzQd4AoAqMWfadmdO4aOG7nzQTMzQhfxTqE2ztXweQ=\nv-c-merchant-id: testrest";
+
+/// The case names, in the order `cargo xtask bench --instructions` reports them.
+const CASES: &[&str] = &[
+    "verify/floor-ring",
+    "verify/flex-jwt",
+    "verify/jsonwebtoken",
+    "parse/jsonwebtoken-decode_header",
+    "parse/flex-jwt-Jwt::parse",
+    "decode/jsonwebtoken-insecure_decode",
+    "decode/flex-jwt-insecure_decode+claims",
+    "claims/serde_json-Value",
+    "claims/borrowed-CaptureContextClaims",
+    "sign/floor-ring",
+    "sign/flex-auth-http-signature",
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_default();
+    if case == "--list" {
+        for case in CASES {
+            println!("{case}");
+        }
+        return;
+    }
+    let iterations: usize =
+        args.next().and_then(|n| n.parse().ok()).expect("usage: instructions CASE ITERATIONS");
+
+    let fx = fixture();
+    let token = fx.token.as_str();
+    let signing_input = &token.as_bytes()[..fx.signing_input_len];
+    let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
+    let verifier = Verifier::new();
+    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
+    let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    let creds = Credentials::shared_secret(
+        "testrest",
+        "08c94330-f618-42a3-b09d-e1e43be5efda",
+        SharedSecret::from_base64(SECRET).unwrap(),
+    )
+    .unwrap();
+    let params = SigningParams::http_signature(UnixTime::from_secs(1_563_409_083).unwrap());
+    let request = SignableRequest::new("POST", "apitest.cybersource.com", "/flex/v2/sessions", BODY).unwrap();
+    let hmac_key = Base64::decode_vec(SECRET).unwrap();
+
+    let floor = || {
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            black_box(&fx.pkcs1_der),
+        )
+        .verify(black_box(signing_input), black_box(&fx.signature))
+        .is_ok()
+    };
+    let flex = || {
+        let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
+        let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
+        black_box(claims.exp) == fx.now + 900
+    };
+    let peer = || {
+        let data = jsonwebtoken::decode::<OwnedClaims>(black_box(token), &jwt_key, &validation).unwrap();
+        black_box(data.claims.exp) == fx.now + 900
+    };
+    let sign_floor = || {
+        let digest = ring::digest::digest(&ring::digest::SHA256, black_box(BODY));
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, black_box(&hmac_key));
+        let tag = ring::hmac::sign(&key, black_box(SIGNING_STRING.as_bytes()));
+        black_box((digest, tag));
+        true
+    };
+    let run = |f: &dyn Fn() -> bool| {
+        assert!(f(), "{case}: wrong result");
+        for _ in 0..iterations {
+            black_box(f());
+        }
+    };
+    match case.as_str() {
+        "verify/floor-ring" => run(&floor),
+        "verify/flex-jwt" => run(&flex),
+        "verify/jsonwebtoken" => run(&peer),
+        "parse/jsonwebtoken-decode_header" => {
+            run(&|| jsonwebtoken::decode_header(black_box(token)).unwrap().kid.as_deref() == Some(KID))
+        }
+        "parse/flex-jwt-Jwt::parse" => run(&|| Jwt::parse(black_box(token)).unwrap().kid().is_some()),
+        "decode/jsonwebtoken-insecure_decode" => run(&|| {
+            jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(black_box(token)).unwrap().claims.iat
+                == fx.now
+        }),
+        "decode/flex-jwt-insecure_decode+claims" => run(&|| {
+            let decoded = flex_jwt::dangerous::insecure_decode(black_box(token)).unwrap();
+            decoded.claims::<CaptureContextClaims<'_>>().unwrap().iat == fx.now
+        }),
+        "claims/serde_json-Value" => {
+            run(&|| serde_json::from_str::<serde_json::Value>(black_box(&fx.payload)).unwrap().is_object())
+        }
+        "claims/borrowed-CaptureContextClaims" => run(&|| {
+            serde_json::from_str::<CaptureContextClaims<'_>>(black_box(&fx.payload)).unwrap().iat == fx.now
+        }),
+        "sign/floor-ring" => run(&sign_floor),
+        "sign/flex-auth-http-signature" => {
+            run(&|| sign(black_box(&request), black_box(&creds), black_box(&params)).is_ok())
+        }
+        other => panic!("unknown case {other:?}; --list shows the cases"),
+    }
+}
