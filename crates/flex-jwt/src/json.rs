@@ -27,7 +27,7 @@ use crate::error::{ClaimProblem, JsonError};
 pub(crate) const MAX_DEPTH_CAP: usize = 128;
 
 /// How many member names (summed over the open objects) are tracked on the stack for duplicate detection.
-pub(crate) const INLINE_MEMBERS: usize = 64;
+pub(crate) const INLINE_MEMBERS: usize = 32;
 
 /// Validates that `input` is exactly one strict RFC 8259 JSON object: UTF-8, no duplicate member names at any
 /// depth (compared after unescaping), nesting at most `max_depth` (the top-level object is depth 1), no
