@@ -70,12 +70,13 @@ pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], 
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
     // No early exit inside the loops: the flags of every quad are ORed together and tested once.
     let mut flags = 0u32;
-    // Eight characters (two quads) to six bytes at a time, then the last quad, if any, on its own.
+    // Eight characters (two quads) to six bytes at a time, then the last quad, if any, on its own. Each step writes
+    // one 8-byte word whose last two bytes the next step overwrites (the final step writes only its six).
     let pairs = bytes.len() / 8;
     let (pair_bytes, rest_bytes) = bytes.split_at(pairs * 8);
     let (pair_out, rest_out) = out.split_at_mut(pairs * 6);
-    for (chars, sextets) in pair_bytes.chunks_exact(8).zip(pair_out.chunks_exact_mut(6)) {
-        if let (&[a, b, c, d, e, f, g, h], [o0, o1, o2, o3, o4, o5]) = (chars, sextets) {
+    for (k, chars) in pair_bytes.chunks_exact(8).enumerate() {
+        if let &[a, b, c, d, e, f, g, h] = chars {
             let first = SHIFTED[0][usize::from(a)]
                 | SHIFTED[1][usize::from(b)]
                 | SHIFTED[2][usize::from(c)]
@@ -85,9 +86,14 @@ pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], 
                 | SHIFTED[2][usize::from(g)]
                 | SHIFTED[3][usize::from(h)];
             flags |= first | second;
-            let [_, x0, x1, x2] = first.to_be_bytes();
-            let [_, x3, x4, x5] = second.to_be_bytes();
-            (*o0, *o1, *o2, *o3, *o4, *o5) = (x0, x1, x2, x3, x4, x5);
+            // 48 bits, big-endian, in the top six bytes of the word.
+            let word = ((u64::from(first) << 24 | u64::from(second & 0x00FF_FFFF)) << 16).to_be_bytes();
+            let at = k * 6;
+            if let Some(dst) = pair_out.get_mut(at..at + 8) {
+                dst.copy_from_slice(&word);
+            } else if let (Some(dst), Some(src)) = (pair_out.get_mut(at..at + 6), word.get(..6)) {
+                dst.copy_from_slice(src);
+            }
         }
     }
     let mut quads = rest_bytes.chunks_exact(4);

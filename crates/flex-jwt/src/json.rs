@@ -353,32 +353,41 @@ struct Span {
     escaped: bool,
 }
 
+/// A name on the [`Names`] stack: its span and, for a name without escapes, a tag made of its length and its
+/// first and last bytes, so that most pairs of different names are told apart by one integer compare.
+#[derive(Debug, Clone, Copy, Default)]
+struct Name {
+    span: Span,
+    /// `None` for a name with escapes (its raw text says little about its value).
+    tag: Option<u32>,
+}
+
 /// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline and
 /// the rest in `spilled`. An object remembers `len` when it opens and truncates back to it when it closes.
 struct Names {
-    inline: [Span; INLINE_MEMBERS],
+    inline: [Name; INLINE_MEMBERS],
     len: usize,
-    spilled: Vec<Span>,
+    spilled: Vec<Name>,
 }
 
 impl Names {
     fn new() -> Self {
-        Self { inline: [Span::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() }
+        Self { inline: [Name::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() }
     }
 
-    /// The names pushed since the stack had `base` entries.
-    fn since(&self, base: usize) -> impl Iterator<Item = &Span> {
+    /// The names pushed since the stack had `base` entries: the inline part and the spilled part.
+    fn since(&self, base: usize) -> (&[Name], &[Name]) {
         let inline_end = self.len.min(INLINE_MEMBERS);
         let inline = self.inline.get(base.min(inline_end)..inline_end).unwrap_or_default();
         let spilled = self.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
-        inline.iter().chain(spilled)
+        (inline, spilled)
     }
 
-    fn push(&mut self, span: Span, spill: bool) -> Result<(), JsonError> {
+    fn push(&mut self, name: Name, spill: bool) -> Result<(), JsonError> {
         if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = span;
+            *slot = name;
         } else if spill {
-            self.spilled.push(span);
+            self.spilled.push(name);
         } else {
             return Err(JsonError::TooManyMembers);
         }
@@ -660,16 +669,29 @@ impl<'a> Scanner<'a> {
 
     /// Records a member name of the object whose names start at `base`, refusing a duplicate.
     fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
-        let name = self.str_at(span);
-        // Two names of different lengths can still be equal if either has escapes.
-        let len = span.end.wrapping_sub(span.start);
-        if self.names.since(base).any(|seen| {
-            (seen.escaped || span.escaped || seen.end.wrapping_sub(seen.start) == len)
-                && self.str_at(*seen).same(&name)
-        }) {
+        let bytes = self.bytes;
+        let raw = |s: &Span| bytes.get(s.start as usize..s.end as usize).unwrap_or_default();
+        let text = raw(&span);
+        let tag = match (span.escaped, text.first(), text.last()) {
+            (true, _, _) => None,
+            // A truncated length only weakens the filter; equal tags still compare the bytes.
+            (false, Some(&first), Some(&last)) => {
+                Some((text.len() as u32) << 16 | u32::from(first) << 8 | u32::from(last))
+            }
+            (false, _, _) => Some(0),
+        };
+        let name = Name { span, tag };
+        let same = |seen: &Name| match (seen.tag, tag) {
+            // Both without escapes: equal tags first, then the bytes.
+            (Some(a), Some(b)) => a == b && raw(&seen.span) == text,
+            // Escapes can make different texts equal: compare the unescaped characters.
+            _ => self.str_at(seen.span).same(&self.str_at(span)),
+        };
+        let (inline, spilled) = self.names.since(base);
+        if inline.iter().any(same) || spilled.iter().any(same) {
             return Err(JsonError::DuplicateMember);
         }
-        self.names.push(span, self.spill)
+        self.names.push(name, self.spill)
     }
 }
 
