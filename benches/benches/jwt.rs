@@ -14,24 +14,20 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
+use flex_jwt::{Jwt, Kid, Verifier};
 use flex_types::CaptureContextClaims;
 
 mod common;
 
-use common::{KID, OwnedClaims, fixture};
+use common::{KID, OwnedClaims, fixture, verifier_keys};
 
 fn jwt_verify(c: &mut Criterion) {
     let fx = fixture();
     let token = fx.token.as_str();
     let signing_input = &token.as_bytes()[..fx.signing_input_len];
 
-    // flex-jwt: key resolved once (as from a KeySet / capture context cache).
-    let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
+    let (key, jwt_key, validation) = verifier_keys(&fx);
     let verifier = Verifier::new();
-    // jsonwebtoken: same key, RS256, default validation (exp required and checked, 60 s leeway).
-    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
-    let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
 
     // Assert Ok once, outside the timed loops.
     {

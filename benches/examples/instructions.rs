@@ -12,13 +12,13 @@ use std::hint::black_box;
 
 use base64ct::{Base64, Encoding as _};
 use flex_auth::{Credentials, SharedSecret, SignableRequest, SigningParams, UnixTime, sign};
-use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
+use flex_jwt::{Jwt, Verifier};
 use flex_types::CaptureContextClaims;
 
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{KID, OwnedClaims, fixture};
+use common::{KID, OwnedClaims, fixture, verifier_keys};
 
 const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
 const BODY: &[u8] = br#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
@@ -54,10 +54,8 @@ fn main() {
     let fx = fixture();
     let token = fx.token.as_str();
     let signing_input = &token.as_bytes()[..fx.signing_input_len];
-    let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
+    let (key, jwt_key, validation) = verifier_keys(&fx);
     let verifier = Verifier::new();
-    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
-    let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     let creds = Credentials::shared_secret(
         "testrest",
         "08c94330-f618-42a3-b09d-e1e43be5efda",

@@ -7,6 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
+use flex_jwt::{Kid, RsaPublicKey};
 use serde::Deserialize;
 
 pub const KID: &str = "rsa2048";
@@ -109,4 +110,12 @@ pub fn fixture() -> Fixture {
         pkcs1_der: pair.public().as_ref().to_vec(),
         now,
     }
+}
+
+/// The fixture's public key for each verifier: `flex-jwt` (kid bound, as from a `KeySet` or the capture-context
+/// cache) and `jsonwebtoken` (same key, RS256, default validation: `exp` required and checked, 60 s leeway).
+pub fn verifier_keys(fx: &Fixture) -> (RsaPublicKey, jsonwebtoken::DecodingKey, jsonwebtoken::Validation) {
+    let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
+    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
+    (key, jwt_key, jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256))
 }

@@ -79,19 +79,7 @@ async fn throughput() {
     const PARALLEL: usize = 8;
 
     let started = Instant::now();
-    let mut contexts = Vec::with_capacity(N);
-    for chunk in (0..N).collect::<Vec<_>>().chunks(PARALLEL) {
-        let tasks: Vec<_> = chunk
-            .iter()
-            .map(|_| {
-                let api = Arc::clone(&api);
-                tokio::spawn(async move { api.create_session(T0).await })
-            })
-            .collect();
-        for t in tasks {
-            contexts.push(t.await.unwrap());
-        }
-    }
+    let contexts = create_sessions(&api, N, PARALLEL).await;
     let sessions_per_s = N as f64 / started.elapsed().as_secs_f64();
 
     let jwes: Vec<String> =
@@ -127,21 +115,28 @@ async fn throughput() {
     let sandbox = flex_sandbox::Sandbox::builder().clock(clock.clone()).start().await.unwrap();
     let api = Arc::new(Api::new(&sandbox));
     let started = Instant::now();
-    for chunk in (0..FRESH).collect::<Vec<_>>().chunks(PARALLEL) {
-        let tasks: Vec<_> = chunk
-            .iter()
-            .map(|_| {
-                let api = Arc::clone(&api);
-                tokio::spawn(async move { api.create_session(T0).await })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-    }
+    create_sessions(&api, FRESH, PARALLEL).await;
     println!(
         "loopback, fresh key per session, {PARALLEL} in flight: {:.1} sessions/s over {FRESH} sessions",
         FRESH as f64 / started.elapsed().as_secs_f64()
     );
     sandbox.shutdown().await;
+}
+
+/// Creates `n` capture contexts, `parallel` requests in flight at a time.
+async fn create_sessions(api: &Arc<Api>, n: usize, parallel: usize) -> Vec<String> {
+    let mut contexts = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(parallel) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|_| {
+                let api = Arc::clone(api);
+                tokio::spawn(async move { api.create_session(T0).await })
+            })
+            .collect();
+        for t in tasks {
+            contexts.push(t.await.unwrap());
+        }
+    }
+    contexts
 }
