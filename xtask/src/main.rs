@@ -306,8 +306,9 @@ fn interop() -> Result<(), String> {
     let work = target_dir.join("interop");
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
 
-    // The sandbox binary (debug: the CLI tests build it anyway).
-    cargo(&["build", "-p", "flex-cli", "--bin", "flex", "--locked"], &[])?;
+    // The sandbox binary, built exactly as `cargo test --workspace --all-features` builds it (same profile and
+    // features), so that CI compiles its dependencies once.
+    cargo(&["build", "--workspace", "--all-features", "--bins", "--locked"], &[])?;
     let flex = target_dir.join("debug").join(format!("flex{}", env::consts::EXE_SUFFIX));
 
     // Python: a venv with the pinned SDK.
