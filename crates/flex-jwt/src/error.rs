@@ -45,6 +45,8 @@ pub enum JsonError {
     InvalidString,
     /// The document is not valid UTF-8.
     InvalidUtf8,
+    /// A number too large in magnitude for an `f64` (above `1e308`), which `serde_json` would refuse.
+    NumberOutOfRange,
 }
 
 impl fmt::Display for JsonError {
@@ -57,6 +59,7 @@ impl fmt::Display for JsonError {
             Self::TooManyMembers => "too many members in one object",
             Self::InvalidString => "invalid string escape",
             Self::InvalidUtf8 => "not UTF-8",
+            Self::NumberOutOfRange => "number out of range",
         })
     }
 }

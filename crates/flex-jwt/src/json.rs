@@ -516,29 +516,45 @@ impl<'a> Scanner<'a> {
     }
 
     fn number(&mut self) -> Result<(), JsonError> {
+        let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
         }
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
+        let integer_digits = match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                1
             }
+            Some(b'1'..=b'9') => self.digits(),
             _ => return Err(JsonError::Syntax),
-        }
+        };
+        let mut plain_integer = true;
         if self.peek() == Some(b'.') {
+            plain_integer = false;
             self.pos += 1;
             if self.digits() == 0 {
                 return Err(JsonError::Syntax);
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
+            plain_integer = false;
             self.pos += 1;
             if let Some(b'+' | b'-') = self.peek() {
                 self.pos += 1;
             }
             if self.digits() == 0 {
                 return Err(JsonError::Syntax);
+            }
+        }
+        // Range: serde_json refuses a number whose value does not fit an f64 (`1e400`, a 400-digit integer), so
+        // the scanner must too, or a verified token could carry claims that no deserializer reads. Integers of up
+        // to 19 digits always fit (and are the common case: NumericDates); anything else is parsed, and its
+        // magnitude must be at most 1e308, a margin under f64::MAX that no rounding difference can cross.
+        if !plain_integer || integer_digits > 19 {
+            let raw = self.text.get(start..self.pos).ok_or(JsonError::Syntax)?;
+            let value: f64 = raw.parse().map_err(|_| JsonError::Syntax)?;
+            if value.abs() > 1e308 {
+                return Err(JsonError::NumberOutOfRange);
             }
         }
         Ok(())
@@ -786,6 +802,29 @@ mod tests {
         }
         assert_eq!(v("{\"a\":{\"a\":1},\"b\":{\"a\":1}}"), Ok(()));
         assert_eq!(v("{\"a\":1,\"A\":2,\"a \":3}"), Ok(()));
+    }
+
+    #[test]
+    fn numbers_out_of_f64_range_are_refused() {
+        // Fuzz finding (capture_context_claims): the scanner accepted `1614792267e777778`, which serde_json
+        // refuses as out of range, so a verified payload could fail to deserialize.
+        for bad in ["1e309", "-1e309", "1614792267e777778", "1e400", "0.1e310", "1.7976931348623157e308"] {
+            assert_eq!(v(&format!("{{\"a\":{bad}}}")), Err(JsonError::NumberOutOfRange), "{bad}");
+        }
+        let huge = format!("{{\"a\":{}}}", "9".repeat(400));
+        assert_eq!(v(&huge), Err(JsonError::NumberOutOfRange));
+        for ok in [
+            "1e308",
+            "1e307",
+            "-9.99e307",
+            "1e-400",
+            "0e999999",
+            "12345678901234567890123",
+            "1614792268",
+            "-0.0",
+        ] {
+            assert_eq!(v(&format!("{{\"a\":{ok}}}")), Ok(()), "{ok}");
+        }
     }
 
     #[test]
