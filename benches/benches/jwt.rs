@@ -1,7 +1,8 @@
 //! JWT hot path on a capture-context-sized token (RSA-2048, about 1.9 KB), each comparison in one run on the
 //! same input:
 //! - `jwt_verify`: full verify with the key already resolved (typed claims included): `flex-jwt` vs the ring
-//!   floor (`UnparsedPublicKey::verify` on the signing input) vs `jsonwebtoken` (aws-lc backend) `decode`.
+//!   floor (`UnparsedPublicKey::verify` on the signing input) vs `jsonwebtoken` (aws-lc backend) `decode`, and
+//!   jsonwebtoken's own floor (the same check in aws-lc).
 //! - `jwt_parse`: no crypto. `flex-jwt` `Jwt::parse` vs `jsonwebtoken::decode_header`, and the insecure
 //!   header + claims decode of both.
 //! - `claims_deserialize`: the payload into borrowed `CaptureContextClaims<'_>` vs owned structs vs
@@ -41,6 +42,12 @@ fn jwt_verify(c: &mut Criterion) {
         ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &fx.pkcs1_der)
             .verify(signing_input, &fx.signature)
             .unwrap();
+        aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            &fx.pkcs1_der,
+        )
+        .verify(signing_input, &fx.signature)
+        .unwrap();
     }
     eprintln!("jwt_verify: token {} bytes, payload {} bytes", token.len(), fx.payload.len());
 
@@ -59,6 +66,16 @@ fn jwt_verify(c: &mut Criterion) {
             let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
             let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
             black_box(claims.exp)
+        })
+    });
+    // jsonwebtoken's own floor: the same check in aws-lc, the crypto it runs on (ring's and aws-lc's RSA differ).
+    group.bench_function("floor (aws-lc): aws_lc_rs UnparsedPublicKey::verify (signing input)", |b| {
+        b.iter(|| {
+            aws_lc_rs::signature::UnparsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&fx.pkcs1_der),
+            )
+            .verify(black_box(signing_input), black_box(&fx.signature))
         })
     });
     group.bench_function("jsonwebtoken 11 (aws-lc) decode::<OwnedClaims>", |b| {

@@ -29,6 +29,8 @@ const CASES: &[&str] = &[
     "verify/floor-ring",
     "verify/flex-jwt",
     "verify/jsonwebtoken",
+    "verify-aws-lc/floor-aws-lc",
+    "verify-aws-lc/jsonwebtoken",
     "parse/jsonwebtoken-decode_header",
     "parse/flex-jwt-Jwt::parse",
     "decode/jsonwebtoken-insecure_decode",
@@ -99,7 +101,16 @@ fn main() {
     match case.as_str() {
         "verify/floor-ring" => run(&floor),
         "verify/flex-jwt" => run(&flex),
-        "verify/jsonwebtoken" => run(&peer),
+        "verify/jsonwebtoken" | "verify-aws-lc/jsonwebtoken" => run(&peer),
+        // jsonwebtoken's own floor: the same signature check in aws-lc, which it uses.
+        "verify-aws-lc/floor-aws-lc" => run(&|| {
+            aws_lc_rs::signature::UnparsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&fx.pkcs1_der),
+            )
+            .verify(black_box(signing_input), black_box(&fx.signature))
+            .is_ok()
+        }),
         "parse/jsonwebtoken-decode_header" => {
             run(&|| jsonwebtoken::decode_header(black_box(token)).unwrap().kid.as_deref() == Some(KID))
         }
