@@ -2,41 +2,22 @@
 //! `add_root_certificate_pem`, HTTP/2 or HTTP/1.1 chosen by ALPN (seen in the transport's `answered` log line).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use flex_client::{AuthScheme, Client, ClientBuilder, ErrorKind, PaymentData, RetryPolicy};
 use flex_sandbox::{
     RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys, TlsIdentity,
 };
+use flex_testkit::LogBuffer;
 use flex_types::{FieldPath, SessionRequest};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 /// The tests of this file run one at a time: `tracing` caches each callsite's interest process-wide, so a test
 /// hitting a callsite on another thread with no subscriber can make this thread's capture miss events.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Captures this thread's DEBUG logs (the tests run on a current-thread runtime).
-fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
-    let buffer = Buffer::default();
+fn capture() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
+    let buffer = LogBuffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)

@@ -1,29 +1,14 @@
 //! Logs at TRACE level never contain a token, a signature, the shared secret or card data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use flex_client::{AuthScheme, Client, PaymentData};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys};
+use flex_testkit::LogBuffer;
 use flex_types::{FieldPath, SessionRequest};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn trace_logs_mask_tokens_and_hide_secrets_and_card_data() {
-    let buffer = Buffer::default();
+    let buffer = LogBuffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -57,7 +42,7 @@ fn trace_logs_mask_tokens_and_hide_secrets_and_card_data() {
         sandbox.shutdown().await;
         out.unwrap()
     });
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     assert!(logs.contains("capture context created"), "spans and events were recorded:\n{logs}");
     assert!(logs.contains("***"), "tokens appear masked");
     for secret in [

@@ -40,15 +40,9 @@ fn card_request() -> SessionRequest {
 }
 
 fn card() -> PaymentData {
-    PaymentData::flat()
-        .with("paymentInformation.card.number", "4111111111111111")
-        .unwrap()
-        .with("paymentInformation.card.securityCode", "123")
-        .unwrap()
-        .with("paymentInformation.card.expirationMonth", "12")
-        .unwrap()
-        .with("paymentInformation.card.expirationYear", "2031")
-        .unwrap()
+    flex_testkit::TEST_CARD
+        .iter()
+        .fold(PaymentData::flat(), |data, &(path, value)| data.with(path, value).unwrap())
 }
 
 async fn full_flow(client: &Client) {

@@ -25,15 +25,9 @@ fn timings() {
     let context = "a".repeat(1700);
     let payload = TokenizePayload::new(
         context.as_str(),
-        PaymentData::flat()
-            .with("paymentInformation.card.number", "4111111111111111")
-            .unwrap()
-            .with("paymentInformation.card.securityCode", "123")
-            .unwrap()
-            .with("paymentInformation.card.expirationMonth", "12")
-            .unwrap()
-            .with("paymentInformation.card.expirationYear", "2031")
-            .unwrap(),
+        flex_testkit::TEST_CARD
+            .iter()
+            .fold(PaymentData::flat(), |data, &(path, value)| data.with(path, value).unwrap()),
     );
     let plaintext = payload.to_json().unwrap();
     println!("payload: {} bytes", plaintext.len());

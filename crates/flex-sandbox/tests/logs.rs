@@ -7,32 +7,16 @@
 #[path = "it/support.rs"]
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use flex_jwe::PaymentData;
 use flex_sandbox::TEST_SHARED_SECRET;
+use flex_testkit::LogBuffer;
 
 use support::{Scheme, T0, VECTOR_BODY};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 // The only test of this binary, with a process-wide subscriber.
 #[tokio::test]
 async fn logs_hold_no_sensitive_data() {
-    let captured = Captured::default();
+    let captured = LogBuffer::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -58,7 +42,7 @@ async fn logs_hold_no_sensitive_data() {
     assert_eq!(api.tokenize(&support::jwe_for(&context2, bad)).await.status, 400);
     sandbox.shutdown().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("capture context issued"), "{logs}");
     assert!(logs.contains("transient token issued"), "{logs}");
     assert!(logs.contains("merchant=testrest"), "{logs}");

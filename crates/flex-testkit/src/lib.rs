@@ -3,6 +3,8 @@
 //! - [`vectors`]: the project's reference vectors in `../shared/vectors/`, beside the checkout.
 //! - [`fuzz_findings`], [`fuzz_seeds`], [`replay`]: every crate replays its fuzz targets' saved findings and
 //!   committed regressions under a time budget, through the same hooks the targets call.
+//! - [`LogBuffer`]: an in-memory log sink for tests that read what a `tracing` subscriber wrote.
+//! - [`TEST_CARD`]: the test card's fields, as every suite sends them.
 //!
 //! ```
 //! let seeds = flex_testkit::fuzz_seeds("jwt_parse");
@@ -13,8 +15,42 @@
 // Test support: a failed read is a failed test, reported with the path.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The test card (a Visa test number, Luhn-valid), as `(field path, value)` pairs in the flat form of the
+/// tokenization data. Fold it into a `PaymentData` with `.with(path, value)`.
+pub const TEST_CARD: [(&str, &str); 4] = [
+    ("paymentInformation.card.number", "4111111111111111"),
+    ("paymentInformation.card.securityCode", "123"),
+    ("paymentInformation.card.expirationMonth", "12"),
+    ("paymentInformation.card.expirationYear", "2031"),
+];
+
+/// A cloneable, in-memory `Write` sink: give a clone to a `tracing_subscriber` (`.with_writer(move ||
+/// buffer.clone())`), then read everything written with [`LogBuffer::text`].
+#[derive(Clone, Debug, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Far above a normal run (microseconds to a few milliseconds); catches hangs and quadratic blow-ups.
 pub const REPLAY_BUDGET: Duration = Duration::from_secs(1);

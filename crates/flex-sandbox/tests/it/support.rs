@@ -202,14 +202,7 @@ pub fn verify_token(
 
 /// The default card fields.
 pub fn card(data: PaymentData) -> PaymentData {
-    data.with("paymentInformation.card.number", "4111111111111111")
-        .unwrap()
-        .with("paymentInformation.card.securityCode", "123")
-        .unwrap()
-        .with("paymentInformation.card.expirationMonth", "12")
-        .unwrap()
-        .with("paymentInformation.card.expirationYear", "2031")
-        .unwrap()
+    flex_testkit::TEST_CARD.iter().fold(data, |data, &(path, value)| data.with(path, value).unwrap())
 }
 
 /// Encrypts `data` with `context` to the context's `flx.jwk`.
