@@ -390,7 +390,10 @@ fn os(s: &str) -> std::ffi::OsString {
     std::ffi::OsString::from(s)
 }
 
-/// Runs a program to completion, failing on a non-zero exit.
+/// How long one interop step (an install, an SDK script) may take; they take seconds to a minute.
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs a program to completion, failing on a non-zero exit or after [`RUN_LIMIT`].
 fn run(
     program: &str,
     args: &[std::ffi::OsString],
@@ -402,6 +405,19 @@ fn run(
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let status = command.status().map_err(|e| format!("cannot run {program}: {e} (is it installed?)"))?;
+    let mut child = command.spawn().map_err(|e| format!("cannot run {program}: {e} (is it installed?)"))?;
+    // A hung SDK or sandbox must fail the run, not hold CI until its own limit.
+    let deadline = Instant::now() + RUN_LIMIT;
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("cannot wait for {program}: {e}"))? {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{program} did not finish within {} s", RUN_LIMIT.as_secs()));
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
     if status.success() { Ok(()) } else { Err(format!("{program} failed ({status})")) }
 }
