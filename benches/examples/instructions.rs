@@ -27,7 +27,9 @@ const SIGNING_STRING: &str = "host: apitest.cybersource.com\ndate: Thu, 18 Jul 2
 /// The case names, in the order `cargo xtask bench --instructions` reports them.
 const CASES: &[&str] = &[
     "verify/floor-ring",
-    "verify/flex-jwt",
+    "verify/flex-jwt-verify_into",
+    "verify/flex-jwt-verify_into-reused-buffer",
+    "verify/flex-jwt-verify_token+claims",
     "verify/jsonwebtoken",
     "verify-aws-lc/floor-aws-lc",
     "verify-aws-lc/jsonwebtoken",
@@ -37,6 +39,8 @@ const CASES: &[&str] = &[
     "decode/flex-jwt-insecure_decode+claims",
     "claims/serde_json-Value",
     "claims/borrowed-CaptureContextClaims",
+    "claims/flex-jwt-strict-CaptureContextClaims",
+    "claims/flex-jwt-strict-IgnoredAny",
     "sign/floor-ring",
     "sign/flex-auth-http-signature",
 ];
@@ -76,6 +80,19 @@ fn main() {
         .verify(black_box(signing_input), black_box(&fx.signature))
         .is_ok()
     };
+    let flex_into = || {
+        let mut buf = Vec::new();
+        let claims: CaptureContextClaims<'_> =
+            verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
+        black_box(claims.exp) == fx.now + 900
+    };
+    let reused = std::cell::RefCell::new(Vec::new());
+    let flex_reused = || {
+        let mut buf = reused.borrow_mut();
+        let claims: CaptureContextClaims<'_> =
+            verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
+        black_box(claims.exp) == fx.now + 900
+    };
     let flex = || {
         let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
         let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
@@ -100,7 +117,9 @@ fn main() {
     };
     match case.as_str() {
         "verify/floor-ring" => run(&floor),
-        "verify/flex-jwt" => run(&flex),
+        "verify/flex-jwt-verify_into" => run(&flex_into),
+        "verify/flex-jwt-verify_into-reused-buffer" => run(&flex_reused),
+        "verify/flex-jwt-verify_token+claims" => run(&flex),
         "verify/jsonwebtoken" | "verify-aws-lc/jsonwebtoken" => run(&peer),
         // jsonwebtoken's own floor: the same signature check in aws-lc, which it uses.
         "verify-aws-lc/floor-aws-lc" => run(&|| {
@@ -128,6 +147,13 @@ fn main() {
         }
         "claims/borrowed-CaptureContextClaims" => run(&|| {
             serde_json::from_str::<CaptureContextClaims<'_>>(black_box(&fx.payload)).unwrap().iat == fx.now
+        }),
+        "claims/flex-jwt-strict-CaptureContextClaims" => run(&|| {
+            flex_jwt::fuzzing::strict_claims::<CaptureContextClaims<'_>>(black_box(&fx.payload))
+                .is_some_and(|c| c.iat == fx.now)
+        }),
+        "claims/flex-jwt-strict-IgnoredAny" => run(&|| {
+            flex_jwt::fuzzing::strict_claims::<serde::de::IgnoredAny>(black_box(&fx.payload)).is_some()
         }),
         "sign/floor-ring" => run(&sign_floor),
         "sign/flex-auth-http-signature" => {

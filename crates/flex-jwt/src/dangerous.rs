@@ -9,7 +9,7 @@ use crate::b64;
 use crate::error::{Error, Segment};
 use crate::json::{self, Options};
 use crate::jwt::Limits;
-use crate::verify::{DEFAULT_MAX_JSON_DEPTH, shape_error};
+use crate::verify::{DEFAULT_MAX_JSON_DEPTH, claims_from};
 
 /// The decoded, **unverified** parts of a compact JWS.
 pub struct InsecureDecoded {
@@ -36,7 +36,7 @@ impl InsecureDecoded {
 
     /// Deserializes the UNVERIFIED payload (position-only errors, as [`crate::Verified::claims`]).
     pub fn claims<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
-        serde_json::from_str(&self.payload_json).map_err(|e| shape_error(&e))
+        claims_from(&self.payload_json, DEFAULT_MAX_JSON_DEPTH)
     }
 }
 
@@ -61,12 +61,7 @@ pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
     if token.len() > limits.max_token_len() {
         return Err(Error::TokenTooLarge { limit: limits.max_token_len() });
     }
-    let mut parts = token.splitn(4, '.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Error::SegmentCount);
-    };
+    let (header, payload, signature) = crate::jwt::split(token)?;
     if header.is_empty() {
         return Err(Error::EmptySegment(Segment::Header));
     }

@@ -74,6 +74,12 @@ pub fn claims_json(data: &[u8]) -> bool {
     accepted && touched < usize::MAX
 }
 
+/// Deserializes `text` as claims the way the verifier does after the signature check (strict JSON and the
+/// target type in one pass, `max_depth` 32); `None` if refused. For the differential fuzz target and benchmarks.
+pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<T> {
+    json::de::from_str(text, Options { max_depth: 32, spill: true }, &mut |_| {}).ok()
+}
+
 /// Differential oracle: `false` if the strict scanner accepts a document that `serde_json` rejects (the scanner
 /// must be at least as strict as serde_json on every input).
 pub fn json_differential(data: &[u8]) -> bool {

@@ -23,6 +23,8 @@ use std::borrow::Cow;
 
 use crate::error::{ClaimProblem, JsonError};
 
+pub(crate) mod de;
+
 /// The deepest nesting the scanner ever accepts, whatever the caller asks for (it bounds recursion).
 pub(crate) const MAX_DEPTH_CAP: usize = 128;
 
@@ -353,41 +355,71 @@ struct Span {
     escaped: bool,
 }
 
-/// A name on the [`Names`] stack: its span and, for a name without escapes, a tag made of its length and its
-/// first and last bytes, so that most pairs of different names are told apart by one integer compare.
-#[derive(Debug, Clone, Copy, Default)]
-struct Name {
-    span: Span,
-    /// `None` for a name with escapes (its raw text says little about its value).
-    tag: Option<u32>,
+/// A cheap stand-in for a member name's value, compared before the names themselves: the length of the
+/// unescaped name (saturated at 255) in the top byte and its first seven unescaped bytes below, zero-padded.
+///
+/// Equal names have equal tags, and for names of at most seven bytes the converse holds too: the tag spells the
+/// whole name, so equal tags settle it without a look at the text. Names with escapes get the tag of their
+/// unescaped value, so `"a"` and `"\u0061"` collide as they must.
+fn name_tag(name: &JsonStr<'_>) -> u64 {
+    let mut head = [0u8; 8];
+    let len = match name.borrowed() {
+        Some(plain) => {
+            let bytes = plain.as_bytes();
+            let n = bytes.len().min(7);
+            if let (Some(dst), Some(src)) = (head.get_mut(..n), bytes.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            bytes.len()
+        }
+        None => {
+            let mut len = 0usize;
+            for c in name.chars() {
+                let mut utf8 = [0u8; 4];
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    if let Some(slot) = head.get_mut(len).filter(|_| len < 7) {
+                        *slot = b;
+                    }
+                    len += 1;
+                }
+            }
+            len
+        }
+    };
+    head[7] = u8::try_from(len).unwrap_or(u8::MAX);
+    u64::from_le_bytes(head)
 }
 
-/// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline and
-/// the rest in `spilled`. An object remembers `len` when it opens and truncates back to it when it closes.
+/// Whether a tag spells its whole name (seven bytes or fewer).
+fn tag_is_exact(tag: u64) -> bool {
+    tag >> 56 <= 7
+}
+
+/// The member names of every open object, innermost last: `len` names (a [`name_tag`] and a span each), the
+/// first [`INLINE_MEMBERS`] inline and the rest in `spilled`. An object remembers `len` when it opens and
+/// truncates back to it when it closes.
 struct Names {
-    inline: [Name; INLINE_MEMBERS],
+    tags: [u64; INLINE_MEMBERS],
+    spans: [Span; INLINE_MEMBERS],
     len: usize,
-    spilled: Vec<Name>,
+    spilled: Vec<(u64, Span)>,
 }
 
 impl Names {
     fn new() -> Self {
-        Self { inline: [Name::default(); INLINE_MEMBERS], len: 0, spilled: Vec::new() }
+        Self {
+            tags: [0; INLINE_MEMBERS],
+            spans: [Span::default(); INLINE_MEMBERS],
+            len: 0,
+            spilled: Vec::new(),
+        }
     }
 
-    /// The names pushed since the stack had `base` entries: the inline part and the spilled part.
-    fn since(&self, base: usize) -> (&[Name], &[Name]) {
-        let inline_end = self.len.min(INLINE_MEMBERS);
-        let inline = self.inline.get(base.min(inline_end)..inline_end).unwrap_or_default();
-        let spilled = self.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
-        (inline, spilled)
-    }
-
-    fn push(&mut self, name: Name, spill: bool) -> Result<(), JsonError> {
-        if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = name;
+    fn push(&mut self, tag: u64, span: Span, spill: bool) -> Result<(), JsonError> {
+        if let (Some(t), Some(s)) = (self.tags.get_mut(self.len), self.spans.get_mut(self.len)) {
+            (*t, *s) = (tag, span);
         } else if spill {
-            self.spilled.push(name);
+            self.spilled.push((tag, span));
         } else {
             return Err(JsonError::TooManyMembers);
         }
@@ -413,8 +445,8 @@ fn find_special(bytes: &[u8], mut offset: usize) -> Option<usize> {
     const QUOTES: u64 = ONES * b'"' as u64;
     const BACKSLASHES: u64 = ONES * b'\\' as u64;
     const SPACES: u64 = ONES * 0x20;
-    while let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = bytes.get(offset..offset.wrapping_add(8)) {
-        let w = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+    while let Some(chunk) = bytes.get(offset..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*chunk);
         let quote = w ^ QUOTES;
         let backslash = w ^ BACKSLASHES;
         let flags = ((quote.wrapping_sub(ONES) & !quote)
@@ -684,30 +716,25 @@ impl<'a> Scanner<'a> {
     }
 
     /// Records a member name of the object whose names start at `base`, refusing a duplicate.
+    ///
+    /// Tags first (one integer compare per earlier name); only on equal tags of names longer than seven bytes
+    /// are the names themselves compared, after unescaping.
     fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
-        let bytes = self.bytes;
-        let raw = |s: &Span| bytes.get(s.start as usize..s.end as usize).unwrap_or_default();
-        let text = raw(&span);
-        let tag = match (span.escaped, text.first(), text.last()) {
-            (true, _, _) => None,
-            // A truncated length only weakens the filter; equal tags still compare the bytes.
-            (false, Some(&first), Some(&last)) => {
-                Some((text.len() as u32) << 16 | u32::from(first) << 8 | u32::from(last))
-            }
-            (false, _, _) => Some(0),
-        };
-        let name = Name { span, tag };
-        let same = |seen: &Name| match (seen.tag, tag) {
-            // Both without escapes: equal tags first, then the bytes.
-            (Some(a), Some(b)) => a == b && raw(&seen.span) == text,
-            // Escapes can make different texts equal: compare the unescaped characters.
-            _ => self.str_at(seen.span).same(&self.str_at(span)),
-        };
-        let (inline, spilled) = self.names.since(base);
-        if inline.iter().any(same) || spilled.iter().any(same) {
+        let name = self.str_at(span);
+        let tag = name_tag(&name);
+        let same = |seen: Span| tag_is_exact(tag) || self.str_at(seen).same(&name);
+        let inline_end = self.names.len.min(INLINE_MEMBERS);
+        let from = base.min(inline_end);
+        let tags = self.names.tags.get(from..inline_end).unwrap_or_default();
+        let spans = self.names.spans.get(from..inline_end).unwrap_or_default();
+        if tags.iter().zip(spans).any(|(&t, &s)| t == tag && same(s)) {
             return Err(JsonError::DuplicateMember);
         }
-        self.names.push(name, self.spill)
+        let spilled = self.names.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
+        if spilled.iter().any(|&(t, s)| t == tag && same(s)) {
+            return Err(JsonError::DuplicateMember);
+        }
+        self.names.push(tag, span, self.spill)
     }
 }
 
@@ -801,6 +828,23 @@ mod tests {
             assert_eq!(v(dup), Err(JsonError::DuplicateMember), "{dup}");
         }
         assert_eq!(v("{\"a\":{\"a\":1},\"b\":{\"a\":1}}"), Ok(()));
+        // Tags: seven bytes and the length spell a short name; longer names with one tag are compared whole.
+        for dup in [
+            "{\"abcdefg\":1,\"abcdef\\u0067\":2}",
+            "{\"abcdefgh\":1,\"abcdefg\\u0068\":2}",
+            "{\"\\u00e9\\u00e9\\u00e9\\u00e9\":1,\"\u{e9}\u{e9}\u{e9}\u{e9}\":2}",
+            "{\"requiredFields\":1,\"x\":0,\"requiredFields\":2}",
+        ] {
+            assert_eq!(v(dup), Err(JsonError::DuplicateMember), "{dup}");
+        }
+        for distinct in [
+            "{\"abcdefgh\":1,\"abcdefgi\":2}",
+            "{\"abcdefg\":1,\"abcdefgh\":2}",
+            "{\"abcdefghi\":1,\"abcdefg\\u0068j\":2}",
+            "{\"\u{e9}\u{e9}\u{e9}\u{e9}a\":1,\"\u{e9}\u{e9}\u{e9}\u{e9}b\":2}",
+        ] {
+            assert_eq!(v(distinct), Ok(()), "{distinct}");
+        }
         assert_eq!(v("{\"a\":1,\"A\":2,\"a \":3}"), Ok(()));
     }
 

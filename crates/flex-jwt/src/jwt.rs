@@ -74,6 +74,29 @@ const HEADER_BUF_LEN: usize = Limits::MAX_HEADER_LEN_CAP / 4 * 3;
 /// Encoded headers up to this length are decoded into a small stack buffer instead of the [`HEADER_BUF_LEN`] one.
 const SMALL_HEADER_LEN: usize = 256;
 
+/// Splits a compact serialization at its two dots; any other number of dots is [`Error::SegmentCount`].
+///
+/// A SIMD byte search (`memchr`): this is most of what parsing a capture context costs otherwise.
+pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), Error> {
+    let bytes = token.as_bytes();
+    let first = memchr::memchr(b'.', bytes).ok_or(Error::SegmentCount)?;
+    let after_first = first + 1;
+    let second = bytes
+        .get(after_first..)
+        .and_then(|rest| memchr::memchr(b'.', rest))
+        .map(|i| after_first + i)
+        .ok_or(Error::SegmentCount)?;
+    let after_second = second + 1;
+    if bytes.get(after_second..).is_some_and(|rest| memchr::memchr(b'.', rest).is_some()) {
+        return Err(Error::SegmentCount);
+    }
+    // Both dots are ASCII, so every cut is on a character boundary.
+    match (token.get(..first), token.get(after_first..second), token.get(after_second..)) {
+        (Some(header), Some(payload), Some(signature)) => Ok((header, payload, signature)),
+        _ => Err(Error::SegmentCount),
+    }
+}
+
 /// Decodes the header into `buf` and parses it.
 fn decode_header(header_b64: &str, buf: &mut [u8], rule: KidRule) -> Result<Header, Error> {
     let decoded = b64::decode_into(header_b64, buf).map_err(|_| Error::Base64(Segment::Header))?;
@@ -118,12 +141,7 @@ impl<'a> Jwt<'a> {
         if token.len() > limits.max_token_len {
             return Err(Error::TokenTooLarge { limit: limits.max_token_len });
         }
-        let mut parts = token.splitn(4, '.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::SegmentCount);
-        };
+        let (header_b64, payload_b64, signature_b64) = split(token)?;
         if header_b64.is_empty() {
             return Err(Error::EmptySegment(Segment::Header));
         }
