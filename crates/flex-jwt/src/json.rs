@@ -433,40 +433,51 @@ impl Names {
     }
 }
 
-/// The index of the first `"`, `\` or control character (`< 0x20`) in `bytes` at or after `offset`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that is below `limit` (a byte value below `0x80`, repeated in every lane
+/// of `limits`), plus possibly of higher bytes above the lowest such byte.
 ///
-/// Eight bytes at a time: for a word `w`, `(w - 0x01..01) & !w & 0x80..80` flags the zero bytes of `w`, and the
-/// lowest flag always marks a real one (a borrow only runs upwards, from a byte that was zero); XOR with a
-/// repeated byte turns "equals that byte" into "is zero", and subtracting `0x20..20` instead flags the bytes below
-/// `0x20`. The lowest flag of the three ORed together is the first byte of interest.
-fn find_special(bytes: &[u8], mut offset: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// For a word `w`, `(w - limits) & !w & 0x80..80` flags the bytes below the limit: a borrow only runs upwards,
+/// from a byte that was below it, so the lowest flag always marks a real one, and no flag at all means none.
+/// Bytes of `0x80` and above never flag (`!w` clears their high bit). With `limits = 0x01..01` applied to
+/// `w ^ c` it flags the bytes equal to `c`.
+const fn below(w: u64, limits: u64) -> u64 {
+    w.wrapping_sub(limits) & !w & HIGHS
+}
+
+/// The index of the first `"` or `\` in `bytes` at or after `offset`.
+///
+/// The first eight bytes are looked at with one SWAR step (most member names and short values end there), the
+/// rest with `memchr2`, which uses SIMD where the CPU has it.
+fn find_quote_or_backslash(bytes: &[u8], offset: usize) -> Option<usize> {
     const QUOTES: u64 = ONES * b'"' as u64;
     const BACKSLASHES: u64 = ONES * b'\\' as u64;
-    const SPACES: u64 = ONES * 0x20;
-    while let Some(chunk) = bytes.get(offset..).and_then(<[u8]>::first_chunk::<8>) {
+    let rest = bytes.get(offset..)?;
+    if let Some(chunk) = rest.first_chunk::<8>() {
         let w = u64::from_le_bytes(*chunk);
-        let quote = w ^ QUOTES;
-        let backslash = w ^ BACKSLASHES;
-        let flags = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (w.wrapping_sub(SPACES) & !w))
-            & HIGHS;
+        let flags = below(w ^ QUOTES, ONES) | below(w ^ BACKSLASHES, ONES);
         if flags != 0 {
             // trailing_zeros < 64, so the quotient is < 8.
             return Some(offset + (flags.trailing_zeros() / 8) as usize);
         }
-        offset += 8;
+        return memchr::memchr2(b'"', b'\\', rest.get(8..)?).map(|i| offset + 8 + i);
     }
-    // The last few bytes of the document, one at a time.
-    while let Some(&b) = bytes.get(offset) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return Some(offset);
+    rest.iter().position(|&b| b == b'"' || b == b'\\').map(|i| offset + i)
+}
+
+/// Whether `bytes` has a control character (below `0x20`), eight bytes at a time with one test at the end.
+fn has_control(bytes: &[u8]) -> bool {
+    const SPACES: u64 = ONES * 0x20;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut flags = 0u64;
+    for chunk in &mut chunks {
+        if let Some(chunk) = chunk.first_chunk::<8>() {
+            flags |= below(u64::from_le_bytes(*chunk), SPACES);
         }
-        offset += 1;
     }
-    None
+    flags != 0 || chunks.remainder().iter().any(|&b| b < 0x20)
 }
 
 struct Scanner<'a> {
@@ -605,13 +616,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Jump to the next quote, backslash or control character; everything before it is string content
-            // (the text is valid UTF-8 already, so multi-byte characters need no look either).
-            self.pos = find_special(self.bytes, self.pos).ok_or(JsonError::Syntax)?;
-            let b = self.peek().ok_or(JsonError::Syntax)?;
-            match b {
-                b'"' => break,
-                b'\\' => {
+            // Jump to the next quote or backslash; everything before it is string content (the text is valid
+            // UTF-8 already, so multi-byte characters need no look; control characters are refused below).
+            self.pos = find_quote_or_backslash(self.bytes, self.pos).ok_or(JsonError::Syntax)?;
+            match self.peek() {
+                Some(b'"') => break,
+                Some(b'\\') => {
                     escaped = true;
                     self.pos += 1;
                     let esc = self.peek().ok_or(JsonError::Syntax)?;
@@ -638,15 +648,18 @@ impl<'a> Scanner<'a> {
                         _ => return Err(JsonError::Syntax),
                     }
                 }
-                // A control character (`find_special` stops only at these three kinds of byte).
+                // `find_quote_or_backslash` stops only at those two bytes.
                 _ => return Err(JsonError::Syntax),
             }
         }
         let end = self.pos;
+        // Escapes contain no control characters, so this is exactly "an unescaped control character".
+        if has_control(self.bytes.get(start..end).unwrap_or_default()) {
+            return Err(JsonError::Syntax);
+        }
         self.pos += 1; // the closing quote
-        let start = u32::try_from(start).map_err(|_| JsonError::Syntax)?;
-        let end = u32::try_from(end).map_err(|_| JsonError::Syntax)?;
-        Ok(Span { start, end, escaped })
+        // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
+        Ok(Span { start: start as u32, end: end as u32, escaped })
     }
 
     fn array(&mut self, depth: usize) -> Result<(), JsonError> {
@@ -715,24 +728,42 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The [`name_tag`] of the name at `span`; for a name without escapes, read straight from the document.
+    fn tag_at(&self, span: Span) -> u64 {
+        let (start, end) = (span.start as usize, span.end as usize);
+        let len = end.saturating_sub(start);
+        let word = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>);
+        match word {
+            Some(word) if !span.escaped => {
+                // The first `min(len, 7)` bytes (8 * 7 = 56 < 64: the shift cannot overflow), then the length.
+                let head = u64::from_le_bytes(*word) & (1u64 << (8 * len.min(7))).wrapping_sub(1);
+                head | u64::from(u8::try_from(len).unwrap_or(u8::MAX)) << 56
+            }
+            // Escapes, or a name within eight bytes of the end of the document.
+            _ => name_tag(&self.str_at(span)),
+        }
+    }
+
     /// Records a member name of the object whose names start at `base`, refusing a duplicate.
     ///
-    /// Tags first (one integer compare per earlier name); only on equal tags of names longer than seven bytes
+    /// Tags first (one integer compare per earlier name); only on an equal tag of a name longer than seven bytes
     /// are the names themselves compared, after unescaping.
     fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
-        let name = self.str_at(span);
-        let tag = name_tag(&name);
-        let same = |seen: Span| tag_is_exact(tag) || self.str_at(seen).same(&name);
+        let tag = self.tag_at(span);
         let inline_end = self.names.len.min(INLINE_MEMBERS);
         let from = base.min(inline_end);
         let tags = self.names.tags.get(from..inline_end).unwrap_or_default();
-        let spans = self.names.spans.get(from..inline_end).unwrap_or_default();
-        if tags.iter().zip(spans).any(|(&t, &s)| t == tag && same(s)) {
-            return Err(JsonError::DuplicateMember);
-        }
         let spilled = self.names.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
-        if spilled.iter().any(|&(t, s)| t == tag && same(s)) {
-            return Err(JsonError::DuplicateMember);
+        if tags.contains(&tag) || spilled.iter().any(|&(t, _)| t == tag) {
+            if tag_is_exact(tag) {
+                return Err(JsonError::DuplicateMember);
+            }
+            let name = self.str_at(span);
+            let spans = self.names.spans.get(from..inline_end).unwrap_or_default();
+            let inline = tags.iter().zip(spans).map(|(&t, &s)| (t, s));
+            if inline.chain(spilled.iter().copied()).any(|(t, s)| t == tag && self.str_at(s).same(&name)) {
+                return Err(JsonError::DuplicateMember);
+            }
         }
         self.names.push(tag, span, self.spill)
     }
@@ -939,41 +970,55 @@ mod tests {
         assert!(get("n").array_strings().is_none());
     }
 
-    /// The first `"`, `\\` or control character, one byte at a time: the reference for `find_special`.
-    fn find_special_naive(bytes: &[u8], offset: usize) -> Option<usize> {
-        (offset..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1F))
+    /// The references for the SWAR and SIMD searches, one byte at a time.
+    fn find_quote_or_backslash_naive(bytes: &[u8], offset: usize) -> Option<usize> {
+        (offset..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\'))
+    }
+
+    fn has_control_naive(bytes: &[u8]) -> bool {
+        bytes.iter().any(|&b| b < 0x20)
     }
 
     #[test]
-    fn find_special_examples() {
-        assert_eq!(find_special(b"", 0), None);
-        assert_eq!(find_special(b"abc", 0), None);
-        assert_eq!(find_special(b"abcdefgh", 0), None);
-        assert_eq!(find_special(b"abcdefgh\"", 0), Some(8));
-        assert_eq!(find_special(b"\"", 0), Some(0));
-        assert_eq!(find_special(b"ab\\cdefgh\"", 0), Some(2));
-        assert_eq!(find_special(b"abcdefg\x1f", 0), Some(7));
-        assert_eq!(find_special("\u{e9}\u{1F600}\u{7f}xxxxxxx\u{ff}\"".as_bytes(), 0), Some(16));
-        assert_eq!(find_special(b"\"abc\"", 1), Some(4));
-        assert_eq!(find_special(b"abc", 7), None);
+    fn search_examples() {
+        assert_eq!(find_quote_or_backslash(b"", 0), None);
+        assert_eq!(find_quote_or_backslash(b"abc", 0), None);
+        assert_eq!(find_quote_or_backslash(b"abcdefgh", 0), None);
+        assert_eq!(find_quote_or_backslash(b"abcdefgh\"", 0), Some(8));
+        assert_eq!(find_quote_or_backslash(b"\"", 0), Some(0));
+        assert_eq!(find_quote_or_backslash(b"ab\\cdefgh\"", 0), Some(2));
+        assert_eq!(find_quote_or_backslash(b"abcdefg\x1f", 0), None);
+        assert_eq!(find_quote_or_backslash("\u{e9}\u{1F600}\u{7f}xxxxxxx\u{ff}\"".as_bytes(), 0), Some(16));
+        assert_eq!(find_quote_or_backslash(b"\"abc\"", 1), Some(4));
+        assert_eq!(find_quote_or_backslash(b"abc", 7), None);
+        assert!(has_control(b"abcdefg\x1f"));
+        assert!(has_control(b"\x00"));
+        assert!(has_control(b"abcdefgh\tabcdefgh"));
+        assert!(!has_control(b""));
+        assert!(!has_control("\u{e9}\u{a0}\u{ff} !~\u{7f}\u{80}abcdefgh".as_bytes()));
     }
 
     proptest::proptest! {
-        /// The SWAR search agrees with a byte-at-a-time search on any bytes (all values, any offset), which
-        /// covers a match in every lane, several matches in one word, borrows and the unaligned tail.
+        /// The searches agree with byte-at-a-time ones on any bytes (all values, any offset), which covers a
+        /// match in every lane, several matches in one word, borrows, the SIMD part and the unaligned tail.
         #[test]
-        fn find_special_agrees_with_naive(
+        fn searches_agree_with_naive(
             bytes in proptest::collection::vec(proptest::sample::select(vec![
                 b'"', b'\\', 0x00, 0x1F, 0x20, 0x21, 0x5B, 0x5D, 0x7F, 0x80, 0xA0, 0xFF, b'a', b'a', b'a', b'a',
-            ]), 0..40),
-            offset in 0usize..44,
+            ]), 0..80),
+            offset in 0usize..84,
         ) {
-            proptest::prop_assert_eq!(find_special(&bytes, offset), find_special_naive(&bytes, offset));
+            proptest::prop_assert_eq!(
+                find_quote_or_backslash(&bytes, offset),
+                find_quote_or_backslash_naive(&bytes, offset)
+            );
+            proptest::prop_assert_eq!(has_control(&bytes), has_control_naive(&bytes));
         }
 
         #[test]
-        fn find_special_agrees_on_any_byte(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
-            proptest::prop_assert_eq!(find_special(&bytes, 0), find_special_naive(&bytes, 0));
+        fn searches_agree_on_any_byte(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            proptest::prop_assert_eq!(find_quote_or_backslash(&bytes, 0), find_quote_or_backslash_naive(&bytes, 0));
+            proptest::prop_assert_eq!(has_control(&bytes), has_control_naive(&bytes));
         }
     }
 

@@ -396,6 +396,10 @@ impl<'e> Registered<'e> {
 
     /// Notes a top-level member. Duplicates never get here: the JSON pass refuses them first.
     fn observe(&mut self, m: json::Member<'_>) {
+        if m.name.borrowed().is_some_and(|plain| plain.len() != 3) {
+            // Not one of the four three-letter names (an escaped name may still spell one).
+            return;
+        }
         if m.name.eq_str("exp") {
             self.exp = Some(m.value.numeric_date());
         } else if m.name.eq_str("nbf") {

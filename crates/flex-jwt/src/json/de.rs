@@ -380,7 +380,7 @@ struct Map<'a, 'de, 'o> {
     first: bool,
     done: bool,
     /// The name whose value is next.
-    key: Option<Span>,
+    key: Option<JsonStr<'de>>,
 }
 
 impl Map<'_, '_, '_> {
@@ -440,12 +440,13 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         sc.remember(self.base, span)?;
         sc.skip_ws();
         sc.eat(b':')?;
-        self.key = Some(span);
-        seed.deserialize(Key { name: sc.str_at(span) }).map(Some)
+        let name = sc.str_at(span);
+        self.key = Some(name);
+        seed.deserialize(Key { name }).map(Some)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
-        let Some(span) = self.key.take() else { return Err(SHAPE) };
+        let Some(name) = self.key.take() else { return Err(SHAPE) };
         self.de.sc.skip_ws();
         let start = self.de.sc.pos;
         let value = seed.deserialize(&mut *self.de)?;
@@ -453,7 +454,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
             // A top-level member: its value is exactly what was just consumed.
             let sc = &self.de.sc;
             let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
-            let member = Member { name: sc.str_at(span), value: Value { raw, kind: kind_of(raw) } };
+            let member = Member { name, value: Value { raw, kind: kind_of(raw) } };
             (self.de.observer)(member);
         }
         Ok(value)
