@@ -1,6 +1,7 @@
 //! JWT hot path on a capture-context-sized token (RSA-2048, about 1.9 KB), each comparison in one run on the
 //! same input:
-//! - `jwt_verify`: full verify with the key already resolved (typed claims included): `flex-jwt` vs the ring
+//! - `jwt_verify`: full verify with the key already resolved (typed claims included): `flex-jwt` (`verify_into`,
+//!   one pass over the payload, and `verify_token` + `claims`, which checks then deserializes) vs the ring
 //!   floor (`UnparsedPublicKey::verify` on the signing input) vs `jsonwebtoken` (aws-lc backend) `decode`, and
 //!   jsonwebtoken's own floor (the same check in aws-lc).
 //! - `jwt_parse`: no crypto. `flex-jwt` `Jwt::parse` vs `jsonwebtoken::decode_header`, and the insecure
@@ -36,6 +37,9 @@ fn jwt_verify(c: &mut Criterion) {
         let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
         assert_eq!(claims.iat, fx.now);
         assert_eq!(claims.jti, "rOAksGcp8Bgg6WLj");
+        let mut buf = Vec::new();
+        let one_pass: CaptureContextClaims<'_> = verifier.verify_into(token, &key, fx.now, &mut buf).unwrap();
+        assert_eq!(one_pass, claims);
         let peer = jsonwebtoken::decode::<OwnedClaims>(token, &jwt_key, &validation).unwrap();
         assert_eq!(peer.claims.iat, fx.now);
         assert_eq!(peer.claims.flx.data, claims.flx.data);
@@ -59,6 +63,14 @@ fn jwt_verify(c: &mut Criterion) {
                 black_box(&fx.pkcs1_der),
             )
             .verify(black_box(signing_input), black_box(&fx.signature))
+        })
+    });
+    group.bench_function("flex-jwt verify_into::<CaptureContextClaims> (one pass, fresh buffer)", |b| {
+        b.iter(|| {
+            let mut buf = Vec::new();
+            let claims: CaptureContextClaims<'_> =
+                verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
+            black_box(claims.exp)
         })
     });
     group.bench_function("flex-jwt verify_token + claims::<CaptureContextClaims>", |b| {

@@ -80,6 +80,56 @@ pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<
     json::de::from_str(text, Options { max_depth: 32, spill: true }, &mut |_| {}).ok()
 }
 
+/// Differential oracle for the claims deserializer, against the strict scanner and serde_json on the same bytes:
+/// - it accepts a document (into `serde_json::Value`) exactly when the scanner does;
+/// - what it builds equals serde_json's `Value` (floats may differ in the last place: serde_json's default float
+///   parsing is not correctly rounded, ours is);
+/// - into `flex_types::CaptureContextClaims`, it succeeds exactly when the scanner accepts and serde_json
+///   deserializes them, and both give equal claims.
+///
+/// Returns a description of the first disagreement.
+pub fn claims_differential(data: &[u8]) -> Result<(), &'static str> {
+    let Ok(text) = core::str::from_utf8(data) else { return Ok(()) };
+    let scanned = json::validate_object(data, 32).is_ok();
+    let ours = strict_claims::<serde_json::Value>(text);
+    if ours.is_some() != scanned {
+        return Err("deserializer and scanner disagree on acceptance");
+    }
+    if let Some(ours) = &ours {
+        let theirs: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| "accepted what serde_json rejects")?;
+        if !same_value(ours, &theirs) {
+            return Err("deserializer and serde_json built different values");
+        }
+    }
+    type Claims<'a> = flex_types::CaptureContextClaims<'a>;
+    let typed = strict_claims::<Claims<'_>>(text);
+    let reference = if scanned { serde_json::from_str::<Claims<'_>>(text).ok() } else { None };
+    match (typed, reference) {
+        (None, None) => Ok(()),
+        (Some(a), Some(b)) if a == b => Ok(()),
+        (Some(_), Some(_)) => Err("typed claims differ from serde_json's"),
+        (Some(_), None) => Err("typed claims accepted where serde_json or the scanner refuse"),
+        (None, Some(_)) => Err("typed claims refused where serde_json and the scanner accept"),
+    }
+}
+
+/// `Value` equality with floats compared to within a relative `1e-15` (a last-place rounding difference).
+fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match (a, b) {
+        (V::Number(x), V::Number(y)) if x.is_f64() && y.is_f64() => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-15 * x.abs().max(y.abs()),
+            _ => false,
+        },
+        (V::Array(x), V::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y)),
+        (V::Object(x), V::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 /// Differential oracle: `false` if the strict scanner accepts a document that `serde_json` rejects (the scanner
 /// must be at least as strict as serde_json on every input).
 pub fn json_differential(data: &[u8]) -> bool {

@@ -14,6 +14,12 @@
 //! 4. [`Verified::claims`] deserializes into your type, borrowing from the verified payload
 //!    (e.g. `flex_types::CaptureContextClaims<'_>`).
 //!
+//! Steps 3 and 4 in one pass: [`Verifier::verify_into`] (or [`Authenticated::validate_into`]) decodes the payload
+//! into a buffer you own and deserializes your type from it while the same pass checks strictness and reads the
+//! registered claims; the value is returned only if every check passed. It is the fastest way to typed claims.
+//! Claims JSON is read by the crate's own strict serde `Deserializer`, not serde_json: one implementation of the
+//! strictness rules, and errors that carry a position, never input.
+//!
 //! Keys ([`RsaPublicKey`], [`KeySet`]) come from JWKs, PKCS#1 or SPKI DER, or PEM; their modulus must be
 //! 2048..=8192 bits counted exactly (ring alone accepts a 2041-bit key), and `e = 65537` unless you opt into
 //! [`ExponentPolicy::AnyOdd`]. Flex signs the transient token with the capture context's `flx.jwk`, which says
@@ -45,6 +51,11 @@
 //! let verified = verifier.verify_token(TOKEN, &keys, now)?;
 //! let claims: Claims<'_> = verified.claims()?; // borrows from the verified payload
 //! assert_eq!((claims.iss, claims.jti), ("flex-test", "test-0001"));
+//!
+//! // The same in one pass over the payload, borrowing from a buffer you can reuse for the next token.
+//! let mut buf = Vec::new();
+//! let claims: Claims<'_> = verifier.verify_into(TOKEN, &keys, now, &mut buf)?;
+//! assert_eq!(claims.jti, "test-0001");
 //!
 //! // After `exp` (+ leeway) the same token is refused, and the error says exactly why.
 //! let late = verifier.verify_token(TOKEN, &keys, 4_102_444_800 + 61).map(|_| ());

@@ -10,6 +10,10 @@
 //!    never "absent".
 //! 3. [`Verified::claims`] deserializes the verified payload into a type of your choice, borrowing from it.
 //!
+//! [`Authenticated::validate_into`] (and [`Verifier::verify_into`]) fuse 2 and 3 into one pass over a payload
+//! buffer the caller owns: strictness, the caller's type and the registered claims are all read by the same walk
+//! of `json::de`, and the typed value is handed out only after the registered claims checked out.
+//!
 //! Attacker-controlled claims never reach serde before the signature has verified.
 
 use std::borrow::Cow;

@@ -37,6 +37,9 @@ fn jwk_parse(data: &[u8]) {
 fn claims_scanner(data: &[u8]) {
     let _ = flex_jwt::fuzzing::claims_json(data);
     assert!(flex_jwt::fuzzing::json_differential(data), "strict scanner accepted what serde_json rejects");
+    if let Err(disagreement) = flex_jwt::fuzzing::claims_differential(data) {
+        panic!("{disagreement}");
+    }
 }
 
 #[test]

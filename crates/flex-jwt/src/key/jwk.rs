@@ -135,9 +135,18 @@ pub(crate) fn parse(json: &str) -> Result<Fields<'_>, KeyError> {
     if json.len() > MAX_JWK_LEN {
         return Err(KeyError::TooLarge);
     }
-    json::validate_object(json.as_bytes(), MAX_DEPTH).map_err(KeyError::Json)?;
-    // After validation the only failure left is a number serde_json cannot represent (e.g. `1e400`).
-    serde_json::from_str(json).map_err(|_| KeyError::Json(JsonError::Syntax))
+    from_strict(json)
+}
+
+/// Checks `json` as one strict JSON object (every rule of the scanner) and deserializes it in the same pass.
+/// A shape the target type refuses is reported as [`JsonError::Syntax`]: the members that matter have their own
+/// errors later, and nothing here may quote the input.
+fn from_strict<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, KeyError> {
+    let options = json::Options { max_depth: MAX_DEPTH, spill: true };
+    json::de::from_str(json, options, &mut |_| {}).map_err(|refused| match refused.problem {
+        json::de::Problem::Json(e) => KeyError::Json(e),
+        json::de::Problem::Shape => KeyError::Json(JsonError::Syntax),
+    })
 }
 
 /// Parses a JWK set `{"keys":[...]}` into the fields of each key.
@@ -145,8 +154,7 @@ pub(crate) fn parse_set(json: &str) -> Result<Vec<Fields<'_>>, KeyError> {
     if json.len() > MAX_JWKS_LEN {
         return Err(KeyError::TooLarge);
     }
-    json::validate_object(json.as_bytes(), MAX_DEPTH).map_err(KeyError::Json)?;
-    let set: RawSet<'_> = serde_json::from_str(json).map_err(|_| KeyError::Json(JsonError::Syntax))?;
+    let set: RawSet<'_> = from_strict(json)?;
     match set.keys {
         Keys::List(entries) => entries
             .into_iter()
