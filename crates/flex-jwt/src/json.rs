@@ -91,36 +91,10 @@ pub(crate) fn scan_object<'a>(
     options: Options,
     mut visit: impl FnMut(Member<'a>),
 ) -> Result<(), JsonError> {
-    if u32::try_from(text.len()).is_err() {
-        // Spans are stored as u32; no JOSE document is anywhere near 4 GiB.
-        return Err(JsonError::Syntax);
-    }
-    let max_depth = options.max_depth.min(MAX_DEPTH_CAP);
-    if max_depth == 0 {
-        return Err(JsonError::TooDeep);
-    }
-    let mut scanner = Scanner {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        max_depth,
-        spill: options.spill,
-        names: Names::new(),
-    };
+    let mut scanner = Scanner::document(text, options)?;
     scanner.skip_ws();
     if scanner.peek() != Some(b'{') {
-        // Distinguish "valid JSON but not an object" from garbage.
-        return match scanner.value(1) {
-            Ok(_) => {
-                scanner.skip_ws();
-                if scanner.pos == scanner.bytes.len() {
-                    Err(JsonError::NotAnObject)
-                } else {
-                    Err(JsonError::Syntax)
-                }
-            }
-            Err(e) => Err(e),
-        };
+        return Err(scanner.not_an_object());
     }
     scanner.object(1, Some(&mut visit))?;
     scanner.skip_ws();
@@ -490,6 +464,37 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    /// A scanner at the start of a whole document: refuses documents of 4 GiB or more (spans are `u32`; no JOSE
+    /// document is anywhere near that) and a depth limit of 0; clamps the limit to [`MAX_DEPTH_CAP`].
+    fn document(text: &'a str, options: Options) -> Result<Self, JsonError> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(JsonError::Syntax);
+        }
+        let max_depth = options.max_depth.min(MAX_DEPTH_CAP);
+        if max_depth == 0 {
+            return Err(JsonError::TooDeep);
+        }
+        Ok(Self {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            max_depth,
+            spill: options.spill,
+            names: Names::new(),
+        })
+    }
+
+    /// For a document that does not start with `{`: whether it is valid JSON that is not an object, or garbage.
+    fn not_an_object(&mut self) -> JsonError {
+        match self.value(1) {
+            Ok(_) => {
+                self.skip_ws();
+                if self.pos == self.bytes.len() { JsonError::NotAnObject } else { JsonError::Syntax }
+            }
+            Err(e) => e,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }

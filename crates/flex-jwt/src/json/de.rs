@@ -24,7 +24,7 @@ use core::fmt;
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 
-use super::{JsonStr, Kind, MAX_DEPTH_CAP, Member, Names, Options, Scanner, Span, Unescape, Value};
+use super::{JsonStr, Kind, Member, Options, Scanner, Span, Unescape, Value};
 use crate::error::JsonError;
 
 /// Why a document was refused.
@@ -94,36 +94,11 @@ pub(crate) fn from_str<'de, T: de::Deserialize<'de>>(
     observer: &mut dyn FnMut(Member<'de>),
 ) -> Result<T, Refused> {
     let refuse = |problem, offset| Refused { problem, offset };
-    if u32::try_from(text.len()).is_err() {
-        // Spans are stored as u32; no JOSE document is anywhere near 4 GiB.
-        return Err(refuse(Problem::Json(JsonError::Syntax), 0));
-    }
-    let max_depth = options.max_depth.min(MAX_DEPTH_CAP);
-    if max_depth == 0 {
-        return Err(refuse(Problem::Json(JsonError::TooDeep), 0));
-    }
-    let mut de = Deserializer {
-        sc: Scanner {
-            text,
-            bytes: text.as_bytes(),
-            pos: 0,
-            max_depth,
-            spill: options.spill,
-            names: Names::new(),
-        },
-        depth: 0,
-        observer,
-    };
+    let sc = Scanner::document(text, options).map_err(|e| refuse(Problem::Json(e), 0))?;
+    let mut de = Deserializer { sc, depth: 0, observer };
     de.sc.skip_ws();
     if de.sc.peek() != Some(b'{') {
-        // The same classification as `scan_object`: valid JSON that is not an object, or garbage.
-        let error = match de.sc.value(1) {
-            Ok(_) => {
-                de.sc.skip_ws();
-                if de.sc.pos == text.len() { JsonError::NotAnObject } else { JsonError::Syntax }
-            }
-            Err(e) => e,
-        };
+        let error = de.sc.not_an_object();
         return Err(refuse(Problem::Json(error), de.sc.pos));
     }
     let value = T::deserialize(&mut de).map_err(|DeError(problem)| refuse(problem, de.sc.pos))?;
