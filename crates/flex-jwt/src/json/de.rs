@@ -429,6 +429,10 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
             // A top-level member: its value is exactly what was just consumed.
             let sc = &self.de.sc;
             let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
+            if raw.is_empty() {
+                // A seed that returned without reading the value: nothing to observe, and a broken contract.
+                return Err(SHAPE);
+            }
             let member = Member { name, value: Value { raw, kind: kind_of(raw) } };
             (self.de.observer)(member);
         }
@@ -775,6 +779,40 @@ mod tests {
         assert_eq!(problem::<BTreeMap<&str, E>>(r#"{"x":{"New":1,"Unit":null}}"#), Problem::Shape);
         assert_eq!(problem::<BTreeMap<&str, E>>(r#"{"x":"Nope"}"#), Problem::Shape);
         assert_eq!(problem::<BTreeMap<&str, E>>(r#"{"x":7}"#), Problem::Shape);
+    }
+
+    #[test]
+    fn a_seed_that_skips_its_value_is_refused_unobserved() {
+        struct Lazy;
+        impl<'de> DeserializeSeed<'de> for Lazy {
+            type Value = ();
+            fn deserialize<D: de::Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+                Ok(())
+            }
+        }
+        #[derive(Debug)]
+        struct Skipper;
+        impl<'de> Deserialize<'de> for Skipper {
+            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Skipper;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a map")
+                    }
+                    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Skipper, A::Error> {
+                        while map.next_key::<IgnoredAny>()?.is_some() {
+                            map.next_value_seed(Lazy)?;
+                        }
+                        Ok(Skipper)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+        let mut seen = 0;
+        let refused = from_str::<Skipper>(r#"{"exp":1}"#, opts(), &mut |_| seen += 1).unwrap_err();
+        assert_eq!((refused.problem, seen), (Problem::Shape, 0));
     }
 
     #[test]
