@@ -189,6 +189,14 @@ fn visit_str<'de, V: Visitor<'de>>(s: JsonStr<'de>, visitor: V) -> Result<V::Val
     }
 }
 
+/// A string as an enum's unit variant name (`"Variant"`), borrowed when it has no escapes.
+fn visit_unit_variant<'de, V: Visitor<'de>>(name: JsonStr<'de>, visitor: V) -> Result<V::Value, DeError> {
+    match name.borrowed() {
+        Some(plain) => visitor.visit_enum(BorrowedStrDeserializer::new(plain)),
+        None => visitor.visit_enum(StringDeserializer::new(unescape(name))),
+    }
+}
+
 /// The unescaped value of a validated string body with escapes: runs without escapes are copied whole.
 fn unescape(s: JsonStr<'_>) -> String {
     let mut out = String::with_capacity(s.raw.len());
@@ -281,11 +289,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         match self.sc.peek() {
             Some(b'"') => {
                 let span = self.sc.string()?;
-                let name = self.sc.str_at(span);
-                match name.borrowed() {
-                    Some(plain) => visitor.visit_enum(BorrowedStrDeserializer::new(plain)),
-                    None => visitor.visit_enum(StringDeserializer::new(unescape(name))),
-                }
+                visit_unit_variant(self.sc.str_at(span), visitor)
             }
             Some(b'{') => {
                 // `{"Variant": content}`: exactly one member.
@@ -584,10 +588,7 @@ impl<'de> de::Deserializer<'de> for Key<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match self.name.borrowed() {
-            Some(plain) => visitor.visit_enum(BorrowedStrDeserializer::new(plain)),
-            None => visitor.visit_enum(StringDeserializer::new(unescape(self.name))),
-        }
+        visit_unit_variant(self.name, visitor)
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
