@@ -82,8 +82,9 @@ pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<
 
 /// Differential oracle for the claims deserializer, against the strict scanner and serde_json on the same bytes:
 /// - it accepts a document (into `serde_json::Value`) exactly when the scanner does;
-/// - what it builds equals serde_json's `Value` (floats may differ in the last place: serde_json's default float
-///   parsing is not correctly rounded, ours is);
+/// - what it builds equals serde_json's `Value`, floats bit for bit. This needs serde_json's `float_roundtrip`
+///   feature, which flex-jwt's tests and the fuzz crate turn on: serde_json's default float reading is a few units
+///   in the last place off on some inputs (ours is correctly rounded), and this oracle would report those;
 /// - into `flex_types::CaptureContextClaims`, it succeeds exactly when the scanner accepts and serde_json
 ///   deserializes them, and both give equal claims.
 ///
@@ -114,14 +115,13 @@ pub fn claims_differential(data: &[u8]) -> Result<(), &'static str> {
     }
 }
 
-/// `Value` equality with floats compared to within a relative `1e-15` (a last-place rounding difference).
+/// `Value` equality with floats compared bit for bit (so `-0.0` is not `0.0`), which `Value`'s own `==` does not.
 fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value as V;
     match (a, b) {
-        (V::Number(x), V::Number(y)) if x.is_f64() && y.is_f64() => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-15 * x.abs().max(y.abs()),
-            _ => false,
-        },
+        (V::Number(x), V::Number(y)) if x.is_f64() || y.is_f64() => {
+            x.is_f64() == y.is_f64() && x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits)
+        }
         (V::Array(x), V::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y)),
         (V::Object(x), V::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
@@ -143,4 +143,34 @@ pub fn json_differential(data: &[u8]) -> bool {
 /// fuzzing and for the Wycheproof base64 cases whose tokens use algorithms this crate cannot verify.
 pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
     b64::decode_vec(data).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The oracle compares floats exactly, so the test build must have serde_json's correctly rounded reading
+    /// (`float_roundtrip`, from flex-jwt's dev-dependencies). Its default reading gives `...9e25` here.
+    #[test]
+    fn serde_json_reads_floats_correctly_rounded_in_tests() {
+        let text = "-1.4628751917259885e+141";
+        let core: f64 = text.parse().unwrap();
+        assert_eq!(serde_json::from_str::<f64>(text).unwrap().to_bits(), core.to_bits());
+    }
+
+    /// CI found this subnormal, which serde_json's default reading puts one unit in the last place off.
+    #[test]
+    fn subnormal_from_ci_agrees() {
+        let text = r#"{"":[{"":-1.89425418475576e-309}]}"#;
+        assert_eq!(claims_differential(text.as_bytes()), Ok(()));
+        let ours = strict_claims::<serde_json::Value>(text).and_then(|v| v[""][0][""].as_f64());
+        assert_eq!(ours.map(f64::to_bits), Some((-1.89425418475576e-309f64).to_bits()));
+    }
+
+    #[test]
+    fn negative_zero_is_not_zero() {
+        assert!(!same_value(&serde_json::json!(-0.0), &serde_json::json!(0.0)));
+        assert!(!same_value(&serde_json::json!(1.0), &serde_json::json!(1)));
+        assert!(same_value(&serde_json::json!([{"a": -0.0}]), &serde_json::json!([{"a": -0.0}])));
+    }
 }

@@ -62,11 +62,14 @@ proptest! {
 
     #[test]
     fn serde_json_objects_are_accepted_and_agree(map in prop::collection::btree_map("[^\u{0}]{0,8}", json_value(), 0..8)) {
-        let text = serde_json::Value::Object(map.into_iter().collect()).to_string();
+        let value = serde_json::Value::Object(map.into_iter().collect());
+        let text = value.to_string();
         prop_assert!(fuzzing::claims_json(text.as_bytes()), "{}", text);
         prop_assert!(fuzzing::json_differential(text.as_bytes()));
-        prop_assert_eq!(fuzzing::claims_differential(text.as_bytes()), Ok(()));
-        prop_assert!(fuzzing::strict_claims::<serde_json::Value>(&text).is_some());
+        prop_assert_eq!(fuzzing::claims_differential(text.as_bytes()), Ok(()), "{}", text);
+        // serde_json writes the shortest text that reads back as the same float; the deserializer rounds
+        // correctly, so it must rebuild the generated value exactly (serde_json itself may be a ULP off).
+        prop_assert_eq!(fuzzing::strict_claims::<serde_json::Value>(&text), Some(value));
     }
 }
 
