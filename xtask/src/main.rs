@@ -98,12 +98,13 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
-    // The benches cannot rot: clippy's `--all-targets` above type-checks them. An optimized bench build would
-    // repeat the whole graph (jsonwebtoken and aws-lc included) for about four minutes on two cores, so CI
-    // leaves it to `cargo xtask bench`.
-    // The fuzz targets (their own workspace) are linted and type-checked so that they cannot rot either;
-    // `cargo xtask fuzz` builds them optimized. Neither needs cargo-fuzz nor nightly.
-    fuzz_check()?;
+    // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
+    // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
+    // about four minutes on two cores (`cargo xtask bench` does that).
+    cargo(&["build", "--workspace", "--all-features", "--benches", "--locked"], &[])?;
+    // The fuzz targets (their own workspace) are linted, then built as `cargo xtask fuzz` builds them. Neither
+    // needs cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
+    fuzz_build()?;
     // The official SDKs against the sandbox: what "works with any existing client, unchanged" means.
     interop()?;
     // Tests last, so that the run ends with the test summary.
@@ -287,14 +288,26 @@ fn fuzz(only: Option<&str>, secs: u64) -> Result<(), String> {
 }
 
 /// Builds every fuzz target with plain cargo (what CI does; no cargo-fuzz, no nightly).
-fn fuzz_check() -> Result<(), String> {
+fn fuzz_build() -> Result<(), String> {
     let manifest = project_root().join("fuzz").join("Cargo.toml");
     let manifest = manifest.to_str().ok_or("the project path is not UTF-8")?.to_owned();
+    // `--release` for both, so that clippy's check shares the dependencies' build scripts with the build.
     run_cargo(
-        &["clippy", "--manifest-path", &manifest, "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--manifest-path",
+            &manifest,
+            "--release",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
         true,
-    )
+    )?;
+    run_cargo(&["build", "--manifest-path", &manifest, "--release", "--locked"], &[], true)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
