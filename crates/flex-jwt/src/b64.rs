@@ -202,7 +202,43 @@ mod tests {
         }
     }
 
+    /// Every byte value at every position of a 19-character encoding (two blocks of eight, then a tail of
+    /// three: each loop and the tail), and every pair of byte values at one pair position, against base64ct.
+    #[test]
+    fn every_byte_at_every_position_agrees_with_base64ct() {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        let valid = b"QUJDREVGR0hJSktMTU8";
+        assert_eq!(decode_vec("QUJDREVGR0hJSktMTU8").unwrap(), b"ABCDEFGHIJKLMO");
+        let check = |bytes: &[u8]| {
+            // Only UTF-8 strings can reach the decoder; anything else is refused before it.
+            if let Ok(s) = core::str::from_utf8(bytes) {
+                assert_eq!(decode_vec(s).ok(), Base64UrlUnpadded::decode_vec(s).ok(), "{s:?}");
+            }
+        };
+        for at in 0..valid.len() {
+            for b in 0..=255u8 {
+                let mut bytes = *valid;
+                bytes[at] = b;
+                check(&bytes);
+            }
+        }
+        for first in 0..=255u8 {
+            for second in 0..=255u8 {
+                let mut bytes = *valid;
+                (bytes[10], bytes[11]) = (first, second);
+                check(&bytes);
+            }
+        }
+    }
+
     proptest::proptest! {
+        /// Any string at all, multi-byte characters included, against base64ct.
+        #[test]
+        fn agrees_with_base64ct_on_any_string(s in proptest::prelude::any::<String>()) {
+            use base64ct::{Base64UrlUnpadded, Encoding};
+            proptest::prop_assert_eq!(decode_vec(&s).ok(), Base64UrlUnpadded::decode_vec(&s).ok());
+        }
+
         /// Differential: on any string over the alphabet plus the usual impostors, this decoder and
         /// base64ct's strict unpadded base64url decoder accept exactly the same inputs, with the same bytes.
         #[test]

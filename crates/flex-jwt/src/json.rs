@@ -409,6 +409,27 @@ impl Names {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
+const QUOTES: u64 = ONES * b'"' as u64;
+const BACKSLASHES: u64 = ONES * b'\\' as u64;
+const SPACES: u64 = ONES * 0x20;
+
+/// For a string body whose first eight bytes are `w`: the offset of its closing quote if that is among them with
+/// no backslash or control character before it, else `None`; and whether all eight bytes are plain content (no
+/// quote, backslash or control character), which the caller's full scan then need not look at again.
+///
+/// The lowest flag of each [`below`] is exact, so the lowest flag of their union is too, and it is a quote
+/// exactly when the quote flags hold it.
+fn short_string_end(w: u64) -> (Option<usize>, bool) {
+    let quotes = below(w ^ QUOTES, ONES);
+    let special = quotes | below(w ^ BACKSLASHES, ONES) | below(w, SPACES);
+    let first = special & special.wrapping_neg();
+    if quotes & first != 0 {
+        // trailing_zeros < 64, so the quotient is < 8.
+        (Some((first.trailing_zeros() / 8) as usize), false)
+    } else {
+        (None, special == 0)
+    }
+}
 
 /// The high bit of each byte of `w` that is below `limit` (a byte value below `0x80`, repeated in every lane
 /// of `limits`), plus possibly of higher bytes above the lowest such byte.
@@ -426,8 +447,6 @@ const fn below(w: u64, limits: u64) -> u64 {
 /// The first eight bytes are looked at with one SWAR step (most member names and short values end there), the
 /// rest with `memchr2`, which uses SIMD where the CPU has it.
 fn find_quote_or_backslash(bytes: &[u8], offset: usize) -> Option<usize> {
-    const QUOTES: u64 = ONES * b'"' as u64;
-    const BACKSLASHES: u64 = ONES * b'\\' as u64;
     let rest = bytes.get(offset..)?;
     if let Some(chunk) = rest.first_chunk::<8>() {
         let w = u64::from_le_bytes(*chunk);
@@ -443,7 +462,6 @@ fn find_quote_or_backslash(bytes: &[u8], offset: usize) -> Option<usize> {
 
 /// Whether `bytes` has a control character (below `0x20`), eight bytes at a time with one test at the end.
 fn has_control(bytes: &[u8]) -> bool {
-    const SPACES: u64 = ONES * 0x20;
     let mut chunks = bytes.chunks_exact(8);
     let mut flags = 0u64;
     for chunk in &mut chunks {
@@ -616,9 +634,34 @@ impl<'a> Scanner<'a> {
     }
 
     /// Parses a string starting at its opening quote; returns the span of its body.
+    ///
+    /// Most member names and many values end within eight bytes without an escape: one SWAR step settles
+    /// those. Anything else goes to [`Self::long_string`], told how much of the body is already known plain.
+    #[inline]
     fn string(&mut self) -> Result<Span, JsonError> {
         self.eat(b'"')?;
         let start = self.pos;
+        let mut plain_until = start;
+        if let Some(chunk) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+            match short_string_end(u64::from_le_bytes(*chunk)) {
+                (Some(len), _) => {
+                    let end = start + len;
+                    self.pos = end + 1;
+                    // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
+                    return Ok(Span { start: start as u32, end: end as u32, escaped: false });
+                }
+                (None, true) => plain_until = start + 8,
+                (None, false) => {}
+            }
+        }
+        self.long_string(start, plain_until)
+    }
+
+    /// The rest of [`Self::string`]: the body starts at `start`, and `start..plain_until` has no quote, backslash
+    /// or control character.
+    #[inline(never)]
+    fn long_string(&mut self, start: usize, plain_until: usize) -> Result<Span, JsonError> {
+        self.pos = plain_until;
         let mut escaped = false;
         loop {
             // Jump to the next quote or backslash; everything before it is string content (the text is valid
@@ -659,7 +702,7 @@ impl<'a> Scanner<'a> {
         }
         let end = self.pos;
         // Escapes contain no control characters, so this is exactly "an unescaped control character".
-        if has_control(self.bytes.get(start..end).unwrap_or_default()) {
+        if has_control(self.bytes.get(plain_until..end).unwrap_or_default()) {
             return Err(JsonError::Syntax);
         }
         self.pos += 1; // the closing quote
@@ -755,6 +798,21 @@ impl<'a> Scanner<'a> {
     /// are the names themselves compared, after unescaping.
     fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
         let tag = self.tag_at(span);
+        let len = self.names.len;
+        // The common case: nothing spilled, room inline, and a tag no earlier name of this object has.
+        if len < INLINE_MEMBERS
+            && !self.names.tags.get(base..len).unwrap_or_default().contains(&tag)
+            && let (Some(t), Some(s)) = (self.names.tags.get_mut(len), self.names.spans.get_mut(len))
+        {
+            (*t, *s) = (tag, span);
+            self.names.len = len + 1;
+            return Ok(());
+        }
+        self.remember_slow(base, span, tag)
+    }
+
+    /// [`Self::remember`] with an equal tag among the earlier names, or a spilled stack.
+    fn remember_slow(&mut self, base: usize, span: Span, tag: u64) -> Result<(), JsonError> {
         let inline_end = self.names.len.min(INLINE_MEMBERS);
         let from = base.min(inline_end);
         let tags = self.names.tags.get(from..inline_end).unwrap_or_default();
@@ -1018,6 +1076,34 @@ mod tests {
                 find_quote_or_backslash_naive(&bytes, offset)
             );
             proptest::prop_assert_eq!(has_control(&bytes), has_control_naive(&bytes));
+        }
+
+        /// The eight-byte fast path of `string` decides exactly what the full scan decides: same span, same
+        /// end position, same error, on bodies dense in quotes, escapes, control and multi-byte characters.
+        #[test]
+        fn short_string_fast_path_agrees_with_the_full_scan(
+            body in proptest::collection::vec(proptest::sample::select(vec![
+                "\"", "\\", "\\u", "\\n", "\u{0}", "\u{1f}", " ", "a", "a", "a", "0", "d8", "dc", "D", "f",
+                "\u{e9}", "\u{20ac}", "\u{1f600}", "\u{7f}",
+            ]), 0..24),
+        ) {
+            let text = format!("\"{}", body.concat());
+            let opts = Options { max_depth: 4, spill: true };
+            let mut fast = Scanner::document(&text, opts).unwrap();
+            let mut full = Scanner::document(&text, opts).unwrap();
+            let got = fast.string().map(|s| (s.start, s.end, s.escaped, fast.pos));
+            full.pos = 1;
+            let want = full.long_string(1, 1).map(|s| (s.start, s.end, s.escaped, full.pos));
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn short_string_end_is_exact(bytes in proptest::collection::vec(proptest::num::u8::ANY, 8..=8)) {
+            let w = u64::from_le_bytes(bytes.as_slice().try_into().unwrap());
+            let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
+            let first = bytes.iter().position(|&b| special(b));
+            let want_end = first.filter(|&i| bytes[i] == b'"');
+            proptest::prop_assert_eq!(short_string_end(w), (want_end, first.is_none()));
         }
 
         #[test]

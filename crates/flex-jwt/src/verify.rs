@@ -400,20 +400,25 @@ impl<'e> Registered<'e> {
 
     /// Notes a top-level member. Duplicates never get here: the JSON pass refuses them first.
     fn observe(&mut self, m: json::Member<'_>) {
-        if m.name.borrowed().is_some_and(|plain| plain.len() != 3) {
-            // Not one of the four three-letter names (an escaped name may still spell one).
-            return;
-        }
-        if m.name.eq_str("exp") {
-            self.exp = Some(m.value.numeric_date());
-        } else if m.name.eq_str("nbf") {
-            self.nbf = Some(m.value.numeric_date());
-        } else if m.name.eq_str("iat") {
-            self.iat = Some(m.value.numeric_date());
-        } else if let Some(expected) = self.expected_iss
-            && m.name.eq_str("iss")
-        {
-            self.iss = Some(m.value.as_str().map(|s| s.eq_str(expected)).ok_or(ClaimProblem::WrongType));
+        // The four names are three bytes long: compare them as one integer each (an escaped name is unescaped
+        // first, into a buffer too small for anything longer than four bytes).
+        let mut buf = [0u8; 4];
+        let name = match m.name.borrowed() {
+            Some(plain) => plain.as_bytes(),
+            None => m.name.unescape_into(&mut buf).map_or(&[][..], str::as_bytes),
+        };
+        let &[a, b, c] = name else { return };
+        match [a, b, c] {
+            [b'e', b'x', b'p'] => self.exp = Some(m.value.numeric_date()),
+            [b'n', b'b', b'f'] => self.nbf = Some(m.value.numeric_date()),
+            [b'i', b'a', b't'] => self.iat = Some(m.value.numeric_date()),
+            [b'i', b's', b's'] => {
+                if let Some(expected) = self.expected_iss {
+                    self.iss =
+                        Some(m.value.as_str().map(|s| s.eq_str(expected)).ok_or(ClaimProblem::WrongType));
+                }
+            }
+            _ => {}
         }
     }
 

@@ -374,6 +374,25 @@ fn row_15_time_semantics_with_injected_clock() {
     assert_eq!((verified.exp(), verified.nbf(), verified.iat()), (NOW + 900, Some(NOW - 5), Some(NOW)));
     // Leeway is bounded.
     assert_eq!(Verifier::new().with_leeway_secs(86_400).leeway_secs(), flex_jwt::MAX_LEEWAY_SECS);
+    // Registered names are read after unescaping: an escaped `exp`, `nbf`, `iat` or `iss` counts as itself.
+    let t = s.token(&format!(r#"{{"\u0065xp":{NOW}}}"#));
+    assert_eq!(v.verify_token(&t, &keys, NOW + 60).map(|_| ()), claim_err(Claim::Exp, ClaimProblem::Expired));
+    let t = s.token(&format!(r#"{{"exp":{},"n\u0062f":{}}}"#, NOW + 900, NOW + 600));
+    assert_eq!(v.verify_token(&t, &keys, NOW).map(|_| ()), claim_err(Claim::Nbf, ClaimProblem::NotYetValid));
+    let t = s.token(&format!(r#"{{"exp":{},"ia\u0074":{}}}"#, NOW + 900, NOW + 600));
+    assert_eq!(
+        v.verify_token(&t, &keys, NOW).map(|_| ()),
+        claim_err(Claim::Iat, ClaimProblem::IssuedInFuture)
+    );
+    let with_iss = Verifier::new().with_issuer("flex-test");
+    let t = s.token(&format!(r#"{{"exp":{},"\u0069ss":"other"}}"#, NOW + 900));
+    assert_eq!(
+        with_iss.verify_token(&t, &keys, NOW).map(|_| ()),
+        claim_err(Claim::Iss, ClaimProblem::Mismatch)
+    );
+    // Longer names that start like one, or four-byte names, are not registered ones.
+    let t = s.token(&format!(r#"{{"exp":{},"nbfx":{NOW},"\u0069atx":"no","ia":1}}"#, NOW + 900));
+    assert!(v.verify_token(&t, &keys, NOW).is_ok());
 }
 
 #[test]
