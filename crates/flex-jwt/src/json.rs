@@ -513,16 +513,19 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
+    #[inline]
     fn eat(&mut self, c: u8) -> Result<(), JsonError> {
         if self.peek() == Some(c) {
             self.pos += 1;
@@ -532,6 +535,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn str_at(&self, span: Span) -> JsonStr<'a> {
         let raw = self.text.get(span.start as usize..span.end as usize).unwrap_or_default();
         JsonStr { raw, escaped: span.escaped }
@@ -777,6 +781,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The [`name_tag`] of the name at `span`; for a name without escapes, read straight from the document.
+    #[inline]
     fn tag_at(&self, span: Span) -> u64 {
         let (start, end) = (span.start as usize, span.end as usize);
         let len = end.saturating_sub(start);
@@ -796,6 +801,7 @@ impl<'a> Scanner<'a> {
     ///
     /// Tags first (one integer compare per earlier name); only on an equal tag of a name longer than seven bytes
     /// are the names themselves compared, after unescaping.
+    #[inline]
     fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
         let tag = self.tag_at(span);
         let len = self.names.len;
@@ -812,6 +818,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// [`Self::remember`] with an equal tag among the earlier names, or a spilled stack.
+    #[inline(never)]
     fn remember_slow(&mut self, base: usize, span: Span, tag: u64) -> Result<(), JsonError> {
         let inline_end = self.names.len.min(INLINE_MEMBERS);
         let from = base.min(inline_end);
