@@ -27,6 +27,7 @@ const SIGNING_STRING: &str = "host: apitest.cybersource.com\ndate: Thu, 18 Jul 2
 /// The case names, in the order `cargo xtask bench --instructions` reports them.
 const CASES: &[&str] = &[
     "verify/floor-ring",
+    "verify/ring-RsaPublicKeyComponents",
     "verify/flex-jwt-verify_into",
     "verify/flex-jwt-verify_into-reused-buffer",
     "verify/flex-jwt-verify_token+claims",
@@ -80,6 +81,16 @@ fn main() {
         .verify(black_box(signing_input), black_box(&fx.signature))
         .is_ok()
     };
+    // The same check through the API flex-jwt calls (`crypto::verify_pkcs1`): the key as modulus and exponent.
+    let components = || {
+        ring::signature::RsaPublicKeyComponents { n: key.modulus(), e: key.exponent() }
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(signing_input),
+                black_box(&fx.signature),
+            )
+            .is_ok()
+    };
     let flex_into = || {
         let mut buf = Vec::new();
         let claims: CaptureContextClaims<'_> =
@@ -117,6 +128,7 @@ fn main() {
     };
     match case.as_str() {
         "verify/floor-ring" => run(&floor),
+        "verify/ring-RsaPublicKeyComponents" => run(&components),
         "verify/flex-jwt-verify_into" => run(&flex_into),
         "verify/flex-jwt-verify_into-reused-buffer" => run(&flex_reused),
         "verify/flex-jwt-verify_token+claims" => run(&flex),
