@@ -1,8 +1,8 @@
 //! `cargo xtask`: the project's automation, one entry point for CI and for people.
 //!
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
-//! - `cargo xtask ci`          fmt check, clippy `-D warnings` (the fuzz crate too), docs `-D warnings`, the
-//!   interop run, then every test (what CI runs)
+//! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, the benches and the fuzz
+//!   targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
 //! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain

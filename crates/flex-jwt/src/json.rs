@@ -413,21 +413,32 @@ const QUOTES: u64 = ONES * b'"' as u64;
 const BACKSLASHES: u64 = ONES * b'\\' as u64;
 const SPACES: u64 = ONES * 0x20;
 
-/// For a string body whose first eight bytes are `w`: the offset of its closing quote if that is among them with
-/// no backslash or control character before it, else `None`; and whether all eight bytes are plain content (no
-/// quote, backslash or control character), which the caller's full scan then need not look at again.
+/// What the first eight bytes of a string body tell: see [`short_string`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Short {
+    /// The closing quote is at this offset, with no backslash or control character before it.
+    Ends(usize),
+    /// All eight bytes are plain content (no quote, backslash or control character).
+    Plain,
+    /// A backslash or control character comes first: the full scan must look.
+    Special,
+}
+
+/// Classifies a string body by its first eight bytes `w`.
 ///
 /// The lowest flag of each [`below`] is exact, so the lowest flag of their union is too, and it is a quote
 /// exactly when the quote flags hold it.
-fn short_string_end(w: u64) -> (Option<usize>, bool) {
+fn short_string(w: u64) -> Short {
     let quotes = below(w ^ QUOTES, ONES);
     let special = quotes | below(w ^ BACKSLASHES, ONES) | below(w, SPACES);
     let first = special & special.wrapping_neg();
     if quotes & first != 0 {
         // trailing_zeros < 64, so the quotient is < 8.
-        (Some((first.trailing_zeros() / 8) as usize), false)
+        Short::Ends((first.trailing_zeros() / 8) as usize)
+    } else if special == 0 {
+        Short::Plain
     } else {
-        (None, special == 0)
+        Short::Special
     }
 }
 
@@ -647,15 +658,15 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut plain_until = start;
         if let Some(chunk) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
-            match short_string_end(u64::from_le_bytes(*chunk)) {
-                (Some(len), _) => {
+            match short_string(u64::from_le_bytes(*chunk)) {
+                Short::Ends(len) => {
                     let end = start + len;
                     self.pos = end + 1;
                     // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
                     return Ok(Span { start: start as u32, end: end as u32, escaped: false });
                 }
-                (None, true) => plain_until = start + 8,
-                (None, false) => {}
+                Short::Plain => plain_until = start + 8,
+                Short::Special => {}
             }
         }
         self.long_string(start, plain_until)
@@ -1105,12 +1116,15 @@ mod tests {
         }
 
         #[test]
-        fn short_string_end_is_exact(bytes in proptest::collection::vec(proptest::num::u8::ANY, 8..=8)) {
+        fn short_string_is_exact(bytes in proptest::collection::vec(proptest::num::u8::ANY, 8..=8)) {
             let w = u64::from_le_bytes(bytes.as_slice().try_into().unwrap());
             let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
-            let first = bytes.iter().position(|&b| special(b));
-            let want_end = first.filter(|&i| bytes[i] == b'"');
-            proptest::prop_assert_eq!(short_string_end(w), (want_end, first.is_none()));
+            let want = match bytes.iter().position(|&b| special(b)) {
+                None => Short::Plain,
+                Some(i) if bytes[i] == b'"' => Short::Ends(i),
+                Some(_) => Short::Special,
+            };
+            proptest::prop_assert_eq!(short_string(w), want);
         }
 
         #[test]

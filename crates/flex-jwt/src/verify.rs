@@ -400,8 +400,8 @@ impl<'e> Registered<'e> {
 
     /// Notes a top-level member. Duplicates never get here: the JSON pass refuses them first.
     fn observe(&mut self, m: json::Member<'_>) {
-        // The four names are three bytes long: compare them as one integer each (an escaped name is unescaped
-        // first, into a buffer too small for anything longer than four bytes).
+        // The four names are three bytes long: match the name as three bytes (an escaped name is unescaped first,
+        // into a buffer too small for anything longer than four bytes, so longer names never match).
         let mut buf = [0u8; 4];
         let name = match m.name.borrowed() {
             Some(plain) => plain.as_bytes(),
