@@ -1,11 +1,13 @@
 //! `flex_jwt::Jwt::parse` (and `dangerous::insecure_decode`) on arbitrary bytes: the pre-authentication
-//! surface (split, base64url, header JSON, `kid`). Must never panic, hang or allocate without bound.
+//! surface (split, base64url, header JSON, `kid`). Must never panic, hang or allocate without bound. The input
+//! is also taken as header JSON for the differential check of the header fast path against the general parser.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = flex_jwt::fuzzing::parse(data);
+    assert!(flex_jwt::fuzzing::header_fast_path_agrees(data), "the header fast path disagrees");
     if let Ok(text) = core::str::from_utf8(data)
         && let Ok(jwt) = flex_jwt::Jwt::parse(text)
     {

@@ -41,6 +41,12 @@ pub fn parse(data: &[u8]) -> bool {
     Jwt::parse(text).is_ok()
 }
 
+/// Differential oracle for the header fast path: `false` if the fast path for the two common header shapes
+/// returns a header that the general parser, on the same bytes taken as header JSON, does not return.
+pub fn header_fast_path_agrees(data: &[u8]) -> bool {
+    crate::header::common_shape_agrees(data)
+}
+
 /// Runs the whole pipeline against the fixed `rsa2048` test key at a fixed time; returns whether the token
 /// verified (signature and claims). Only tokens signed by that key can ever return `true`.
 pub fn verify_fixed_key(data: &[u8]) -> bool {
