@@ -37,27 +37,55 @@ const TABLE: [u8; 256] = {
 /// Marks a byte outside the alphabet; any value with one of the top two bits set would do.
 const INVALID: u8 = 0xFF;
 
-/// Set in every [`SHIFTED`] entry of a byte outside the alphabet. A valid quad fills only the low 24 bits.
-const INVALID_BIT: u32 = 1 << 31;
+/// Set in every [`WIDE`] entry of a byte outside the alphabet. It sits in the low 16 bits, which a valid entry
+/// never touches and which never reach the output.
+const WIDE_INVALID: u64 = 1;
 
-/// [`TABLE`] pre-shifted for each position of a quad: `SHIFTED[i][c]` is the sextet of `c` moved to bits
-/// `18 - 6i ..`, or [`INVALID_BIT`]. Decoding a quad is then four loads and three ORs, and one test of the
-/// accumulated ORs at the end says whether any byte was outside the alphabet (4 KiB of tables).
-const SHIFTED: [[u32; 256]; 4] = {
-    let mut tables = [[0u32; 256]; 4];
+/// [`TABLE`] pre-shifted for each of eight positions: `WIDE[i][c]` is the sextet of `c` moved to bits
+/// `58 - 6i ..`, or [`WIDE_INVALID`]. Eight characters are then eight loads and seven ORs that leave their 48 bits,
+/// big-endian, in the top six bytes of one word, and one test of the accumulated ORs at the end says whether any
+/// byte was outside the alphabet. 16 KiB of tables, of which only the 64 alphabet entries of each (4 KiB) are hot.
+const WIDE: [[u64; 256]; 8] = {
+    let mut tables = [[0u64; 256]; 8];
     let mut position = 0;
-    while position < 4 {
+    while position < 8 {
         let mut c = 0;
         while c < 256 {
             let sextet = TABLE[c];
             tables[position][c] =
-                if sextet == INVALID { INVALID_BIT } else { (sextet as u32) << (18 - 6 * position) };
+                if sextet == INVALID { WIDE_INVALID } else { (sextet as u64) << (58 - 6 * position) };
             c += 1;
         }
         position += 1;
     }
     tables
 };
+
+/// Eight characters as one [`WIDE`] word: the 48 bits they encode in its top six bytes, big-endian.
+#[inline(always)]
+fn wide8(chars: &[u8; 8]) -> u64 {
+    let &[a, b, c, d, e, f, g, h] = chars;
+    WIDE[0][usize::from(a)]
+        | WIDE[1][usize::from(b)]
+        | WIDE[2][usize::from(c)]
+        | WIDE[3][usize::from(d)]
+        | WIDE[4][usize::from(e)]
+        | WIDE[5][usize::from(f)]
+        | WIDE[6][usize::from(g)]
+        | WIDE[7][usize::from(h)]
+}
+
+/// Stores the six output bytes of a [`wide8`] word at `out[at..]`: all eight bytes of the word where there is
+/// room (the next store overwrites the last two), else the six.
+#[inline(always)]
+fn put_word(out: &mut [u8], at: usize, word: u64) {
+    let word = word.to_be_bytes();
+    if let Some(dst) = out.get_mut(at..at + 8) {
+        dst.copy_from_slice(&word);
+    } else if let (Some(dst), Some(src)) = (out.get_mut(at..at + 6), word.get(..6)) {
+        dst.copy_from_slice(src);
+    }
+}
 
 /// Decodes `src` into the front of `dst` without allocating; fails if `dst` is too small.
 ///
@@ -68,48 +96,44 @@ pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], 
     let bytes = src.as_bytes();
     let len = decoded_len(bytes.len()).ok_or(InvalidBase64)?;
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
-    // No early exit inside the loops: the flags of every quad are ORed together and tested once.
-    let mut flags = 0u32;
-    // Eight characters (two quads) to six bytes at a time, then the last quad, if any, on its own. Each step writes
-    // one 8-byte word whose last two bytes the next step overwrites (the final step writes only its six).
-    let pairs = bytes.len() / 8;
-    let (pair_bytes, rest_bytes) = bytes.split_at(pairs * 8);
-    let (pair_out, rest_out) = out.split_at_mut(pairs * 6);
-    for (k, chars) in pair_bytes.chunks_exact(8).enumerate() {
-        if let &[a, b, c, d, e, f, g, h] = chars {
-            let first = SHIFTED[0][usize::from(a)]
-                | SHIFTED[1][usize::from(b)]
-                | SHIFTED[2][usize::from(c)]
-                | SHIFTED[3][usize::from(d)];
-            let second = SHIFTED[0][usize::from(e)]
-                | SHIFTED[1][usize::from(f)]
-                | SHIFTED[2][usize::from(g)]
-                | SHIFTED[3][usize::from(h)];
+    // No early exit inside the loops: the words of every group are ORed together and tested once.
+    let mut flags = 0u64;
+    // Sixteen characters to twelve bytes at a time (two words), then eight to six, then the last quad, if any, on
+    // its own. Each word is stored whole, and the next store overwrites its last two bytes; where fewer than eight
+    // bytes of room are left, only its six are written.
+    let groups = bytes.len() / 8;
+    let (group_bytes, rest_bytes) = bytes.split_at(groups * 8);
+    let (group_out, rest_out) = out.split_at_mut(groups * 6);
+    let mut at = 0;
+    let mut sixteens = group_bytes.chunks_exact(16);
+    for chars in &mut sixteens {
+        if let (Some(first), Some(second)) = (chars.first_chunk::<8>(), chars.last_chunk::<8>()) {
+            let (first, second) = (wide8(first), wide8(second));
             flags |= first | second;
-            // 48 bits, big-endian, in the top six bytes of the word.
-            let word = ((u64::from(first) << 24 | u64::from(second & 0x00FF_FFFF)) << 16).to_be_bytes();
-            let at = k * 6;
-            if let Some(dst) = pair_out.get_mut(at..at + 8) {
-                dst.copy_from_slice(&word);
-            } else if let (Some(dst), Some(src)) = (pair_out.get_mut(at..at + 6), word.get(..6)) {
-                dst.copy_from_slice(src);
-            }
+            put_word(group_out, at, first);
+            put_word(group_out, at + 6, second);
+            at += 12;
         }
+    }
+    if let Some(chars) = sixteens.remainder().first_chunk::<8>() {
+        let word = wide8(chars);
+        flags |= word;
+        put_word(group_out, at, word);
     }
     let mut quads = rest_bytes.chunks_exact(4);
     let mut triples = rest_out.chunks_exact_mut(3);
     for (quad, triple) in (&mut quads).zip(&mut triples) {
         if let (&[a, b, c, d], [x, y, z]) = (quad, triple) {
-            let n = SHIFTED[0][usize::from(a)]
-                | SHIFTED[1][usize::from(b)]
-                | SHIFTED[2][usize::from(c)]
-                | SHIFTED[3][usize::from(d)];
+            let n = WIDE[0][usize::from(a)]
+                | WIDE[1][usize::from(b)]
+                | WIDE[2][usize::from(c)]
+                | WIDE[3][usize::from(d)];
             flags |= n;
-            let [_, hi, mid, lo] = n.to_be_bytes();
+            let [hi, mid, lo, ..] = n.to_be_bytes();
             (*x, *y, *z) = (hi, mid, lo);
         }
     }
-    if flags & INVALID_BIT != 0 {
+    if flags & 0xFFFF != 0 {
         return Err(InvalidBase64);
     }
     let tail = triples.into_remainder();
