@@ -181,6 +181,7 @@ pub(crate) enum KidRule {
 }
 
 /// Parses a decoded, UTF-8 header. No allocation.
+#[inline]
 pub(crate) fn parse(json: &str, rule: KidRule) -> Result<Header, Error> {
     if let Some(header) = parse_common(json.as_bytes()) {
         return Ok(header);
@@ -195,6 +196,7 @@ pub(crate) fn parse(json: &str, rule: KidRule) -> Result<Header, Error> {
 /// general parser then decides, so that errors come from one place. Whatever this returns, the general parser
 /// returns too (a unit test and the `jwt_parse` fuzz target check it); it only skips the scanner's set-up and
 /// the per-member dispatch.
+#[inline]
 fn parse_common(json: &[u8]) -> Option<Header> {
     const KID_FIRST: &[u8] = br#"{"kid":""#;
     const ALG_AFTER_KID: &[u8] = br#"","alg":""#;

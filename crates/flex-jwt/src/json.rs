@@ -541,7 +541,12 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        // Every byte that may follow whitespace in valid JSON is above a space: one compare settles the usual
+        // case of no whitespace at all (tokens are minified).
+        while let Some(&b) = self.bytes.get(self.pos)
+            && b <= b' '
+            && matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+        {
             self.pos += 1;
         }
     }
@@ -680,6 +685,43 @@ impl<'a> Scanner<'a> {
             }
         }
         self.long_string(start, plain_until)
+    }
+
+    /// Parses a member name starting at its opening quote: its span and its [`name_tag`], computed from the word
+    /// [`Self::string`]'s first step loads anyway (a name with escapes, or within eight bytes of the end of the
+    /// document, gets the tag from its text).
+    #[inline]
+    fn name(&mut self) -> Result<(Span, u64), JsonError> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let Some(chunk) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) else {
+            let span = self.long_string(start, start)?;
+            return Ok((span, self.tag_at(span)));
+        };
+        let w = u64::from_le_bytes(*chunk);
+        match short_string(w) {
+            Short::Ends(len) => {
+                let end = start + len;
+                self.pos = end + 1;
+                // len < 8: the whole name is the low `len` bytes of the word (8 * 7 = 56 < 64: no overflow).
+                let tag = (w & (1u64 << (8 * len)).wrapping_sub(1)) | (len as u64) << 56;
+                // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
+                Ok((Span { start: start as u32, end: end as u32, escaped: false }, tag))
+            }
+            Short::Plain => {
+                let span = self.long_string(start, start + 8)?;
+                if span.escaped {
+                    return Ok((span, name_tag(&self.str_at(span))));
+                }
+                // Eight bytes or longer, no escapes: the first seven bytes and the saturated length.
+                let len = u64::from(span.end - span.start).min(255);
+                Ok((span, (w & 0x00FF_FFFF_FFFF_FFFF) | len << 56))
+            }
+            Short::Special => {
+                let span = self.long_string(start, start)?;
+                Ok((span, self.tag_at(span)))
+            }
+        }
     }
 
     /// The rest of [`Self::string`]: the body starts at `start`, and `start..plain_until` has no quote, backslash
@@ -841,8 +883,8 @@ impl<'a> Scanner<'a> {
         let base = self.names.len;
         loop {
             self.skip_ws();
-            let name_span = self.string()?;
-            self.remember(base, name_span)?;
+            let (name_span, tag) = self.name()?;
+            self.remember(base, name_span, tag)?;
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
@@ -882,13 +924,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Records a member name of the object whose names start at `base`, refusing a duplicate.
+    /// Records a member name (its span and [`name_tag`]) of the object whose names start at `base`, refusing a
+    /// duplicate.
     ///
     /// Tags first (one integer compare per earlier name); only on an equal tag of a name longer than seven bytes
     /// are the names themselves compared, after unescaping.
     #[inline]
-    fn remember(&mut self, base: usize, span: Span) -> Result<(), JsonError> {
-        let tag = self.tag_at(span);
+    fn remember(&mut self, base: usize, span: Span, tag: u64) -> Result<(), JsonError> {
         let len = self.names.len;
         // The common case: nothing spilled, room inline, and a tag no earlier name of this object has.
         if len < INLINE_MEMBERS
@@ -1234,6 +1276,26 @@ mod tests {
             let mut scanner = Scanner::document(&text, opts).unwrap();
             let got = scanner.string().map(|s| (s.start, s.end, s.escaped, scanner.pos));
             proptest::prop_assert_eq!(got, string_naive(text.as_bytes()));
+        }
+
+        /// `name` reads a name exactly as `string` does, and its tag is the name's `name_tag`, short or long,
+        /// with or without escapes, near the end of the document or not.
+        #[test]
+        fn name_tags_are_name_tag(
+            body in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b", "\u{e9}", "\\u0061", "\\n", "abcdefg", "abcdefgh", "\u{1f600}", "\u{7f}", "\"",
+            ]), 0..12),
+            after in proptest::sample::select(vec!["", ":1}", ":1,\"abcdefgh\":2}"]),
+        ) {
+            let text = format!("\"{}{after}", body.concat());
+            let opts = Options { max_depth: 4, spill: true };
+            let mut by_name = Scanner::document(&text, opts).unwrap();
+            let mut by_string = Scanner::document(&text, opts).unwrap();
+            let got = by_name.name().map(|(s, tag)| (s.start, s.end, s.escaped, tag, by_name.pos));
+            let want = by_string
+                .string()
+                .map(|s| (s.start, s.end, s.escaped, name_tag(&by_string.str_at(s)), by_string.pos));
+            proptest::prop_assert_eq!(got, want);
         }
 
         #[test]

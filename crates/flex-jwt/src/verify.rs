@@ -183,14 +183,23 @@ impl Verifier {
         jwt: &Jwt<'a>,
         keys: &K,
     ) -> Result<Authenticated<'a>, Error> {
+        let key = self.key_for(jwt, keys)?;
+        self.check_with_key(jwt, key)
+    }
+
+    /// The algorithm allow-list, then the key that the token's `kid` names in `keys`.
+    fn key_for<'k, K: KeyLookup + ?Sized>(
+        &self,
+        jwt: &Jwt<'_>,
+        keys: &'k K,
+    ) -> Result<&'k RsaPublicKey, Error> {
         self.check_algorithm(jwt.header())?;
         let kid = match jwt.header().kid_state() {
             KidState::Valid(kid) => kid,
             KidState::Absent => return Err(HeaderError::MissingKid.into()),
             KidState::Invalid(e) => return Err(HeaderError::InvalidKid(*e).into()),
         };
-        let key = keys.key_for(kid).ok_or(Error::UnknownKid)?;
-        self.check_with_key(jwt, key)
+        keys.key_for(kid).ok_or(Error::UnknownKid)
     }
 
     /// Checks the signature of `jwt` with one trusted key, without looking at the `kid`.
@@ -241,7 +250,11 @@ impl Verifier {
         buf: &'b mut Vec<u8>,
     ) -> Result<T, Error> {
         let jwt = self.parse(token)?;
-        self.verify_signature(&jwt, keys)?.validate_into(now, buf)
+        let key = self.key_for(&jwt, keys)?;
+        // What `verify_signature(..)?.validate_into(..)` does, without building the `Authenticated` in between.
+        self.check_signature(&jwt, key)?;
+        let options = Options { max_depth: self.max_depth, spill: true };
+        claims_into(jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
     }
 
     fn check_algorithm(&self, header: &Header) -> Result<(), Error> {
@@ -250,6 +263,18 @@ impl Verifier {
     }
 
     fn check_with_key<'a>(&self, jwt: &Jwt<'a>, key: &RsaPublicKey) -> Result<Authenticated<'a>, Error> {
+        self.check_signature(jwt, key)?;
+        Ok(Authenticated {
+            jwt: *jwt,
+            leeway_secs: self.leeway_secs,
+            max_depth: self.max_depth,
+            // An `Arc` clone: a reference-count increment, not an allocation.
+            expected_iss: self.expected_iss.clone(),
+        })
+    }
+
+    /// The key-binding, `crit` and `typ` checks, then the signature check with `key`.
+    fn check_signature(&self, jwt: &Jwt<'_>, key: &RsaPublicKey) -> Result<(), Error> {
         let header = jwt.header();
         let alg = header.algorithm();
         if key.algorithm().is_some_and(|bound| bound != alg) {
@@ -276,13 +301,7 @@ impl Verifier {
         } else {
             verify_b64_signature(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])?;
         }
-        Ok(Authenticated {
-            jwt: *jwt,
-            leeway_secs: self.leeway_secs,
-            max_depth: self.max_depth,
-            // An `Arc` clone: a reference-count increment, not an allocation.
-            expected_iss: self.expected_iss.clone(),
-        })
+        Ok(())
     }
 }
 
@@ -357,23 +376,37 @@ impl<'a> Authenticated<'a> {
     /// `buf` is cleared first; reusing one across tokens saves an allocation per token. A shape mismatch is
     /// [`Error::ClaimsShape`]; which error is reported when a payload has several problems is unspecified.
     pub fn validate_into<'b, T: Deserialize<'b>>(self, now: i64, buf: &'b mut Vec<u8>) -> Result<T, Error> {
-        let encoded = self.jwt.payload_b64();
-        let len = b64::decoded_len(encoded.len()).ok_or(Error::Base64(Segment::Payload))?;
-        buf.clear();
-        buf.resize(len, 0);
-        b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Payload))?;
-        let buf: &'b Vec<u8> = buf;
-        let payload = core::str::from_utf8(buf).map_err(|_| Error::Utf8(Segment::Payload))?;
-        let mut registered = Registered::new(self.expected_iss.as_deref());
-        let claims = json::de::from_str::<T>(payload, self.json_options(), &mut |m| registered.observe(m))
-            .map_err(|refused| payload_error(payload, refused))?;
-        registered.check(now, self.leeway_secs)?;
-        Ok(claims)
+        let options = self.json_options();
+        claims_into(self.jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
     }
 
     fn json_options(&self) -> Options {
         Options { max_depth: self.max_depth, spill: true }
     }
+}
+
+/// [`Authenticated::validate_into`] on the parts of an authenticated token it needs: decodes the payload `encoded`
+/// into `buf` and, in one pass, checks it as strict JSON, deserializes it into `T` and reads the registered
+/// claims, which are then checked at `now`.
+fn claims_into<'b, T: Deserialize<'b>>(
+    encoded: &str,
+    options: Options,
+    leeway_secs: u32,
+    expected_iss: Option<&str>,
+    now: i64,
+    buf: &'b mut Vec<u8>,
+) -> Result<T, Error> {
+    let len = b64::decoded_len(encoded.len()).ok_or(Error::Base64(Segment::Payload))?;
+    buf.clear();
+    buf.resize(len, 0);
+    b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Payload))?;
+    let buf: &'b Vec<u8> = buf;
+    let payload = core::str::from_utf8(buf).map_err(|_| Error::Utf8(Segment::Payload))?;
+    let mut registered = Registered::new(expected_iss);
+    let claims = json::de::from_str::<T>(payload, options, &mut |m| registered.observe(m))
+        .map_err(|refused| payload_error(payload, refused))?;
+    registered.check(now, leeway_secs)?;
+    Ok(claims)
 }
 
 /// The registered claims of a payload, collected from its top-level members as the JSON pass goes by.

@@ -162,11 +162,15 @@ impl<'de> Deserializer<'de, '_> {
         let outer = core::mem::replace(&mut self.depth, depth);
         let base = self.sc.names.len;
         let mut map = Map { de: self, base, first: true, done: false, key: None };
-        let value = visitor.visit_map(&mut map)?;
-        map.finish()?;
+        // The visitor's result is returned as it is (not unwrapped and wrapped again), so that a large value is
+        // built in place instead of being copied on its way out.
+        let value = visitor.visit_map(&mut map);
+        if value.is_ok() {
+            map.finish()?;
+        }
         self.sc.names.truncate(base);
         self.depth = outer;
-        Ok(value)
+        value
     }
 
     fn array<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DeError> {
@@ -174,10 +178,13 @@ impl<'de> Deserializer<'de, '_> {
         self.sc.eat(b'[')?;
         let outer = core::mem::replace(&mut self.depth, depth);
         let mut seq = Seq { de: self, first: true, done: false };
-        let value = visitor.visit_seq(&mut seq)?;
-        seq.finish()?;
+        // Returned as it is, like `object`'s.
+        let value = visitor.visit_seq(&mut seq);
+        if value.is_ok() {
+            seq.finish()?;
+        }
         self.depth = outer;
-        Ok(value)
+        value
     }
 }
 
@@ -415,8 +422,8 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
                 _ => return Err(JsonError::Syntax.into()),
             }
         }
-        let span = sc.string()?;
-        sc.remember(self.base, span)?;
+        let (span, tag) = sc.name()?;
+        sc.remember(self.base, span, tag)?;
         sc.skip_ws();
         sc.eat(b':')?;
         let name = sc.str_at(span);
