@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 /// A string that borrows from the input when the deserializer allows it.
 pub(crate) struct CowStr<'a>(pub(crate) Cow<'a, str>);
@@ -47,8 +47,32 @@ pub(crate) fn option<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<C
 }
 
 /// `deserialize_with` for `Vec<Cow<'a, str>>`.
+///
+/// Reads the strings straight into the `Vec` (no second pass to unwrap them), and an empty array allocates
+/// nothing; a non-empty one starts with room for four, as a growing `Vec` would, but without the growth path.
 pub(crate) fn vec<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'a, str>>, D::Error> {
-    Ok(Vec::<CowStr<'a>>::deserialize(d)?.into_iter().map(|s| s.0).collect())
+    d.deserialize_seq(CowStrsVisitor(PhantomData))
+}
+
+struct CowStrsVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for CowStrsVisitor<'a> {
+    type Value = Vec<Cow<'a, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of strings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let Some(CowStr(first)) = seq.next_element()? else { return Ok(Vec::new()) };
+        // A hint is only trusted up to a small bound: it may come from the input.
+        let mut strings = Vec::with_capacity(seq.size_hint().map_or(4, |n| n.saturating_add(1)).clamp(4, 64));
+        strings.push(first);
+        while let Some(CowStr(s)) = seq.next_element()? {
+            strings.push(s);
+        }
+        Ok(strings)
+    }
 }
 
 /// `deserialize_with` for `Option<Vec<Cow<'a, str>>>` (use together with `#[serde(default)]`).
