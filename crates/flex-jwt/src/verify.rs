@@ -249,10 +249,14 @@ impl Verifier {
         now: i64,
         buf: &'b mut Vec<u8>,
     ) -> Result<T, Error> {
-        let jwt = self.parse(token)?;
-        let key = self.key_for(&jwt, keys)?;
+        let parsed = self.parse(token);
+        let jwt = match &parsed {
+            Ok(jwt) => jwt,
+            Err(e) => return Err(*e),
+        };
+        let key = self.key_for(jwt, keys)?;
         // What `verify_signature(..)?.validate_into(..)` does, without building the `Authenticated` in between.
-        self.check_signature(&jwt, key)?;
+        self.check_signature(jwt, key)?;
         let options = Options { max_depth: self.max_depth, spill: true };
         claims_into(jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
     }
