@@ -93,7 +93,8 @@ pub(crate) fn scan_object<'a>(
     options: Options,
     mut visit: impl FnMut(Member<'a>),
 ) -> Result<(), JsonError> {
-    let mut scanner = Scanner::document(text, options)?;
+    let max_depth = Scanner::document_depth(text, options)?;
+    let mut scanner = Scanner::new(text, max_depth, options.spill);
     scanner.skip_ws();
     if scanner.peek() != Some(b'{') {
         return Err(scanner.not_an_object());
@@ -508,6 +509,14 @@ impl<'a> Scanner<'a> {
     /// A scanner at the start of a whole document: refuses documents of 4 GiB or more (spans are `u32`; no JOSE
     /// document is anywhere near that) and a depth limit of 0; clamps the limit to [`MAX_DEPTH_CAP`].
     fn document(text: &'a str, options: Options) -> Result<Self, JsonError> {
+        let max_depth = Self::document_depth(text, options)?;
+        Ok(Self::new(text, max_depth, options.spill))
+    }
+
+    /// The checks of [`Self::document`], for callers that build the scanner in place with [`Self::new`] (a
+    /// scanner is 728 bytes, mostly the inline names stack: moving it out of a `Result` costs a copy).
+    #[inline]
+    fn document_depth(text: &str, options: Options) -> Result<usize, JsonError> {
         if u32::try_from(text.len()).is_err() {
             return Err(JsonError::Syntax);
         }
@@ -515,14 +524,13 @@ impl<'a> Scanner<'a> {
         if max_depth == 0 {
             return Err(JsonError::TooDeep);
         }
-        Ok(Self {
-            text,
-            bytes: text.as_bytes(),
-            pos: 0,
-            max_depth,
-            spill: options.spill,
-            names: Names::new(),
-        })
+        Ok(max_depth)
+    }
+
+    /// A scanner at the start of `text`; `max_depth` from [`Self::document_depth`].
+    #[inline]
+    fn new(text: &'a str, max_depth: usize, spill: bool) -> Self {
+        Self { text, bytes: text.as_bytes(), pos: 0, max_depth, spill, names: Names::new() }
     }
 
     /// For a document that does not start with `{`: whether it is valid JSON that is not an object, or garbage.

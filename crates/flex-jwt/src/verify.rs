@@ -407,10 +407,18 @@ fn claims_into<'b, T: Deserialize<'b>>(
     let buf: &'b Vec<u8> = buf;
     let payload = core::str::from_utf8(buf).map_err(|_| Error::Utf8(Segment::Payload))?;
     let mut registered = Registered::new(expected_iss);
-    let claims = json::de::from_str::<T>(payload, options, &mut |m| registered.observe(m))
-        .map_err(|refused| payload_error(payload, refused))?;
-    registered.check(now, leeway_secs)?;
-    Ok(claims)
+    let mut claims =
+        json::de::from_str_map::<T, _>(payload, options, &mut |m| registered.observe(m), |refused| {
+            payload_error(payload, refused)
+        });
+    // The claims are handed out only if the registered claims check out. One result, assigned in place and
+    // returned on every path, so that the (large) value is not moved again.
+    if claims.is_ok()
+        && let Err(e) = registered.check(now, leeway_secs)
+    {
+        claims = Err(e);
+    }
+    claims
 }
 
 /// The registered claims of a payload, collected from its top-level members as the JSON pass goes by.

@@ -93,20 +93,40 @@ pub(crate) fn from_str<'de, T: de::Deserialize<'de>>(
     options: Options,
     observer: &mut dyn FnMut(Member<'de>),
 ) -> Result<T, Refused> {
+    from_str_map(text, options, observer, |refused| refused)
+}
+
+/// [`from_str`] with the refusal mapped by `map`, so that a caller's error type is built here and the value is
+/// moved once on its way out (a `map_err` on the result would move it again: claims types are large).
+pub(crate) fn from_str_map<'de, T: de::Deserialize<'de>, E>(
+    text: &'de str,
+    options: Options,
+    observer: &mut dyn FnMut(Member<'de>),
+    map: impl FnOnce(Refused) -> E,
+) -> Result<T, E> {
     let refuse = |problem, offset| Refused { problem, offset };
-    let sc = Scanner::document(text, options).map_err(|e| refuse(Problem::Json(e), 0))?;
-    let mut de = Deserializer { sc, depth: 0, observer };
+    // The scanner is built in place (it is 728 bytes): not moved out of a `Result`.
+    let max_depth = match Scanner::document_depth(text, options) {
+        Ok(max_depth) => max_depth,
+        Err(e) => return Err(map(refuse(Problem::Json(e), 0))),
+    };
+    let mut de = Deserializer { sc: Scanner::new(text, max_depth, options.spill), depth: 0, observer };
     de.sc.skip_ws();
     if de.sc.peek() != Some(b'{') {
         let error = de.sc.not_an_object();
-        return Err(refuse(Problem::Json(error), de.sc.pos));
+        return Err(map(refuse(Problem::Json(error), de.sc.pos)));
     }
-    let value = T::deserialize(&mut de).map_err(|DeError(problem)| refuse(problem, de.sc.pos))?;
-    de.sc.skip_ws();
-    if de.sc.pos != text.len() {
-        return Err(refuse(Problem::Json(JsonError::Syntax), de.sc.pos));
+    let value = T::deserialize(&mut de);
+    if value.is_ok() {
+        de.sc.skip_ws();
     }
-    Ok(value)
+    let end = de.sc.pos;
+    // The value's one move: from the visitor's result into this function's.
+    match value {
+        Ok(value) if end == text.len() => Ok(value),
+        Ok(_) => Err(map(refuse(Problem::Json(JsonError::Syntax), end))),
+        Err(DeError(problem)) => Err(map(refuse(problem, end))),
+    }
 }
 
 /// The deserializer: the scanner, the number of containers open around the current position, and the observer
