@@ -98,23 +98,31 @@ pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], 
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
     // No early exit inside the loops: the words of every group are ORed together and tested once.
     let mut flags = 0u64;
-    // Sixteen characters to twelve bytes at a time (two words), then eight to six, then the last quad, if any, on
-    // its own. Each word is stored whole, and the next store overwrites its last two bytes; where fewer than eight
-    // bytes of room are left, only its six are written.
+    // Sixteen characters to twelve bytes at a time (two words into an exact twelve-byte chunk, so that no store
+    // needs a bounds check: the first word is stored whole and the second's six bytes overwrite its last two),
+    // then eight to six, then the last quad, if any, on its own.
     let groups = bytes.len() / 8;
     let (group_bytes, rest_bytes) = bytes.split_at(groups * 8);
     let (group_out, rest_out) = out.split_at_mut(groups * 6);
-    let mut at = 0;
     let mut sixteens = group_bytes.chunks_exact(16);
-    for chars in &mut sixteens {
+    let mut twelves = group_out.chunks_exact_mut(12);
+    for (chars, out) in (&mut sixteens).zip(&mut twelves) {
         if let (Some(first), Some(second)) = (chars.first_chunk::<8>(), chars.last_chunk::<8>()) {
             let (first, second) = (wide8(first), wide8(second));
             flags |= first | second;
-            put_word(group_out, at, first);
-            put_word(group_out, at + 6, second);
-            at += 12;
+            // Eight bytes, of which the last two are overwritten by the second word's six.
+            if let Some(head) = out.first_chunk_mut::<8>() {
+                *head = first.to_be_bytes();
+            }
+            if let (Some(tail), Some(six)) =
+                (out.last_chunk_mut::<6>(), second.to_be_bytes().first_chunk::<6>())
+            {
+                *tail = *six;
+            }
         }
     }
+    let rest_len = twelves.into_remainder().len();
+    let at = groups * 6 - rest_len;
     if let Some(chars) = sixteens.remainder().first_chunk::<8>() {
         let word = wide8(chars);
         flags |= word;

@@ -506,15 +506,16 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    /// A scanner at the start of a whole document: refuses documents of 4 GiB or more (spans are `u32`; no JOSE
-    /// document is anywhere near that) and a depth limit of 0; clamps the limit to [`MAX_DEPTH_CAP`].
+    /// [`Self::document_depth`] and [`Self::new`] in one (the deserializer and `scan_object` build the scanner in
+    /// place instead: it is 728 bytes, mostly the inline names stack, and moving it out of a `Result` is a copy).
+    #[cfg(test)]
     fn document(text: &'a str, options: Options) -> Result<Self, JsonError> {
         let max_depth = Self::document_depth(text, options)?;
         Ok(Self::new(text, max_depth, options.spill))
     }
 
-    /// The checks of [`Self::document`], for callers that build the scanner in place with [`Self::new`] (a
-    /// scanner is 728 bytes, mostly the inline names stack: moving it out of a `Result` costs a copy).
+    /// The depth limit for a whole document: refuses documents of 4 GiB or more (spans are `u32`; no JOSE document
+    /// is anywhere near that) and a depth limit of 0; clamps the limit to [`MAX_DEPTH_CAP`].
     #[inline]
     fn document_depth(text: &str, options: Options) -> Result<usize, JsonError> {
         if u32::try_from(text.len()).is_err() {
