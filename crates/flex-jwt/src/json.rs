@@ -487,13 +487,15 @@ fn find_quote_or_backslash(bytes: &[u8], offset: usize) -> Option<usize> {
 /// Whether `bytes` has a control character (below `0x20`), eight bytes at a time with one test at the end.
 fn has_control(bytes: &[u8]) -> bool {
     let mut chunks = bytes.chunks_exact(8);
+    // `below` without its final mask, which distributes over the OR and is applied once after the loop.
     let mut flags = 0u64;
     for chunk in &mut chunks {
         if let Some(chunk) = chunk.first_chunk::<8>() {
-            flags |= below(u64::from_le_bytes(*chunk), SPACES);
+            let w = u64::from_le_bytes(*chunk);
+            flags |= w.wrapping_sub(SPACES) & !w;
         }
     }
-    flags != 0 || chunks.remainder().iter().any(|&b| b < 0x20)
+    flags & HIGHS != 0 || chunks.remainder().iter().any(|&b| b < 0x20)
 }
 
 struct Scanner<'a> {

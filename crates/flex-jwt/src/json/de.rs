@@ -131,6 +131,10 @@ pub(crate) fn from_str_map<'de, T: de::Deserialize<'de>, E>(
 
 /// The deserializer: the scanner, the number of containers open around the current position, and the observer
 /// of top-level members.
+///
+/// Whenever a value is about to be read (a `deserialize_*` method is called), the whitespace before it has been
+/// skipped already: by `from_str_map`, by `Map::next_value_seed`, by `Seq::next_element_seed` and after an enum's
+/// `"Variant":`. So the methods look at the value's first byte directly (once per value instead of twice).
 struct Deserializer<'de, 'o> {
     sc: Scanner<'de>,
     depth: usize,
@@ -140,7 +144,6 @@ struct Deserializer<'de, 'o> {
 impl<'de> Deserializer<'de, '_> {
     /// Any value, as its JSON type dictates.
     fn any<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DeError> {
-        self.sc.skip_ws();
         match self.sc.peek() {
             Some(b'{') => self.object(visitor),
             Some(b'[') => self.array(visitor),
@@ -289,7 +292,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.sc.skip_ws();
         if self.sc.peek() == Some(b'n') {
             self.sc.literal(b"null", Kind::Null)?;
             visitor.visit_none()
@@ -312,7 +314,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.sc.skip_ws();
         match self.sc.peek() {
             Some(b'"') => {
                 let span = self.sc.string()?;
@@ -326,6 +327,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
                 let span = self.sc.string()?;
                 self.sc.skip_ws();
                 self.sc.eat(b':')?;
+                self.sc.skip_ws();
                 let outer = core::mem::replace(&mut self.depth, depth);
                 let value = visitor.visit_enum(Variant { de: &mut *self, name: span })?;
                 self.sc.skip_ws();
@@ -343,7 +345,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.sc.skip_ws();
         if self.sc.peek() != Some(b'"') {
             // An array of numbers, as serde_json reads bytes from one.
             return self.any(visitor);
@@ -366,7 +367,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             self.any(IgnoredAny)?;
         } else {
             // Nested and unwanted: validate it (duplicates included) without building anything.
-            self.sc.skip_ws();
             self.sc.value(self.depth + 1)?;
         }
         visitor.visit_unit()
@@ -509,6 +509,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de, '_> {
             match sc.peek() {
                 Some(b',') => {
                     sc.pos += 1;
+                    sc.skip_ws();
                     return seed.deserialize(&mut *self.de).map(Some);
                 }
                 Some(b']') => {}
@@ -687,10 +688,45 @@ mod tests {
         f: f64,
     }
 
+    /// `text` with whitespace (all four kinds) before and after every structural character outside strings.
+    fn spaced(text: &str) -> String {
+        let mut out = String::new();
+        let (mut in_string, mut escaped) = (false, false);
+        for c in text.chars() {
+            if in_string {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match c {
+                '"' => {
+                    in_string = true;
+                    out.push(c);
+                }
+                '{' | '}' | '[' | ']' | ':' | ',' => {
+                    out.push_str(" \t");
+                    out.push(c);
+                    out.push_str("\r\n ");
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
     #[test]
     fn typed_borrowed_and_unknown_members() {
         let text = r#"{"iss":"Flex API","exp":1614792268,"aud":["a","b"],"x":{"y":[1,{"z":null}]},"nested":{"n":7,"f":-1.5e2}}"#;
         let claims: Claims<'_> = de(text).unwrap();
+        assert_eq!(de::<Claims<'_>>(&spaced(text)).unwrap(), claims);
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(de::<serde_json::Value>(&spaced(text)).unwrap(), value);
         assert!(matches!(claims.iss, Cow::Borrowed("Flex API")));
         assert_eq!(claims.exp, 1_614_792_268);
         assert_eq!(claims.aud, Some(vec!["a", "b"]));
@@ -796,10 +832,10 @@ mod tests {
                 d.deserialize_bytes(V)
             }
         }
-        let doc: Doc = de(
-            r#"{"e":["Unit",{"Unit":null},{"New":3},{"Tup":[1,2]},{"Rec":{"a":4}}],"o":5,"n":null,"b":"h\u0069","m":{"7":true,"12":false}}"#,
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        let text = r#"{"e":["Unit",{"Unit":null},{"New":3},{"Tup":[1,2]},{"Rec":{"a":4}}],"o":5,"n":null,"b":"h\u0069","m":{"7":true,"12":false}}"#;
+        let doc: Doc = de(text).unwrap_or_else(|e| panic!("{e:?}"));
+        // Whitespace wherever JSON allows it reads the same (the deserializer skips it once, before each value).
+        assert_eq!(de::<Doc>(&spaced(text)).unwrap_or_else(|e| panic!("{e:?}")), doc);
         assert_eq!(doc.e, vec![E::Unit, E::Unit, E::New(3), E::Tup(1, 2), E::Rec { a: 4 }]);
         assert_eq!((doc.o, doc.n), (Some(5), None));
         assert_eq!(doc.b, b"hi");
