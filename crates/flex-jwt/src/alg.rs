@@ -31,10 +31,15 @@ impl Algorithm {
     /// Parses an exact JOSE name (case-sensitive, as RFC 7515 requires). Any other name,
     /// `none` and `HS256` included, is `None`.
     pub fn from_name(name: &str) -> Option<Self> {
+        Self::from_name_bytes(name.as_bytes())
+    }
+
+    /// [`Self::from_name`] on bytes (the header fast path reads the name before any UTF-8 check).
+    pub(crate) fn from_name_bytes(name: &[u8]) -> Option<Self> {
         match name {
-            "RS256" => Some(Self::Rs256),
-            "RS384" => Some(Self::Rs384),
-            "RS512" => Some(Self::Rs512),
+            b"RS256" => Some(Self::Rs256),
+            b"RS384" => Some(Self::Rs384),
+            b"RS512" => Some(Self::Rs512),
             _ => None,
         }
     }

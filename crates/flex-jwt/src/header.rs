@@ -180,12 +180,14 @@ pub(crate) enum KidRule {
     Optional,
 }
 
-/// Parses a decoded, UTF-8 header. No allocation.
+/// Parses a decoded header (its bytes as decoded: the UTF-8 check is part of this). No allocation.
 #[inline]
-pub(crate) fn parse(json: &str, rule: KidRule) -> Result<Header, Error> {
-    if let Some(header) = parse_common(json.as_bytes()) {
+pub(crate) fn parse(json: &[u8], rule: KidRule) -> Result<Header, Error> {
+    if let Some(header) = parse_common(json) {
+        // The fast path's shapes are ASCII, so they are UTF-8 without a check.
         return Ok(header);
     }
+    let json = core::str::from_utf8(json).map_err(|_| Error::Utf8(Segment::Header))?;
     parse_general(json, rule)
 }
 
@@ -215,9 +217,10 @@ fn parse_common(json: &[u8]) -> Option<Header> {
         let kid = tail.strip_prefix(KID_AFTER_ALG)?.strip_suffix(END)?;
         (alg, kid)
     };
-    let alg = Algorithm::from_name(core::str::from_utf8(alg).ok()?)?;
-    // Kid::new refuses quotes, backslashes and control characters, so an accepted `kid` is the whole value.
-    let kid = Kid::new(core::str::from_utf8(kid).ok()?).ok()?;
+    let alg = Algorithm::from_name_bytes(alg)?;
+    // The kid charset has no quote, backslash or control character, so an accepted `kid` is the whole value;
+    // and it is ASCII, so no UTF-8 check is needed on these bytes.
+    let kid = Kid::from_ascii(kid).ok()?;
     Some(Header {
         alg,
         kid: KidState::Valid(kid),
@@ -421,7 +424,7 @@ mod tests {
     use super::*;
 
     fn p(json: &str) -> Result<Header, Error> {
-        parse(json, KidRule::Required)
+        parse(json.as_bytes(), KidRule::Required)
     }
 
     fn herr(json: &str) -> HeaderError {
@@ -534,12 +537,12 @@ mod tests {
         assert_eq!(herr(r#"{"alg":"RS256","kid":7}"#), HeaderError::WrongType { member: "kid" });
         // JWS layer: kid optional and unchecked.
         let h =
-            parse(r#"{"alg":"RS256","kid":"bilbo.baggins@hobbiton.example"}"#, KidRule::Optional).unwrap();
+            parse(br#"{"alg":"RS256","kid":"bilbo.baggins@hobbiton.example"}"#, KidRule::Optional).unwrap();
         assert_eq!(h.kid(), None);
         assert_eq!(*h.kid_state(), KidState::Invalid(InvalidKid::Charset));
-        assert!(parse(r#"{"alg":"RS256"}"#, KidRule::Optional).is_ok());
+        assert!(parse(br#"{"alg":"RS256"}"#, KidRule::Optional).is_ok());
         assert_eq!(
-            parse(r#"{"alg":"RS256","kid":1}"#, KidRule::Optional).unwrap_err(),
+            parse(br#"{"alg":"RS256","kid":1}"#, KidRule::Optional).unwrap_err(),
             Error::Header(HeaderError::WrongType { member: "kid" })
         );
     }

@@ -101,8 +101,7 @@ pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), Error> {
 #[inline]
 fn decode_header(header_b64: &str, buf: &mut [u8], rule: KidRule) -> Result<Header, Error> {
     let decoded = b64::decode_into(header_b64, buf).map_err(|_| Error::Base64(Segment::Header))?;
-    let json = core::str::from_utf8(decoded).map_err(|_| Error::Utf8(Segment::Header))?;
-    header::parse(json, rule)
+    header::parse(decoded, rule)
 }
 
 /// A parsed compact JWT (or JWS), borrowing the token text. **Not verified**: pass it to a

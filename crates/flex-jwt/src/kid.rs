@@ -54,7 +54,12 @@ impl std::error::Error for InvalidKid {}
 impl Kid {
     /// Validates `s` as a key identifier.
     pub fn new(s: &str) -> Result<Self, InvalidKid> {
-        let src = s.as_bytes();
+        Self::from_ascii(s.as_bytes())
+    }
+
+    /// [`Self::new`] on bytes that need not have been checked as UTF-8: the charset is ASCII, so whatever it
+    /// accepts is UTF-8 (the header fast path finds the `kid` in the decoded bytes and saves the UTF-8 check).
+    pub(crate) fn from_ascii(src: &[u8]) -> Result<Self, InvalidKid> {
         if src.is_empty() {
             return Err(InvalidKid::Empty);
         }
@@ -73,15 +78,20 @@ impl Kid {
 
     /// The identifier.
     pub fn as_str(&self) -> &str {
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
         // Only ASCII bytes are ever stored (checked in `new`), so this never fails.
-        core::str::from_utf8(bytes).unwrap_or_default()
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The identifier's bytes (ASCII). Comparisons use these: [`Self::as_str`] has to run a UTF-8 check, which
+    /// costs more than the comparison itself for a key lookup on the verify path.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
 impl PartialEq for Kid {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -95,7 +105,7 @@ impl core::hash::Hash for Kid {
 
 impl PartialEq<str> for Kid {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
