@@ -444,8 +444,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         }
         let (span, tag) = sc.name()?;
         sc.remember(self.base, span, tag)?;
-        sc.skip_ws();
-        sc.eat(b':')?;
+        sc.colon()?;
         let name = sc.str_at(span);
         self.key = Some(name);
         seed.deserialize(Key { name }).map(Some)
