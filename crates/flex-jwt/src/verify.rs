@@ -249,6 +249,17 @@ impl Verifier {
         now: i64,
         buf: &'b mut Vec<u8>,
     ) -> Result<T, Error> {
+        self.verify_into_with::<Ring, T, K>(token, keys, now, buf)
+    }
+
+    /// [`Self::verify_into`] with the RSA check `C`: always [`Ring`], except in `fuzzing::verify_into_without_rsa_check`.
+    pub(crate) fn verify_into_with<'b, C: RsaCheck, T: Deserialize<'b>, K: KeyLookup + ?Sized>(
+        &self,
+        token: &str,
+        keys: &K,
+        now: i64,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<T, Error> {
         let parsed = self.parse(token);
         let jwt = match &parsed {
             Ok(jwt) => jwt,
@@ -256,7 +267,7 @@ impl Verifier {
         };
         let key = self.key_for(jwt, keys)?;
         // What `verify_signature(..)?.validate_into(..)` does, without building the `Authenticated` in between.
-        self.check_signature(jwt, key)?;
+        self.check_signature::<C>(jwt, key)?;
         let options = Options { max_depth: self.max_depth, spill: true };
         claims_into(jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
     }
@@ -267,7 +278,7 @@ impl Verifier {
     }
 
     fn check_with_key<'a>(&self, jwt: &Jwt<'a>, key: &RsaPublicKey) -> Result<Authenticated<'a>, Error> {
-        self.check_signature(jwt, key)?;
+        self.check_signature::<Ring>(jwt, key)?;
         Ok(Authenticated {
             jwt: *jwt,
             leeway_secs: self.leeway_secs,
@@ -278,7 +289,7 @@ impl Verifier {
     }
 
     /// The key-binding, `crit` and `typ` checks, then the signature check with `key`.
-    fn check_signature(&self, jwt: &Jwt<'_>, key: &RsaPublicKey) -> Result<(), Error> {
+    fn check_signature<C: RsaCheck>(&self, jwt: &Jwt<'_>, key: &RsaPublicKey) -> Result<(), Error> {
         let header = jwt.header();
         let alg = header.algorithm();
         if key.algorithm().is_some_and(|bound| bound != alg) {
@@ -301,16 +312,16 @@ impl Verifier {
         // RSA-2048..4096 signatures fit the small buffer, which is cheaper to set up than the largest one.
         let message = jwt.signing_input().as_bytes();
         if len <= SMALL_SIGNATURE_LEN {
-            verify_b64_signature(alg, key, message, encoded, &mut [0u8; SMALL_SIGNATURE_LEN])?;
+            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; SMALL_SIGNATURE_LEN])?;
         } else {
-            verify_b64_signature(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])?;
+            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])?;
         }
         Ok(())
     }
 }
 
-/// Decodes the base64url signature into `buf` and checks it over `message` with ring.
-fn verify_b64_signature(
+/// Decodes the base64url signature into `buf` and checks it over `message` with `C`.
+fn verify_b64_signature<C: RsaCheck>(
     alg: crate::Algorithm,
     key: &RsaPublicKey,
     message: &[u8],
@@ -318,7 +329,35 @@ fn verify_b64_signature(
     buf: &mut [u8],
 ) -> Result<(), Error> {
     let signature = b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Signature))?;
-    crypto::verify_pkcs1(alg, key, message, signature).map_err(|_| Error::InvalidSignature)
+    C::check(alg, key, message, signature)
+}
+
+/// The RSA signature check of the verify path, as a type parameter. Every verifying path uses [`Ring`]; the only
+/// other implementation is the benchmark hook's in `fuzzing`, which returns nothing a caller could trust (see
+/// `fuzzing::verify_into_without_rsa_check`): it times everything `verify_into` does around ring's computation.
+pub(crate) trait RsaCheck {
+    /// Checks `signature` over `message` with `key` for `alg`.
+    fn check(
+        alg: crate::Algorithm,
+        key: &RsaPublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+}
+
+/// ring's RSASSA-PKCS1-v1_5 check (`crypto::verify_pkcs1`).
+pub(crate) struct Ring;
+
+impl RsaCheck for Ring {
+    #[inline]
+    fn check(
+        alg: crate::Algorithm,
+        key: &RsaPublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        crypto::verify_pkcs1(alg, key, message, signature).map_err(|_| Error::InvalidSignature)
+    }
 }
 
 /// `typ` comparison per RFC 7515 §4.1.9: case-insensitive, `application/` optional.
