@@ -252,7 +252,8 @@ impl Verifier {
         self.verify_into_with::<Ring, T, K>(token, keys, now, buf)
     }
 
-    /// [`Self::verify_into`] with the RSA check `C`: always [`Ring`], except in `fuzzing::verify_into_without_rsa_check`.
+    /// [`Self::verify_into`] with the RSA check `C`: always [`Ring`], except in the benchmark hook
+    /// `fuzzing::verify_into_without_rsa_check`.
     pub(crate) fn verify_into_with<'b, C: RsaCheck, T: Deserialize<'b>, K: KeyLookup + ?Sized>(
         &self,
         token: &str,
