@@ -19,7 +19,7 @@ use flex_types::CaptureContextClaims;
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{KID, OwnedClaims, fixture, verifier_keys};
+use common::{KID, OwnedClaims, fixture, own_verify_work, verifier_keys};
 
 const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
 const BODY: &[u8] = br#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
@@ -130,16 +130,7 @@ fn main() {
         black_box(claims.exp) == fx.now + 900
     };
     // Everything verify_into does except ring's computation: our own work, counted directly.
-    let flex_work = || {
-        let mut buf = Vec::new();
-        flex_jwt::fuzzing::verify_into_without_rsa_check::<CaptureContextClaims<'_>, _>(
-            &verifier,
-            black_box(token),
-            black_box(&key),
-            fx.now,
-            &mut buf,
-        )
-    };
+    let flex_work = || own_verify_work(&verifier, black_box(token), black_box(&key), fx.now);
     let reused = std::cell::RefCell::new(Vec::new());
     let flex_reused = || {
         let mut buf = reused.borrow_mut();

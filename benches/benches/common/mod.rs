@@ -7,7 +7,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
-use flex_jwt::{Kid, RsaPublicKey};
+use flex_jwt::{Kid, RsaPublicKey, Verifier};
+use flex_types::CaptureContextClaims;
 use serde::Deserialize;
 
 pub const KID: &str = "rsa2048";
@@ -118,4 +119,13 @@ pub fn verifier_keys(fx: &Fixture) -> (RsaPublicKey, jsonwebtoken::DecodingKey, 
     let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
     let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
     (key, jwt_key, jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256))
+}
+
+/// flex-jwt's own verify work on `token`: everything `verify_into::<CaptureContextClaims>` does (fresh buffer)
+/// except ring's RSA computation (`fuzzing::verify_into_without_rsa_check`). `true` if all of it succeeded.
+pub fn own_verify_work(verifier: &Verifier, token: &str, key: &RsaPublicKey, now: i64) -> bool {
+    let mut buf = Vec::new();
+    flex_jwt::fuzzing::verify_into_without_rsa_check::<CaptureContextClaims<'_>, _>(
+        verifier, token, key, now, &mut buf,
+    )
 }
