@@ -153,7 +153,7 @@ fn instructions_binary() -> Result<(PathBuf, String), String> {
 }
 
 /// Times each case of `benches/examples/instructions.rs` (its `--best-of` mode: the fastest of 15 rounds of
-/// about 20 ms) in [`PASSES`] separate processes, the cases interleaved so that each sees the same spells of noise,
+/// about 20 ms) in five separate processes, the cases interleaved so that each sees the same spells of noise,
 /// and prints the fastest time per operation and its ratio to the group's first case. On a shared VM, noise comes
 /// in spells of seconds that only ever add time; the fastest pass is the code's own cost.
 fn bench_best_of() -> Result<(), String> {
