@@ -117,6 +117,10 @@ fn jwt_parse(c: &mut Criterion) {
     let decoded = flex_jwt::dangerous::insecure_decode(token).unwrap();
     assert_eq!(decoded.claims::<CaptureContextClaims<'_>>().unwrap().iat, fx.now);
     assert_eq!(jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(token).unwrap().claims.iat, fx.now);
+    let mut buf = Vec::new();
+    let claims: CaptureContextClaims<'_> =
+        flex_jwt::dangerous::insecure_claims_into(&Jwt::parse(token).unwrap(), &mut buf).unwrap();
+    assert_eq!(claims.iat, fx.now);
 
     let mut group = c.benchmark_group("jwt_parse");
     // Header only: what each library does before it can pick a key.
@@ -134,6 +138,19 @@ fn jwt_parse(c: &mut Criterion) {
             black_box(claims.exp)
         })
     });
+    // The one-pass equivalent: the header read once, the payload decoded and read strictly into the type.
+    group.bench_function(
+        "flex-jwt Jwt::parse + dangerous::insecure_claims_into::<CaptureContextClaims>",
+        |b| {
+            b.iter(|| {
+                let jwt = Jwt::parse(black_box(token)).unwrap();
+                let mut buf = Vec::new();
+                let claims: CaptureContextClaims<'_> =
+                    flex_jwt::dangerous::insecure_claims_into(&jwt, &mut buf).unwrap();
+                black_box((jwt.algorithm(), claims.exp))
+            })
+        },
+    );
     group.bench_function("jsonwebtoken dangerous::insecure_decode::<OwnedClaims>", |b| {
         b.iter(|| {
             black_box(

@@ -40,6 +40,8 @@ const CASES: &[&str] = &[
     "parse/flex-jwt-Jwt::parse",
     "decode/jsonwebtoken-insecure_decode",
     "decode/flex-jwt-insecure_decode+claims",
+    "decode/jsonwebtoken-decode_header+insecure_decode",
+    "decode/flex-jwt-Jwt::parse+insecure_claims_into",
     "claims/serde_json-Value",
     "claims/borrowed-CaptureContextClaims",
     "claims/flex-jwt-strict-CaptureContextClaims",
@@ -192,6 +194,18 @@ fn main() {
         "decode/flex-jwt-insecure_decode+claims" => run(&|| {
             let decoded = flex_jwt::dangerous::insecure_decode(black_box(token)).unwrap();
             decoded.claims::<CaptureContextClaims<'_>>().unwrap().iat == fx.now
+        }),
+        "decode/jsonwebtoken-decode_header+insecure_decode" => run(&|| {
+            let header = jsonwebtoken::decode_header(black_box(token)).unwrap();
+            let data = jsonwebtoken::dangerous::insecure_decode::<OwnedClaims>(black_box(token)).unwrap();
+            header.kid.as_deref() == Some(KID) && data.claims.iat == fx.now
+        }),
+        "decode/flex-jwt-Jwt::parse+insecure_claims_into" => run(&|| {
+            let jwt = Jwt::parse(black_box(token)).unwrap();
+            let mut buf = Vec::new();
+            let claims: CaptureContextClaims<'_> =
+                flex_jwt::dangerous::insecure_claims_into(&jwt, &mut buf).unwrap();
+            jwt.kid().is_some() && claims.iat == fx.now
         }),
         "claims/serde_json-Value" => {
             run(&|| serde_json::from_str::<serde_json::Value>(black_box(&fx.payload)).unwrap().is_object())

@@ -1,6 +1,8 @@
-//! `flex_jwt::Jwt::parse` (and `dangerous::insecure_decode`) on arbitrary bytes: the pre-authentication
-//! surface (split, base64url, header JSON, `kid`). Must never panic, hang or allocate without bound. The input
-//! is also taken as header JSON for the differential check of the header fast path against the general parser.
+//! `flex_jwt::Jwt::parse` (and `dangerous::insecure_decode`, `dangerous::insecure_claims_into`) on arbitrary
+//! bytes: the pre-authentication surface (split, base64url, header JSON, `kid`). Must never panic, hang or
+//! allocate without bound. The input is also taken as header JSON for the differential check of the header fast
+//! path against the general parser, and a parsed token's payload is read both by the strict scanner
+//! (`insecure_decode`) and by the strict deserializer (`insecure_claims_into`), which must agree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,5 +17,26 @@ fuzz_target!(|data: &[u8]| {
         let rebuilt = jwt.signing_input().len() + 1 + jwt.signature_b64().len();
         assert_eq!(rebuilt, text.len(), "segments do not tile the token");
         assert_eq!(jwt.as_str(), text);
+        let mut buf = Vec::new();
+        let claims = flex_jwt::dangerous::insecure_claims_into::<serde_json::Value>(&jwt, &mut buf);
+        match flex_jwt::dangerous::insecure_decode(text) {
+            Ok(decoded) => {
+                assert!(claims.is_ok(), "the scanner accepted a payload the deserializer refused");
+                assert_eq!(decoded.payload_json().as_bytes(), &buf[..]);
+            }
+            Err(e) => {
+                use flex_jwt::{Error, Segment};
+                let payload_blamed = matches!(
+                    e,
+                    Error::Json { segment: Segment::Payload, .. }
+                        | Error::Base64(Segment::Payload)
+                        | Error::Utf8(Segment::Payload)
+                );
+                assert!(
+                    !(payload_blamed && claims.is_ok()),
+                    "the deserializer accepted a payload the scanner refused"
+                );
+            }
+        }
     }
 });

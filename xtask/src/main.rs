@@ -185,7 +185,7 @@ fn bench_best_of() -> Result<(), String> {
             group = this_group;
             base = nanos;
         }
-        eprintln!("{case:<44} {nanos:>12.1} ns  {:>6.3}x", nanos / base.max(f64::MIN_POSITIVE));
+        eprintln!("{case:<50} {nanos:>12.1} ns  {:>6.3}x", nanos / base.max(f64::MIN_POSITIVE));
     }
     Ok(())
 }
@@ -230,7 +230,7 @@ fn bench_instructions() -> Result<(), String> {
         }
         #[allow(clippy::cast_precision_loss)]
         let ratio = per_op as f64 / base.max(1) as f64;
-        eprintln!("{case:<44} {per_op:>10} instructions  {ratio:>6.3}x");
+        eprintln!("{case:<50} {per_op:>10} instructions  {ratio:>6.3}x");
     }
     Ok(())
 }

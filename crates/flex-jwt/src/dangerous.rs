@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::b64;
 use crate::error::{Error, Segment};
 use crate::json::{self, Options};
-use crate::jwt::Limits;
-use crate::verify::{DEFAULT_MAX_JSON_DEPTH, claims_from};
+use crate::jwt::{Jwt, Limits};
+use crate::verify::{DEFAULT_MAX_JSON_DEPTH, claims_from, payload_into};
 
 /// The decoded, **unverified** parts of a compact JWS.
 pub struct InsecureDecoded {
@@ -77,6 +77,36 @@ pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
     Ok(InsecureDecoded { header_json, payload_json, signature_len })
 }
 
+/// Deserializes the **unverified** payload of a parsed token into `T`, borrowing from `buf`: no signature, key,
+/// algorithm policy or claim (`exp`, `iss`, ...) is checked.
+///
+/// This is the cheap way to *look at* the claims of a token whose header [`Jwt::parse`] has already read (to
+/// log them, or to pick a verifier by issuer before verifying): one pass decodes the payload into `buf`
+/// (cleared first; reuse it across tokens) and reads it as strict JSON (no duplicate members, depth ≤ 32)
+/// straight into `T`. Errors are those of [`crate::Authenticated::validate_into`] minus the claim checks:
+/// base64url, UTF-8, strict JSON, or [`Error::ClaimsShape`] with a position only.
+///
+/// ```
+/// use flex_jwt::{Jwt, dangerous};
+///
+/// // {"alg":"RS256","kid":"k"} . {"iss":"Flex API","exp":1} . (a signature nobody checks here)
+/// let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJGbGV4IEFQSSIsImV4cCI6MX0.c2ln";
+/// let jwt = Jwt::parse(token)?;
+/// #[derive(serde::Deserialize)]
+/// struct Claims<'a> {
+///     iss: &'a str,
+///     exp: i64,
+/// }
+/// let mut buf = Vec::new();
+/// let claims: Claims<'_> = dangerous::insecure_claims_into(&jwt, &mut buf)?;
+/// assert_eq!((jwt.kid().map(|k| k.as_str()), claims.iss, claims.exp), (Some("k"), "Flex API", 1));
+/// # Ok::<(), flex_jwt::Error>(())
+/// ```
+pub fn insecure_claims_into<'b, T: Deserialize<'b>>(jwt: &Jwt<'_>, buf: &'b mut Vec<u8>) -> Result<T, Error> {
+    let payload = payload_into(jwt.payload_b64(), buf)?;
+    claims_from(payload, DEFAULT_MAX_JSON_DEPTH)
+}
+
 fn decode_json(segment: &str, which: Segment) -> Result<String, Error> {
     let bytes = b64::decode_vec(segment).map_err(|_| Error::Base64(which))?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Utf8(which))?;
@@ -125,6 +155,44 @@ mod tests {
         assert_eq!(
             insecure_decode("eyJhbGciOiJub25lIn0.Zm9v.eA").unwrap_err(),
             Error::Json { segment: Segment::Payload, error: JsonError::Syntax }
+        );
+    }
+
+    #[test]
+    fn insecure_claims_read_the_payload_strictly_and_check_nothing_else() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct A<'a> {
+            a: u8,
+            #[serde(borrow)]
+            s: Option<std::borrow::Cow<'a, str>>,
+        }
+        let mut buf = Vec::new();
+        // {"alg":"RS256","kid":"k"} . {"a":1,"exp":0} . "x": long expired, never signed, and read anyway.
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJhIjoxLCJleHAiOjB9.eA").unwrap();
+        assert_eq!(insecure_claims_into::<A<'_>>(&jwt, &mut buf).unwrap(), A { a: 1, s: None });
+        // The buffer is reused (cleared first): {"a":2,"s":"x\u0041"} borrows nothing from the escaped string.
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJhIjoyLCJzIjoieFx1MDA0MSJ9.eA").unwrap();
+        let a: A<'_> = insecure_claims_into(&jwt, &mut buf).unwrap();
+        assert_eq!((a.a, a.s.as_deref()), (2, Some("xA")));
+        // {"a":1,"a":2}: strict JSON, as on the verifying path.
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJhIjoxLCJhIjoyfQ.eA").unwrap();
+        assert_eq!(
+            insecure_claims_into::<A<'_>>(&jwt, &mut buf).unwrap_err(),
+            Error::Json { segment: Segment::Payload, error: JsonError::DuplicateMember }
+        );
+        // {"a":"1"}: a shape mismatch is reported by position only.
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJhIjoiMSJ9.eA").unwrap();
+        assert!(matches!(
+            insecure_claims_into::<A<'_>>(&jwt, &mut buf),
+            Err(Error::ClaimsShape { line: 1, .. })
+        ));
+        // A payload of invalid UTF-8 (0xFF 0xFE), and one that is not canonical base64url.
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.__4.eA").unwrap();
+        assert_eq!(insecure_claims_into::<A<'_>>(&jwt, &mut buf).unwrap_err(), Error::Utf8(Segment::Payload));
+        let jwt = Jwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJhIjoxfR.eA").unwrap();
+        assert_eq!(
+            insecure_claims_into::<A<'_>>(&jwt, &mut buf).unwrap_err(),
+            Error::Base64(Segment::Payload)
         );
     }
 }

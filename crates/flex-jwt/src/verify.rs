@@ -440,12 +440,7 @@ fn claims_into<'b, T: Deserialize<'b>>(
     now: i64,
     buf: &'b mut Vec<u8>,
 ) -> Result<T, Error> {
-    let len = b64::decoded_len(encoded.len()).ok_or(Error::Base64(Segment::Payload))?;
-    buf.clear();
-    buf.resize(len, 0);
-    b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Payload))?;
-    let buf: &'b Vec<u8> = buf;
-    let payload = core::str::from_utf8(buf).map_err(|_| Error::Utf8(Segment::Payload))?;
+    let payload = payload_into(encoded, buf)?;
     let mut registered = Registered::new(expected_iss);
     let mut claims =
         json::de::from_str_map::<T, _>(payload, options, &mut |m| registered.observe(m), |refused| {
@@ -459,6 +454,17 @@ fn claims_into<'b, T: Deserialize<'b>>(
         claims = Err(e);
     }
     claims
+}
+
+/// Decodes the base64url payload `encoded` into `buf` (cleared first) and returns it as text.
+#[inline]
+pub(crate) fn payload_into<'b>(encoded: &str, buf: &'b mut Vec<u8>) -> Result<&'b str, Error> {
+    let len = b64::decoded_len(encoded.len()).ok_or(Error::Base64(Segment::Payload))?;
+    buf.clear();
+    buf.resize(len, 0);
+    b64::decode_into(encoded, buf).map_err(|_| Error::Base64(Segment::Payload))?;
+    let buf: &'b Vec<u8> = buf;
+    core::str::from_utf8(buf).map_err(|_| Error::Utf8(Segment::Payload))
 }
 
 /// The registered claims of a payload, collected from its top-level members as the JSON pass goes by.
