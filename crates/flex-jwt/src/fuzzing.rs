@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use crate::b64;
 use crate::dangerous;
+use crate::error::{Error, Segment};
 use crate::json::{self, Options};
 use crate::jwt::Jwt;
 use crate::key::{ExponentPolicy, RsaPublicKey};
@@ -47,6 +48,29 @@ pub fn header_fast_path_agrees(data: &[u8]) -> bool {
     crate::header::common_shape_agrees(data)
 }
 
+/// Differential oracle for the two unverified payload readers: `false` if, for a token that [`Jwt::parse`]
+/// accepts, the strict scanner (`dangerous::insecure_decode`) and the strict deserializer
+/// (`dangerous::insecure_claims_into::<T>`, `T` a type that takes any JSON, such as `serde_json::Value`) disagree
+/// on whether the payload is acceptable, or if both accept it and decode different bytes. `true` for anything else.
+pub fn insecure_paths_agree<T: serde::de::DeserializeOwned>(data: &[u8]) -> bool {
+    let Some(jwt) = core::str::from_utf8(data).ok().and_then(|text| Jwt::parse(text).ok()) else {
+        return true;
+    };
+    let mut buf = Vec::new();
+    let claims = dangerous::insecure_claims_into::<T>(&jwt, &mut buf);
+    match dangerous::insecure_decode(jwt.as_str()) {
+        Ok(decoded) => claims.is_ok() && decoded.payload_json().as_bytes() == buf.as_slice(),
+        // insecure_decode also refuses bad signature segments, which insecure_claims_into never reads; only a
+        // refusal that blames the payload must be shared.
+        Err(
+            Error::Json { segment: Segment::Payload, .. }
+            | Error::Base64(Segment::Payload)
+            | Error::Utf8(Segment::Payload),
+        ) => claims.is_err(),
+        Err(_) => true,
+    }
+}
+
 /// Runs the whole pipeline against the fixed `rsa2048` test key at a fixed time; returns whether the token
 /// verified (signature and claims). Only tokens signed by that key can ever return `true`.
 pub fn verify_fixed_key(data: &[u8]) -> bool {
@@ -77,7 +101,7 @@ pub fn verify_into_without_rsa_check<'b, T: serde::Deserialize<'b>, K: crate::Ke
     /// Accepts every signature: only ever used here.
     struct SkipRsa;
     impl crate::verify::RsaCheck for SkipRsa {
-        fn check(_: crate::Algorithm, _: &RsaPublicKey, _: &[u8], _: &[u8]) -> Result<(), crate::Error> {
+        fn check(_: crate::Algorithm, _: &RsaPublicKey, _: &[u8], _: &[u8]) -> Result<(), Error> {
             Ok(())
         }
     }
@@ -196,6 +220,21 @@ mod tests {
         assert_eq!(claims_differential(text.as_bytes()), Ok(()));
         let ours = strict_claims::<serde_json::Value>(text).and_then(|v| v[""][0][""].as_f64());
         assert_eq!(ours.map(f64::to_bits), Some((-1.89425418475576e-309f64).to_bits()));
+    }
+
+    #[test]
+    fn the_insecure_readers_agree_on_good_and_bad_payloads() {
+        const HEADER: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ"; // {"alg":"RS256","kid":"k"}
+        // {"a":1}; {"a":1,"a":2}; a non-canonical payload; a good payload with a signature that is not base64url;
+        // and inputs that are no token at all.
+        for payload_and_signature in
+            ["eyJhIjoxfQ.eA", "eyJhIjoxLCJhIjoyfQ.eA", "eyJhIjoxfR.eA", "eyJhIjoxfQ.e="]
+        {
+            let token = format!("{HEADER}.{payload_and_signature}");
+            assert!(insecure_paths_agree::<serde_json::Value>(token.as_bytes()), "{token}");
+        }
+        assert!(insecure_paths_agree::<serde_json::Value>(b"not a token"));
+        assert!(insecure_paths_agree::<serde_json::Value>(&[0xFF, b'.', b'.']));
     }
 
     #[test]

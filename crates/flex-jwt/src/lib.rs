@@ -24,7 +24,8 @@
 //! 2048..=8192 bits counted exactly (ring alone accepts a 2041-bit key), and `e = 65537` unless you opt into
 //! [`ExponentPolicy::AnyOdd`]. Flex signs the transient token with the capture context's `flx.jwk`, which says
 //! `"use":"enc"`: [`RsaPublicKey::from_flex_capture_context_jwk`] is the one named opt-in that accepts it.
-//! [`dangerous::insecure_decode`] shows a token without verifying anything.
+//! [`dangerous::insecure_decode`] shows a token without verifying anything, and
+//! [`dangerous::insecure_claims_into`] reads its claims that way.
 //!
 //! Errors ([`Error`]) are small `Copy` enums that say which check failed and never contain token bytes.
 //!

@@ -13,6 +13,8 @@ const SIGNED_SEEDS: [&str; 3] =
 
 fn jwt_parse(data: &[u8]) {
     let _ = flex_jwt::fuzzing::parse(data);
+    assert!(flex_jwt::fuzzing::header_fast_path_agrees(data));
+    assert!(flex_jwt::fuzzing::insecure_paths_agree::<serde_json::Value>(data));
     if let Ok(text) = core::str::from_utf8(data)
         && let Ok(jwt) = Jwt::parse(text)
     {
