@@ -228,6 +228,10 @@ pub struct Authenticated {
     pub scheme: AuthScheme,
     /// The JWT `jti` (for a replay cache), with JWT authentication.
     pub jti: Option<String>,
+    /// The last second (Unix time) at which this verifier would still accept the same credentials: `exp` plus
+    /// the skew for JWT authentication, the `Date` header plus the skew for HTTP Signature. A replay cache must
+    /// remember a `jti` at least until then.
+    pub acceptable_until: i64,
 }
 
 /// Checks HTTP Signature and JWT authentication against keys from a [`CredentialLookup`].
@@ -388,6 +392,7 @@ impl<L: CredentialLookup> Verifier<L> {
             portfolio_id: registered.meta_key_merchants.is_some().then(|| registered.owner_id.clone()),
             scheme: AuthScheme::HttpSignature { legacy_request_target: form == TargetForm::Legacy },
             jti: None,
+            acceptable_until: date_time.as_secs().saturating_add(secs(self.config.max_skew)),
         })
     }
 
@@ -478,6 +483,7 @@ impl<L: CredentialLookup> Verifier<L> {
             portfolio_id: meta.then(|| registered.owner_id.clone()),
             scheme: if hs256 { AuthScheme::JwtHs256 } else { AuthScheme::JwtRs256 },
             jti: Some(claims.jti.into_owned()),
+            acceptable_until: claims.exp.saturating_add(skew),
         })
     }
 }

@@ -205,9 +205,7 @@ pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Re
         Ok(who) => {
             if let Some(jti) = &who.jti {
                 // Remembered for as long as the verifier could accept the token.
-                let config = shared.verifier.config();
-                let window = config.max_skew.saturating_add(config.max_jwt_lifetime).as_secs();
-                let forget_after = now.saturating_add(i64::try_from(window).unwrap_or(i64::MAX));
+                let forget_after = who.acceptable_until;
                 let first = shared.jwt_replays.lock().unwrap_or_else(PoisonError::into_inner).first_use(
                     jti,
                     now,
