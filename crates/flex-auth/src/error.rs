@@ -137,6 +137,11 @@ pub enum VerifyError {
     TokenIssuedInFuture,
     /// The JWT `exp` is not after `iat`, or the lifetime exceeds the configured maximum.
     TokenLifetimeInvalid,
+    /// The JWT `iat` is negative (before 1970), or `exp` plus the configured skew is beyond the `i64` range.
+    TokenTimeOutOfRange,
+    /// The JWT `jti` is empty, longer than [`crate::MAX_JTI_LEN`] bytes, or has a character other than ASCII
+    /// letters, digits, `-`, `_`, `.`, `~` and `:`.
+    InvalidJti,
     /// `v-c-jwt-version` is not `"2"`.
     UnsupportedJwtVersion,
     /// The signed host differs from the request authority (or the `Host` header).
@@ -180,6 +185,8 @@ impl fmt::Display for VerifyError {
             Self::TokenExpired => "token expired",
             Self::TokenIssuedInFuture => "token issued in the future",
             Self::TokenLifetimeInvalid => "token lifetime invalid",
+            Self::TokenTimeOutOfRange => "token iat or exp out of range",
+            Self::InvalidJti => "token jti too long or has characters outside A-Z a-z 0-9 - _ . ~ :",
             Self::UnsupportedJwtVersion => "unsupported v-c-jwt-version",
             Self::HostMismatch => "signed host does not match",
             Self::PathMismatch => "signed path does not match",

@@ -88,8 +88,8 @@ pub use sign::{
 };
 pub use time::{HttpDate, UnixTime};
 pub use verify::{
-    AuthScheme, Authenticated, CredentialLookup, KeyStore, ReceivedRequest, RegisteredKey, Verifier,
-    VerifierConfig, VerifyingKey,
+    AuthScheme, Authenticated, CredentialLookup, KeyStore, MAX_JTI_LEN, ReceivedRequest, RegisteredKey,
+    Verifier, VerifierConfig, VerifyingKey,
 };
 
 /// Hooks for fuzzing and property tests. Not part of the stable API.

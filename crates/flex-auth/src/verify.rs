@@ -215,18 +215,25 @@ pub enum AuthScheme {
 }
 
 /// The outcome of a successful verification.
+///
+/// Every string in it is bounded, so a server may keep it (e.g. in a replay cache) without trusting the
+/// client: `merchant_id` and `portfolio_id` equal identifiers registered with the verifier, `key_id` is the key
+/// id the [`CredentialLookup`] found a key under (at most 256 visible ASCII characters, checked before the
+/// lookup), and `jti` is at most [`MAX_JTI_LEN`] bytes of `A-Z a-z 0-9 - _ . ~ :`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authenticated {
-    /// The transacting merchant id.
+    /// The transacting merchant id (one registered with the verifier: the key's owner or a merchant of its
+    /// meta key).
     pub merchant_id: String,
-    /// The key id that signed.
+    /// The key id that signed (1-256 visible ASCII characters without `"`, `\` and `,`).
     pub key_id: String,
     /// The portfolio id, when a meta key signed.
     pub portfolio_id: Option<String>,
     /// The scheme.
     pub scheme: AuthScheme,
-    /// The JWT `jti` (for a replay cache), with JWT authentication.
+    /// The JWT `jti` (for a replay cache), with JWT authentication: 1 to [`MAX_JTI_LEN`] bytes of ASCII letters,
+    /// digits, `-`, `_`, `.`, `~` and `:`.
     pub jti: Option<String>,
     /// The last second (Unix time) at which this verifier would still accept the same credentials: `exp` plus
     /// the skew for JWT authentication, the `Date` header plus the skew for HTTP Signature. A replay cache must
@@ -264,8 +271,64 @@ fn required_header<'a>(headers: &[(&'a str, &'a str)], name: &'static str) -> Re
     single_header(headers, name)?.ok_or(VerifyError::MissingHeader(name))
 }
 
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+/// The longest `jti` the JWT-authentication verifier accepts, in bytes. The official SDKs send a UUID
+/// (36 characters); the bound keeps what a replay cache stores small whatever a client sends.
+pub const MAX_JTI_LEN: usize = 128;
+
+/// Whether `jti` is 1 to [`MAX_JTI_LEN`] bytes of ASCII letters, digits, `-`, `_`, `.`, `~` and `:` (the
+/// unreserved characters of RFC 3986 plus `:`, enough for UUIDs, `urn:uuid:` forms and random strings).
+fn jti_is_acceptable(jti: &str) -> bool {
+    !jti.is_empty()
+        && jti.len() <= MAX_JTI_LEN
+        && jti.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b':'))
+}
+
+/// A duration in whole seconds, widened so that sums and differences with any `i64` cannot overflow.
+fn secs(d: Duration) -> i128 {
+    i128::from(d.as_secs())
+}
+
+/// The JWT-authentication time rule, in `i128` so that no attacker-chosen `iat`/`exp` can wrap:
+/// `0 <= iat < exp <= iat + max_lifetime`, `now <= exp + skew`, `iat <= now + skew` (which together give
+/// `iat >= now - (max_lifetime + skew)`). Returns `exp + skew`, the last second the token is acceptable.
+fn check_jwt_times(
+    iat: i64,
+    exp: i64,
+    now: UnixTime,
+    max_skew: Duration,
+    max_lifetime: Duration,
+) -> Result<i64, VerifyError> {
+    let (iat, exp, now) = (i128::from(iat), i128::from(exp), i128::from(now.as_secs()));
+    let (skew, lifetime) = (secs(max_skew), secs(max_lifetime));
+    if iat < 0 {
+        return Err(VerifyError::TokenTimeOutOfRange);
+    }
+    if exp <= iat || exp - iat > lifetime {
+        return Err(VerifyError::TokenLifetimeInvalid);
+    }
+    let acceptable_until = exp + skew;
+    if now > acceptable_until {
+        return Err(VerifyError::TokenExpired);
+    }
+    if iat > now + skew {
+        return Err(VerifyError::TokenIssuedInFuture);
+    }
+    // Implied by the checks above; kept explicit so that the rule reads as documented.
+    if iat < now - (lifetime + skew) {
+        return Err(VerifyError::TokenExpired);
+    }
+    // Only a configuration with a skew beyond any calendar can leave the i64 range: refuse rather than wrap.
+    i64::try_from(acceptable_until).map_err(|_| VerifyError::TokenTimeOutOfRange)
+}
+
+/// The HTTP Signature `Date` rule, in `i128`: `|date - now| <= skew`. Returns `date + skew`, the last second
+/// the signed request is acceptable.
+fn check_date_window(date: UnixTime, now: UnixTime, max_skew: Duration) -> Result<i64, VerifyError> {
+    let (date, now, skew) = (i128::from(date.as_secs()), i128::from(now.as_secs()), secs(max_skew));
+    if (date - now).abs() > skew {
+        return Err(VerifyError::DateOutsideWindow);
+    }
+    i64::try_from(date + skew).map_err(|_| VerifyError::DateOutsideWindow)
 }
 
 impl<L: CredentialLookup> Verifier<L> {
@@ -282,6 +345,14 @@ impl<L: CredentialLookup> Verifier<L> {
     /// The credential lookup.
     pub fn lookup(&self) -> &L {
         &self.lookup
+    }
+
+    /// The key registered under `key_id`. A key id that no [`KeyStore`] could hold (empty, longer than 256
+    /// bytes, or other than visible ASCII without `"`, `\` and `,`) is unknown whatever the lookup would say, so
+    /// [`Authenticated::key_id`] stays bounded with any [`CredentialLookup`].
+    fn find_key(&self, key_id: &str) -> Result<L::Key<'_>, VerifyError> {
+        check_identifier(key_id).map_err(|_| VerifyError::UnknownKeyId)?;
+        self.lookup.lookup(key_id).ok_or(VerifyError::UnknownKeyId)
     }
 
     /// Authenticates `request` at time `now`.
@@ -359,7 +430,7 @@ impl<L: CredentialLookup> Verifier<L> {
             _ => return Err(VerifyError::MalformedSignatureHeader),
         }
 
-        let registered = self.lookup.lookup(params.key_id).ok_or(VerifyError::UnknownKeyId)?;
+        let registered = self.find_key(params.key_id)?;
         let VerifyingKey::SharedSecret(secret) = &registered.key else {
             return Err(VerifyError::KeyTypeMismatch);
         };
@@ -380,9 +451,7 @@ impl<L: CredentialLookup> Verifier<L> {
         if digest.is_some_and(|d| BodyDigest::of(request.body).header_value() != d) {
             return Err(VerifyError::DigestMismatch);
         }
-        if (date_time.as_secs() - now.as_secs()).abs() > secs(self.config.max_skew) {
-            return Err(VerifyError::DateOutsideWindow);
-        }
+        let acceptable_until = check_date_window(date_time, now, self.config.max_skew)?;
         if !registered.may_act_for(merchant_id) {
             return Err(VerifyError::MerchantMismatch);
         }
@@ -392,7 +461,7 @@ impl<L: CredentialLookup> Verifier<L> {
             portfolio_id: registered.meta_key_merchants.is_some().then(|| registered.owner_id.clone()),
             scheme: AuthScheme::HttpSignature { legacy_request_target: form == TargetForm::Legacy },
             jti: None,
-            acceptable_until: date_time.as_secs().saturating_add(secs(self.config.max_skew)),
+            acceptable_until,
         })
     }
 
@@ -418,7 +487,7 @@ impl<L: CredentialLookup> Verifier<L> {
         let kid = header.kid.ok_or(VerifyError::MissingKeyId)?;
         let signature = jws::decode(parts.signature).ok_or(VerifyError::MalformedToken)?;
 
-        let registered = self.lookup.lookup(&kid).ok_or(VerifyError::UnknownKeyId)?;
+        let registered = self.find_key(&kid)?;
         // The algorithm is fixed by the registered key; the header may only confirm it (no alg confusion).
         let verified = match (&registered.key, hs256) {
             (VerifyingKey::SharedSecret(secret), true) => {
@@ -437,15 +506,10 @@ impl<L: CredentialLookup> Verifier<L> {
         if claims.version != "2" {
             return Err(VerifyError::UnsupportedJwtVersion);
         }
-        let skew = secs(self.config.max_skew);
-        if claims.exp <= claims.iat || claims.exp - claims.iat > secs(self.config.max_jwt_lifetime) {
-            return Err(VerifyError::TokenLifetimeInvalid);
-        }
-        if now.as_secs() > claims.exp.saturating_add(skew) {
-            return Err(VerifyError::TokenExpired);
-        }
-        if claims.iat > now.as_secs().saturating_add(skew) {
-            return Err(VerifyError::TokenIssuedInFuture);
+        let acceptable_until =
+            check_jwt_times(claims.iat, claims.exp, now, self.config.max_skew, self.config.max_jwt_lifetime)?;
+        if !jti_is_acceptable(&claims.jti) {
+            return Err(VerifyError::InvalidJti);
         }
         if claims.request_host != request.authority {
             return Err(VerifyError::HostMismatch);
@@ -483,7 +547,7 @@ impl<L: CredentialLookup> Verifier<L> {
             portfolio_id: meta.then(|| registered.owner_id.clone()),
             scheme: if hs256 { AuthScheme::JwtHs256 } else { AuthScheme::JwtRs256 },
             jti: Some(claims.jti.into_owned()),
-            acceptable_until: claims.exp.saturating_add(skew),
+            acceptable_until,
         })
     }
 }

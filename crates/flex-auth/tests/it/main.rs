@@ -7,6 +7,7 @@ mod loader;
 mod adapter;
 mod properties;
 mod redaction;
+mod time_edges;
 mod vectors;
 mod verify;
 
