@@ -1,6 +1,8 @@
 //! Test support shared by the `flex-*` test suites (a dev-dependency only; never published).
 //!
-//! - [`vectors`]: the project's reference vectors in `../shared/vectors/`, beside the checkout.
+//! - [`testdata`], [`read`], [`read_to_string`]: the reference vectors committed in the repository's root
+//!   `testdata/` (provenance and licences in `testdata/README.md`), found from this crate's manifest directory, so
+//!   a fresh clone tests with nothing beside it.
 //! - [`fuzz_findings`], [`fuzz_seeds`], [`replay`]: every crate replays its fuzz targets' saved findings and
 //!   committed regressions under a time budget, through the same hooks the targets call.
 //! - [`LogBuffer`]: an in-memory log sink for tests that read what a `tracing` subscriber wrote.
@@ -9,7 +11,8 @@
 //! ```
 //! let seeds = flex_testkit::fuzz_seeds("jwt_parse");
 //! flex_testkit::replay(&seeds, |bytes| assert!(bytes.len() < 1 << 20));
-//! assert!(flex_testkit::vectors().ends_with("shared/vectors"));
+//! assert!(flex_testkit::testdata().join("README.md").is_file());
+//! assert!(flex_testkit::read_to_string("keys/rsa2048.sample.jwt").starts_with("eyJ"));
 //! ```
 #![forbid(unsafe_code)]
 // Test support: a failed read is a failed test, reported with the path.
@@ -60,15 +63,29 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `../shared/vectors/` relative to the workspace root, where every checkout (and CI) has the vectors.
-pub fn vectors() -> PathBuf {
-    workspace_root().join("../shared/vectors")
+/// The repository's reference vectors: `<workspace root>/testdata/`.
+pub fn testdata() -> PathBuf {
+    workspace_root().join("testdata")
 }
 
-/// Reads a vector file as text, e.g. `vector_text("keys/rsa2048.sample.jwt")`.
-pub fn vector_text(relative: &str) -> String {
-    let path = vectors().join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The path of a reference vector, e.g. `testdata_path("keys/rsa2048.pub.jwk.json")` (for tests that hand a file
+/// name to a program, such as the CLI's `@file` arguments).
+pub fn testdata_path(relative: &str) -> PathBuf {
+    testdata().join(relative)
+}
+
+/// Reads a reference vector's bytes, e.g. `read("keys/rsa2048.pkcs1.der")`; panics with the path if it cannot.
+pub fn read(relative: &str) -> Vec<u8> {
+    let path = testdata_path(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read test vector {}: {e}", path.display()))
+}
+
+/// Reads a reference vector as UTF-8 text, e.g. `read_to_string("keys/rsa2048.sample.jwt")`; panics with the path
+/// if it cannot.
+pub fn read_to_string(relative: &str) -> String {
+    let path = testdata_path(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read test vector {}: {e}", path.display()))
 }
 
 fn sorted_files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
