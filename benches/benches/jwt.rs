@@ -10,7 +10,7 @@
 //! - `claims_deserialize`: the payload into borrowed `CaptureContextClaims<'_>` vs owned structs vs
 //!   `serde_json::Value`.
 //!
-//! The token is signed in setup with `../shared/vectors/keys/rsa2048.pk8.pem` (ring `RsaKeyPair`), with claims
+//! The token is signed in setup with `testdata/keys/rsa2048.pk8.pem` (ring `RsaKeyPair`), with claims
 //! shaped exactly like `capture-context/flex-docs-sn.payload.json` (same bytes, fresh `iat`/`exp`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 

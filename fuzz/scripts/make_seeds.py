@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates fuzz/corpus/<target>/seed-* from ../shared/vectors (run from the project root:
+"""Regenerates fuzz/corpus/<target>/seed-* from the repository's testdata/ (run from the project root:
 `python3 fuzz/scripts/make_seeds.py`). Needs Python `cryptography` (to sign the jwt_verify seeds with the
 test-only key keys/rsa2048.pk8.pem and to encrypt the jwe_decrypt seeds to the flex-jwe fuzzing test key)."""
 import base64, json, os, pathlib
@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-V = ROOT.parent / "shared" / "vectors"
+V = ROOT / "testdata"
 C = ROOT / "fuzz" / "corpus"
 
 def b64u(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()

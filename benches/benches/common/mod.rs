@@ -1,5 +1,5 @@
 //! The fixture the JWT benchmarks share (`benches/jwt.rs` and `examples/instructions.rs`): a capture-context-sized
-//! RS256 token signed in setup with `../shared/vectors/keys/rsa2048.pk8.pem`, claims shaped exactly like
+//! RS256 token signed in setup with `testdata/keys/rsa2048.pk8.pem`, claims shaped exactly like
 //! `capture-context/flex-docs-sn.payload.json` (same bytes, fresh `iat`/`exp`), and the owned claims types
 //! `jsonwebtoken` needs.
 #![allow(dead_code, unreachable_pub)]
@@ -14,8 +14,7 @@ use serde::Deserialize;
 pub const KID: &str = "rsa2048";
 
 pub fn vector(path: &str) -> String {
-    let full = format!("{}/../../shared/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    flex_testkit::read_to_string(path)
 }
 
 pub fn pem_to_der(pem: &str) -> Vec<u8> {

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 const MERCHANT: &str = "testrest";
@@ -10,11 +10,11 @@ const KEY_ID: &str = "08c94330-f618-42a3-b09d-e1e43be5efda";
 const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    flex_testkit::testdata()
 }
 
 fn vector_text(rel: &str) -> String {
-    std::fs::read_to_string(vectors().join(rel)).unwrap().trim().to_owned()
+    flex_testkit::read_to_string(rel).trim().to_owned()
 }
 
 fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {

@@ -13,7 +13,7 @@ use crate::key::{ExponentPolicy, RsaPublicKey};
 use crate::kid::Kid;
 use crate::verify::Verifier;
 
-/// Modulus of the test key `rsa2048` (`/work/shared/vectors/keys/rsa2048.pub.jwk.json`), base64url.
+/// Modulus of the test key `rsa2048` (`testdata/keys/rsa2048.pub.jwk.json`), base64url.
 const FIXED_N: &str = "yJ6eVvXXW3foAg6IKgaW1kDfL46Vk2-JGG7SNYEl_z-3jU19CWS-UTlTCI7TTiQiMs5qj1FmVNpTQYsNopcODKQPSwc7U64e\
 nUqLazxUwSweTwV2ctwtcvUknJpRfx9Xe2yBH-zHUhmEFuf3jRfmcsef5tlrgKLWopfE_67IiM6fUtQ43NkV4eZq8UKZGv7G4oALevu-T1FUuZgkYlD\
 vZLpll0bQjou5N06Ztnul03kHB3oNuyeip5gXxXrn5y3JPeIHe5KGEjDyHWM4EQZLey5Ytv8rdlyz5igiA8LJs_QpnXg5OVxaKA0dnze2IAxdiAYn7M\

@@ -2,8 +2,6 @@
 //! malformed DER / PEM / JWK inputs, each with its specific error. Proptest: no importer panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use flex_jwt::{
     Algorithm, Error, ExponentPolicy, InvalidKid, JsonError, KeyError, KeyOptions, KeySet, KeyUse,
@@ -12,16 +10,12 @@ use flex_jwt::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-}
-
 fn read(path: &str) -> Vec<u8> {
-    std::fs::read(vectors().join(path)).unwrap()
+    flex_testkit::read(path)
 }
 
 fn read_str(path: &str) -> String {
-    String::from_utf8(read(path)).unwrap()
+    flex_testkit::read_to_string(path)
 }
 
 /// A DER TLV, written here independently of the library's encoder.

@@ -5,16 +5,12 @@
 //! verification of its signing input. Each outcome is pinned per tcId.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use base64ct::{Base64UrlUnpadded, Encoding};
 use flex_jwt::{Algorithm, Error, ExponentPolicy, KeyError, KeyOptions, KeySet, RsaPublicKey};
 use serde_json::{Value, json};
 
 fn load() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/wycheproof/json_web_key_test.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_json::from_str(&flex_testkit::read_to_string("wycheproof/json_web_key_test.json")).unwrap()
 }
 
 /// What happens to one case.

@@ -12,7 +12,7 @@ use flex_jwt::{Algorithm, Error, ExponentPolicy, KeyError, KeyOptions, RsaPublic
 use serde_json::Value;
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/wycheproof")
+    flex_testkit::testdata_path("wycheproof")
 }
 
 fn hex(s: &str) -> Vec<u8> {

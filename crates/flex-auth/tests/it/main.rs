@@ -56,9 +56,9 @@ pub fn received<'a>(
     ReceivedRequest { method, authority: HOST, path_and_query, headers, body }
 }
 
-/// Path of a file in the shared vectors (`../shared/vectors` beside the project root).
+/// Path of a file in the repository's reference vectors (`testdata/`).
 pub fn shared(path: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors").join(path)
+    flex_testkit::testdata_path(path)
 }
 
 /// An HS256 compact JWS over the exact JSON bytes given, made with ring directly (independent of the crate).

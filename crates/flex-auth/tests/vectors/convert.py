@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Regenerates the per-stage vector files from the JSON vectors in ../shared/vectors (see README.md).
+"""Regenerates the per-stage vector files from the JSON vectors in the repository's testdata/ (see README.md).
 
-Run from this directory: python3 convert.py /path/to/shared/vectors
+Run from this directory: python3 convert.py [path/to/testdata]
 Every text file is written without a trailing newline; request.txt ends with the exact body bytes.
 """
 import base64, email.utils, json, os, sys
 
-src = sys.argv[1] if len(sys.argv) > 1 else "../../../../../shared/vectors"
+ROOT = os.path.dirname(os.path.abspath(__file__))
+for _ in range(4):
+    ROOT = os.path.dirname(ROOT)
+src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "testdata")
 
 def write(case, name, text):
     os.makedirs(case, exist_ok=True)
@@ -25,7 +28,7 @@ for fname, case in [
     secs = int(email.utils.parsedate_to_datetime(v["date"]).timestamp())
     write(case, "request.txt", request_txt(v["method"], v["request_target"], v["host"], v["body"]))
     write(case, "context.json", json.dumps({
-        "source": f"shared/vectors/http-signature/{fname}",
+        "source": f"testdata/http-signature/{fname}",
         "scheme": "http-signature",
         "merchant_id": v["merchant_id"],
         "key_id": v["key_id"],
@@ -47,7 +50,7 @@ body = json.load(open(os.path.join(src, "http-signature", "post-flex-v2-sessions
 write(case, "request.txt", request_txt(payload["request-method"].upper(), payload["request-resource-path"],
                                        payload["request-host"], body))
 write(case, "context.json", json.dumps({
-    "source": "shared/vectors/jwt-auth/hs256-post-flex-v2-sessions.json",
+    "source": "testdata/jwt-auth/hs256-post-flex-v2-sessions.json",
     "scheme": "jwt-hs256",
     "merchant_id": v["merchant_id"],
     "key_id": v["key_id"],

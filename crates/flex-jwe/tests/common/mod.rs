@@ -6,14 +6,13 @@ use std::sync::OnceLock;
 
 use flex_jwe::{DecryptionKey, RandomError, RandomSource, RecipientKey};
 
-/// `shared/vectors/` (the project root's sibling).
+/// The repository's reference vectors (`testdata/`).
 pub fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    flex_testkit::testdata()
 }
 
 pub fn read_vector(rel: &str) -> String {
-    let path = vectors().join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    flex_testkit::read_to_string(rel)
 }
 
 pub fn data_dir() -> PathBuf {

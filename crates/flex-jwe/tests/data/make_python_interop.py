@@ -3,7 +3,7 @@
 tests/interop.rs decrypts with flex-jwe.
 
 Usage (from anywhere): python3 make_python_interop.py
-Key: shared/vectors/keys/rsa2048.pk8.pem (project root's sibling `shared/`).
+Key: testdata/keys/rsa2048.pk8.pem (the repository's test-only RSA key).
 The output is random (fresh CEK/IV/OAEP seed each run); any run is a valid fixture.
 """
 import base64
@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 HERE = Path(__file__).resolve().parent
-KEY = HERE.parents[3].parent / "shared" / "vectors" / "keys" / "rsa2048.pk8.pem"
+KEY = HERE.parents[3] / "testdata" / "keys" / "rsa2048.pk8.pem"
 
 
 def b64u(data: bytes) -> str:
@@ -101,7 +101,7 @@ def main() -> None:
         )
     doc = {
         "generator": "tests/data/make_python_interop.py (Python cryptography %s)" % __import__("cryptography").__version__,
-        "key": "shared/vectors/keys/rsa2048.pk8.pem",
+        "key": "testdata/keys/rsa2048.pk8.pem",
         "cases": out,
     }
     (HERE / "python-interop.json").write_text(json.dumps(doc, indent=2) + "\n")

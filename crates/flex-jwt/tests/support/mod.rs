@@ -12,15 +12,14 @@ use ring::signature::{self, RsaKeyPair};
 /// A fixed "now" inside the validity of the tokens the tests sign (2023-11-14T22:13:20Z).
 pub const NOW: i64 = 1_700_000_000;
 
-/// `/work/shared/vectors`, found from the crate directory.
+/// The repository's `testdata/` (the reference vectors).
 pub fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    flex_testkit::testdata()
 }
 
 /// Reads a vector file as text.
 pub fn read(rel: &str) -> String {
-    let path = vectors().join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    flex_testkit::read_to_string(rel)
 }
 
 pub fn b64u(bytes: &[u8]) -> String {

@@ -24,11 +24,11 @@ pub const T0: i64 = 1_767_225_600;
 pub const VECTOR_BODY: &str = r#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
 
 pub fn vectors_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    flex_testkit::testdata()
 }
 
 pub fn read_vector(rel: &str) -> Vec<u8> {
-    std::fs::read(vectors_dir().join(rel)).unwrap()
+    flex_testkit::read(rel)
 }
 
 /// Three RSA-2048 keys generated once per test binary.

@@ -1,4 +1,4 @@
-//! Integration tests for `flex-types`, against the shared vectors in `../shared/vectors/`.
+//! Integration tests for `flex-types`, against the repository's reference vectors in `testdata/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod capture_context;
@@ -9,10 +9,9 @@ mod sessions;
 mod transient_token;
 mod value;
 
-/// Reads a file of the shared test vectors (`<project root>/../shared/vectors/<rel>`).
+/// Reads a file of the reference vectors (`<project root>/testdata/<rel>`).
 pub(crate) fn vector(rel: &str) -> String {
-    let path = format!("{}/../../../shared/vectors/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    flex_testkit::read_to_string(rel)
 }
 
 /// The base64url-decoded segment `i` of a compact JWT.
