@@ -10,7 +10,7 @@ use flex_auth::{RegisteredKey, RsaPublicKey, SharedSecret, VerifierConfig, Verif
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::KeyMaterial;
 use crate::error::SandboxError;
-use crate::server::{self, RunningSandbox};
+use crate::server::{self, HttpLimits, RunningSandbox};
 use crate::tls::TlsIdentity;
 
 /// Merchant id of the public test merchant of the official SDKs' tests.
@@ -161,6 +161,7 @@ pub struct SandboxConfig {
     pub(crate) verifier: VerifierConfig,
     pub(crate) shutdown_grace: Duration,
     pub(crate) tls: Option<TlsIdentity>,
+    pub(crate) http: HttpLimits,
 }
 
 impl Default for SandboxConfig {
@@ -178,6 +179,7 @@ impl Default for SandboxConfig {
             verifier: VerifierConfig::default(),
             shutdown_grace: Duration::from_secs(5),
             tls: None,
+            http: HttpLimits::default(),
         }
     }
 }
@@ -196,6 +198,7 @@ impl fmt::Debug for SandboxConfig {
             .field("retained_signing_keys", &self.retained_signing_keys)
             .field("verifier", &self.verifier)
             .field("tls", &self.tls)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -289,6 +292,65 @@ impl SandboxConfig {
     #[must_use]
     pub fn tls(mut self, identity: TlsIdentity) -> Self {
         self.tls = Some(identity);
+        self
+    }
+
+    /// Longest a client may take to send a request head (request line and headers), counted from when the
+    /// connection is ready for one: accepted (after the TLS handshake), or the previous answer sent on a
+    /// kept-alive HTTP/1.1 connection, so this also closes HTTP/1.1 connections left waiting between requests.
+    /// Under HTTP/2 it bounds the wait for the first request. A connection that misses it is closed without an
+    /// answer. Default 10 s; must not be zero.
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.http.header_read_timeout = timeout;
+        self
+    }
+
+    /// Longest a request body may take to arrive in full, counted from the end of its head. A slower body
+    /// is answered `408` (`REQUEST_TIMEOUT`), and an HTTP/1.1 connection is then closed. Default 10 s; must
+    /// not be zero.
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.http.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may stay open with no request in flight once it has served one; it is then
+    /// closed (HTTP/2: after a GOAWAY). HTTP/2 keep-alive pings are sent at this interval too, and a peer
+    /// that does not answer one within the header-read timeout is dropped. An HTTP/1.1 connection is closed
+    /// sooner if the [header-read timeout](Self::header_read_timeout) is shorter. Default 30 s; must not be
+    /// zero.
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.http.idle_timeout = timeout;
+        self
+    }
+
+    /// Longest a TLS handshake may take (with [`tls`](Self::tls)); the connection is closed after it.
+    /// Default 10 s; must not be zero.
+    #[must_use]
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.http.tls_handshake_timeout = timeout;
+        self
+    }
+
+    /// Largest request head, in bytes: HTTP/1.1 request line and headers (a larger one is answered `431` and
+    /// the connection closed), HTTP/2 header list as RFC 9113 §6.5.2 counts it (announced in
+    /// `SETTINGS_MAX_HEADER_LIST_SIZE`; a larger one is answered `431` on its stream). Default 16 KiB;
+    /// 8 KiB to 1 MiB.
+    #[must_use]
+    pub fn max_request_header_bytes(mut self, bytes: usize) -> Self {
+        self.http.max_header_bytes = bytes;
+        self
+    }
+
+    /// Most connections open at once (default 1024). Where the process's open-descriptor limit can be read
+    /// (Linux), the cap in force is at most three quarters of its soft value. A connection over the cap is
+    /// accepted and closed at once; over plain HTTP it first gets a `503` (`TOO_MANY_CONNECTIONS`, with
+    /// `Retry-After: 1`). Must be at least 1.
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.http.max_connections = max;
         self
     }
 

@@ -6,21 +6,21 @@ use core::time::Duration;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
 
 use bytes::Bytes;
 use flex_auth::{KeyStore, Verifier};
-use http::header::{CONTENT_TYPE, HOST, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::header::{CONNECTION, CONTENT_TYPE, HOST, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
@@ -33,10 +33,109 @@ use crate::state::{ReplayCache, Sessions};
 
 /// Largest request body read (the sessions body is tiny; a JWE with card data is a few KiB).
 const MAX_BODY: usize = 256 * 1024;
-/// Longest a client may take over the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many authentication-JWT ids are remembered against replay.
 const MAX_REMEMBERED_JWTS: usize = 100_000;
+/// Most requests in flight at once on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+const MAX_STREAMS_PER_CONNECTION: u32 = 100;
+/// How long an idle connection told to close may take to do so (HTTP/2 sends a GOAWAY first) before it is
+/// dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// How long a refused connection is kept to read what the client already sent, so that closing it does not
+/// reset the connection before the client reads the `503`.
+const REFUSAL_LINGER: Duration = Duration::from_millis(500);
+/// Most refused connections lingering at once; past that, refused connections are closed at once.
+const MAX_LINGERING_REFUSALS: usize = 64;
+/// First and longest pause of the accept loop after an accept error (e.g. out of file descriptors).
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// The smallest request-head limit: hyper's HTTP/1 read buffer cannot be smaller.
+const MIN_HEADER_BYTES: usize = 8 * 1024;
+/// The largest request-head limit accepted in the configuration.
+const MAX_HEADER_BYTES: usize = 1024 * 1024;
+
+/// The limits of the HTTP layer, set through [`SandboxConfig`]'s methods (which document each one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HttpLimits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) tls_handshake_timeout: Duration,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            tls_handshake_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl HttpLimits {
+    fn validate(&self) -> Result<(), SandboxError> {
+        let timeouts =
+            [self.header_read_timeout, self.body_read_timeout, self.idle_timeout, self.tls_handshake_timeout];
+        if timeouts.iter().any(Duration::is_zero) {
+            return Err(SandboxError::InvalidConfig("HTTP timeouts must be longer than zero"));
+        }
+        if !(MIN_HEADER_BYTES..=MAX_HEADER_BYTES).contains(&self.max_header_bytes) {
+            return Err(SandboxError::InvalidConfig("max_request_header_bytes must be 8 KiB to 1 MiB"));
+        }
+        if self.max_connections == 0 {
+            return Err(SandboxError::InvalidConfig("max_connections must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The hyper connection builder: HTTP/1.1 and HTTP/2 (prior knowledge, or ALPN `h2`) with these limits.
+    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            // Also times the wait for the next request on a kept-alive connection: hyper starts the timer
+            // whenever the connection is ready for a request head.
+            .header_read_timeout(self.header_read_timeout)
+            // A request head that does not fit in the read buffer is answered `431` and the connection closed
+            // (hyper 1.x: the parser's too-large error, which the server maps to 431). Invariant: `validate`
+            // keeps the value at or above hyper's 8 KiB minimum, under which this call panics.
+            .max_buf_size(self.max_header_bytes);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            // The h2 crate answers a larger header list with `431` on that stream.
+            .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
+            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+            // Pings find peers that vanished while a request is in flight.
+            .keep_alive_interval(self.idle_timeout)
+            .keep_alive_timeout(self.header_read_timeout);
+        builder
+    }
+}
+
+/// The process's soft limit on open file descriptors, where it can be read without `unsafe` (Linux:
+/// `/proc/self/limits`); `None` elsewhere or when unlimited.
+fn descriptor_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find_map(|l| l.strip_prefix("Max open files"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// The connection cap in force: the configured one, lowered to three quarters of the descriptor limit when
+/// that is smaller (the rest of the process, other sandboxes and clients in a test binary among them, needs
+/// descriptors too).
+fn effective_max_connections(configured: usize, descriptor_limit: Option<u64>) -> usize {
+    match descriptor_limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)) {
+        Some(limit) => configured.min(limit - limit / 4).max(1),
+        None => configured,
+    }
+}
 
 /// A sandbox serving in the background. Dropping it stops the listener (without waiting); prefer
 /// [`shutdown`](Self::shutdown), which also lets open connections finish.
@@ -153,6 +252,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
     if config.context_lifetime <= 0 {
         return Err(SandboxError::InvalidConfig("context lifetime must be at least 1 s"));
     }
+    config.http.validate()?;
     let mut store = KeyStore::new();
     let mut merchants = config.merchants;
     if config.test_merchant {
@@ -201,8 +301,14 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
     });
     let refill = pool.map(|p| tokio::spawn(p.refill()));
     let (stop, stopped) = watch::channel(false);
-    let server =
-        tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&shared), stopped, config.shutdown_grace));
+    let server = tokio::spawn(accept_loop(
+        listener,
+        acceptor,
+        Arc::clone(&shared),
+        stopped,
+        config.shutdown_grace,
+        config.http,
+    ));
     tracing::info!(%base_url, "flex sandbox listening");
     Ok(RunningSandbox { addr, base_url, ca_pem, shared, stop, server: Some(server), refill })
 }
@@ -213,73 +319,244 @@ async fn accept_loop(
     shared: Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
+    limits: HttpLimits,
 ) {
-    let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let builder = Arc::new(limits.connection_builder());
+    let max_connections = effective_max_connections(limits.max_connections, descriptor_limit());
+    tracing::debug!(max_connections, "connection cap");
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let lingering = Arc::new(Semaphore::new(MAX_LINGERING_REFUSALS));
     let mut connections = JoinSet::new();
+    let mut backoff: Option<Duration> = None;
+    let mut at_cap = false;
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(err) => {
-                        // E.g. too many open files: back off instead of spinning.
-                        tracing::warn!(error = %err, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let shared = Arc::clone(&shared);
-                let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-                match &acceptor {
-                    None => {
-                        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                        let conn = graceful.watch(conn);
-                        connections.spawn(async move {
-                            if let Err(err) = conn.await {
-                                tracing::debug!(%peer, error = %err, "connection ended with an error");
-                            }
-                        });
-                    }
-                    Some(acceptor) => {
-                        // The handshake runs in the connection's task, so a slow or failed one never holds up
-                        // the accept loop; a failure only ends that connection.
-                        let handshake = acceptor.accept(stream);
-                        let builder = builder.clone();
-                        let watcher = graceful.watcher();
-                        connections.spawn(async move {
-                            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-                                Ok(Ok(stream)) => stream,
-                                Ok(Err(err)) => {
-                                    tracing::debug!(%peer, error = %err, "TLS handshake failed");
-                                    return;
-                                }
-                                Err(_) => {
-                                    tracing::debug!(%peer, "TLS handshake timed out");
-                                    return;
-                                }
-                            };
-                            let alpn = stream.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
-                            tracing::debug!(%peer, alpn = ?alpn, "TLS handshake done");
-                            let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                            if let Err(err) = watcher.watch(conn).await {
-                                tracing::debug!(%peer, error = %err, "connection ended with an error");
-                            }
-                        });
-                    }
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(err) => {
+                // Out of file descriptors (EMFILE, ENFILE) or another accept error: pause, longer each time
+                // it repeats, instead of spinning on a listener that stays readable.
+                let delay = backoff.map_or(ACCEPT_BACKOFF_MIN, |d| (d * 2).min(ACCEPT_BACKOFF_MAX));
+                if backoff.is_none() {
+                    tracing::warn!(error = %err, "accept failed; backing off");
                 }
-                // Forget finished connections so the set stays as small as the open ones.
-                while connections.try_join_next().is_some() {}
+                backoff = Some(delay);
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => continue,
+                    _ = stopped.wait_for(|stop| *stop) => break,
+                }
             }
-            _ = stopped.changed() => break,
+        };
+        backoff = None;
+        // Forget finished connections so the set stays as small as the open ones.
+        while connections.try_join_next().is_some() {}
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            if !at_cap {
+                tracing::warn!(max_connections, "connection cap reached; refusing new connections");
+                at_cap = true;
+            }
+            refuse(stream, acceptor.is_none(), &lingering, &mut connections);
+            continue;
+        };
+        at_cap = false;
+        let conn = Conn {
+            builder: Arc::clone(&builder),
+            shared: Arc::clone(&shared),
+            limits,
+            stopped: stopped.clone(),
+            peer,
+            _slot: slot,
+        };
+        match &acceptor {
+            None => {
+                connections.spawn(conn.serve(stream));
+            }
+            Some(acceptor) => {
+                // The handshake runs in the connection's task, so a slow or failed one never holds up the
+                // accept loop; a failure only ends that connection.
+                let handshake = acceptor.accept(stream);
+                let mut stopped = stopped.clone();
+                connections.spawn(async move {
+                    let handshake = tokio::time::timeout(limits.tls_handshake_timeout, handshake);
+                    let stream = tokio::select! {
+                        done = handshake => match done {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(err)) => {
+                                tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
+                                return;
+                            }
+                        },
+                        _ = stopped.wait_for(|stop| *stop) => return,
+                    };
+                    let alpn = stream.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
+                    tracing::debug!(%peer, alpn = ?alpn, "TLS handshake done");
+                    conn.serve(stream).await;
+                });
+            }
         }
     }
     drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(grace) => {
-            tracing::warn!("shutdown grace period over; closing remaining connections");
-            connections.abort_all();
+    let drained =
+        tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!("shutdown grace period over; closing remaining connections");
+        connections.abort_all();
+    }
+}
+
+/// Refuses a connection over the cap without leaving the client hanging: plain HTTP gets a minimal `503`
+/// (in the Flex error shape) and the connection is closed after the client's request has been read for a
+/// moment; HTTPS connections are closed at once. Past [`MAX_LINGERING_REFUSALS`], every refused connection is
+/// closed at once.
+fn refuse(stream: TcpStream, plain_http: bool, lingering: &Arc<Semaphore>, tasks: &mut JoinSet<()>) {
+    let Ok(permit) = Arc::clone(lingering).try_acquire_owned() else { return };
+    if !plain_http {
+        return;
+    }
+    let reply =
+        api::flex_error(503, "TOO_MANY_CONNECTIONS", "Too many open connections; retry later.", Vec::new());
+    let mut answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-type: {}\r\n\
+         content-length: {}\r\n\r\n",
+        reply.content_type,
+        reply.body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&reply.body);
+    tasks.spawn(async move {
+        let _permit = permit;
+        let mut stream = stream;
+        let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+            stream.write_all(&answer).await?;
+            stream.shutdown().await?;
+            let mut sink = [0_u8; 4096];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
+}
+
+/// What a connection needs besides its socket.
+struct Conn {
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    shared: Arc<Shared>,
+    limits: HttpLimits,
+    stopped: watch::Receiver<bool>,
+    peer: SocketAddr,
+    /// The connection's place under the cap, given back when the connection ends.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Conn {
+    /// Serves HTTP on `io` until the client closes, the connection is idle too long, or the sandbox stops.
+    async fn serve<I>(mut self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Arc::new(watch::Sender::new(Activity {
+            in_flight: 0,
+            idle_since: Instant::now(),
+            served: false,
+        }));
+        let watched = activity.subscribe();
+        let service = {
+            let shared = Arc::clone(&self.shared);
+            let body_timeout = self.limits.body_read_timeout;
+            service_fn(move |req| {
+                let in_flight = InFlight::start(&activity);
+                handle(Arc::clone(&shared), body_timeout, in_flight, req)
+            })
+        };
+        let peer = self.peer;
+        let conn = self.builder.serve_connection(TokioIo::new(io), service);
+        let mut conn = core::pin::pin!(conn);
+        let idle = tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            () = idle_expired(watched, self.limits) => true,
+            _ = self.stopped.wait_for(|stop| *stop) => false,
+        };
+        conn.as_mut().graceful_shutdown();
+        let result = if idle {
+            tracing::debug!(%peer, "closing an idle connection");
+            // No request is in flight: HTTP/1.1 closes at once, HTTP/2 after its GOAWAY; a peer that reads
+            // nothing is not waited for long.
+            tokio::time::timeout(CLOSE_GRACE, conn).await.unwrap_or(Ok(()))
+        } else {
+            // Open requests finish; the accept loop bounds the wait by the shutdown grace period.
+            conn.await
+        };
+        if let Err(err) = result {
+            tracing::debug!(%peer, error = %err, "connection ended with an error");
+        }
+    }
+}
+
+/// What a connection is doing, for the idle timeout.
+#[derive(Clone, Copy, Debug)]
+struct Activity {
+    /// Requests whose head has been read and whose answer is not yet made.
+    in_flight: usize,
+    /// When `in_flight` last became zero (or the connection was set up).
+    idle_since: Instant,
+    /// Whether a request head has been read on this connection.
+    served: bool,
+}
+
+/// One request in flight on a connection, from its head being read to its answer being made.
+struct InFlight(Arc<watch::Sender<Activity>>);
+
+impl InFlight {
+    fn start(activity: &Arc<watch::Sender<Activity>>) -> Self {
+        activity.send_modify(|a| {
+            a.in_flight += 1;
+            a.served = true;
+        });
+        Self(Arc::clone(activity))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|a| {
+            a.in_flight = a.in_flight.saturating_sub(1);
+            if a.in_flight == 0 {
+                a.idle_since = Instant::now();
+            }
+        });
+    }
+}
+
+/// Completes once the connection has had no request in flight for too long: the header-read timeout
+/// before its first request head (HTTP/2 prior knowledge, a request line, or nothing at all), the idle
+/// timeout after that. A head that never completes (HTTP/1.1 or HTTP/2) counts as no request.
+async fn idle_expired(mut activity: watch::Receiver<Activity>, limits: HttpLimits) {
+    loop {
+        let now = *activity.borrow_and_update();
+        let changed = if now.in_flight > 0 {
+            activity.changed().await
+        } else {
+            let allowed = if now.served { limits.idle_timeout } else { limits.header_read_timeout };
+            tokio::select! {
+                () = tokio::time::sleep_until(now.idle_since + allowed) => return,
+                changed = activity.changed() => changed,
+            }
+        };
+        if changed.is_err() {
+            // The connection (which owns the sender) is gone; so is whoever awaits this.
+            core::future::pending::<()>().await;
         }
     }
 }
@@ -298,13 +575,17 @@ impl core::error::Error for DroppedByFault {}
 
 async fn handle(
     shared: Arc<Shared>,
+    body_timeout: Duration,
+    in_flight: InFlight,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DroppedByFault> {
     let started = Instant::now();
     let path = req.uri().path();
     let cors = path == TOKENS_PATH || path.starts_with(PUBLIC_KEYS_PREFIX);
+    let http1 = req.version() < Version::HTTP_2;
     let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
     async move {
+        let _in_flight = in_flight;
         if let Some(latency) = shared.faults.latency() {
             tokio::time::sleep(latency).await;
         }
@@ -317,20 +598,48 @@ async fn handle(
                 tracing::info!(status, "fault: failing the request");
                 api::flex_error(status, "SYSTEM_ERROR", "Injected failure.", Vec::new())
             }
-            None => route(&shared, req).await,
+            None => route(&shared, body_timeout, req).await,
         };
         let elapsed_us = started.elapsed().as_micros();
         match reply.reason {
             Some(reason) => tracing::info!(status = reply.status, reason, elapsed_us, "answered"),
             None => tracing::info!(status = reply.status, elapsed_us, "answered"),
         }
-        Ok(into_response(reply, cors))
+        // After a body that did not arrive in time the connection's framing is lost: close it.
+        let close = http1 && reply.status == 408;
+        Ok(into_response(reply, cors, close))
     }
     .instrument(span)
     .await
 }
 
-async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
+/// Refuses what no route may see: a header value that is not visible ASCII (RFC 9110 §5.5 `field-vchar`, as
+/// `http` reads text), which the verifier could not read and so must not be dropped from its view, and more
+/// than one `Host` (RFC 9112 §3.2). Every route gets the check, whether or not it reads headers.
+fn check_headers(headers: &HeaderMap) -> Result<(), Reply> {
+    if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
+        return Err(api::flex_error(
+            400,
+            "INVALID_HEADER",
+            "A header value is not visible ASCII text.",
+            vec![(name.as_str().to_owned(), "The value is not visible ASCII text.".to_owned())],
+        ));
+    }
+    if headers.get_all(HOST).iter().nth(1).is_some() {
+        return Err(api::flex_error(
+            400,
+            "INVALID_HEADER",
+            "The request has more than one Host.",
+            Vec::new(),
+        ));
+    }
+    Ok(())
+}
+
+async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) -> Reply {
+    if let Err(reply) = check_headers(req.headers()) {
+        return reply;
+    }
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let not_allowed = || api::flex_error(405, "METHOD_NOT_ALLOWED", "Method not allowed.", Vec::new());
@@ -352,15 +661,30 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
             let path_and_query =
                 req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
             let (parts, body) = req.into_parts();
-            let body = match read_body(body).await {
+            let body = match read_body(body, body_timeout).await {
                 Ok(b) => b,
                 Err(reply) => return reply,
             };
             let Some(authority) = authority else {
                 return api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new());
             };
-            let headers: Vec<(&str, &str)> =
-                parts.headers.iter().filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))).collect();
+            // Every header, none dropped: `check_headers` has refused values that are not text.
+            let headers = match parts
+                .headers
+                .iter()
+                .map(|(n, v)| v.to_str().map(|v| (n.as_str(), v)))
+                .collect::<Result<Vec<(&str, &str)>, _>>()
+            {
+                Ok(headers) => headers,
+                Err(_) => {
+                    return api::flex_error(
+                        400,
+                        "INVALID_HEADER",
+                        "A header value is not visible ASCII text.",
+                        Vec::new(),
+                    );
+                }
+            };
             let request = RequestParts {
                 method: parts.method.as_str(),
                 authority: &authority,
@@ -370,7 +694,7 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
             };
             api::create_session(shared, request).await
         }
-        TOKENS_PATH => match read_body(req.into_body()).await {
+        TOKENS_PATH => match read_body(req.into_body(), body_timeout).await {
             Ok(body) => api::tokenize(shared, &body),
             Err(reply) => reply,
         },
@@ -378,19 +702,26 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     }
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(api::flex_error(
+/// Reads the whole body, at most [`MAX_BODY`] bytes within `timeout` (counted from the end of the head).
+async fn read_body(body: Incoming, timeout: Duration) -> Result<Bytes, Reply> {
+    match tokio::time::timeout(timeout, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(_)) => Err(api::flex_error(
             413,
             "PAYLOAD_TOO_LARGE",
             "The request body is too large or was cut short.",
             Vec::new(),
         )),
+        Err(_) => Err(api::flex_error(
+            408,
+            "REQUEST_TIMEOUT",
+            "The request body did not arrive in time.",
+            Vec::new(),
+        )),
     }
 }
 
-fn into_response(reply: Reply, cors: bool) -> Response<Full<Bytes>> {
+fn into_response(reply: Reply, cors: bool, close: bool) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let digest = reply.digest.then(|| api::digest_header(&reply.body));
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
@@ -402,6 +733,9 @@ fn into_response(reply: Reply, cors: bool) -> Response<Full<Bytes>> {
     }
     if let Some(id) = reply.correlation_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         headers.insert("v-c-correlation-id", id);
+    }
+    if close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     if cors {
         // The unauthenticated endpoints a browser calls: any origin may post a JWE or read a key.

@@ -7,6 +7,7 @@ mod auth;
 mod concurrency;
 mod faults;
 mod happy;
+mod http_limits;
 mod lifecycle;
 mod tls;
 mod tokens;
