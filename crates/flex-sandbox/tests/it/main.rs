@@ -9,6 +9,7 @@ mod faults;
 mod happy;
 mod http_limits;
 mod lifecycle;
+mod mixed_load;
 mod tls;
 mod tokens;
 mod vectors;
