@@ -131,6 +131,24 @@ pub enum PayloadError {
         /// The path that could not be inserted.
         path: String,
     },
+    /// More fields than [`MAX_FIELDS`](crate::MAX_FIELDS).
+    TooManyFields {
+        /// The limit.
+        max: usize,
+    },
+    /// A path with more segments, or `data` nested deeper, than
+    /// [`MAX_PATH_DEPTH`](crate::MAX_PATH_DEPTH).
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// A JSON payload longer than [`MAX_PAYLOAD_LEN`](crate::MAX_PAYLOAD_LEN) bytes.
+    TooLarge {
+        /// Length of the payload in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The JSON is malformed or has the wrong shape. Only the position is kept, because the
     /// underlying parser's message may quote input (card data).
     Json {
@@ -148,6 +166,11 @@ impl fmt::Display for PayloadError {
             Self::DuplicatePath { path } => write!(f, "duplicate field path {path:?}"),
             Self::PathConflict { path } => {
                 write!(f, "field path {path:?} conflicts with another field (value versus object)")
+            }
+            Self::TooManyFields { max } => write!(f, "more than {max} fields in data"),
+            Self::TooDeep { max } => write!(f, "a field path has more than {max} segments"),
+            Self::TooLarge { len, max } => {
+                write!(f, "payload of {len} bytes exceeds the limit of {max} bytes")
             }
             Self::Json { line, column } => {
                 write!(f, "malformed or mis-shaped JSON payload at line {line}, column {column}")

@@ -74,7 +74,10 @@ pub use alg::{CONTENT_ENCRYPTION, KeyAlgorithm};
 pub use decrypt::{Decrypted, DecryptionKey};
 pub use encrypt::RecipientKey;
 pub use error::{DecryptError, EncryptError, KeyError, PayloadError};
-pub use payload::{FlatData, NestedData, PaymentData, SensitiveValue, TokenizePayload};
+pub use payload::{
+    FlatData, MAX_FIELDS, MAX_PATH_DEPTH, MAX_PAYLOAD_LEN, NestedData, PaymentData, SensitiveValue,
+    TokenizePayload,
+};
 pub use random::{RandomError, RandomSource, SystemRandom};
 pub use zeroize::Zeroizing;
 

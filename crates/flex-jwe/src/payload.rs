@@ -2,6 +2,7 @@
 //! `{"context":"<capture context JWT>","data":{...},"index":0}` plus optional `iat` / `jti`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 
@@ -70,23 +71,65 @@ fn masked(path: &str, value: &SensitiveValue) -> String {
     }
 }
 
-/// Checks a dotted path: non-empty, no empty segment.
+/// Most fields (string values) the `data` of a payload may hold.
+///
+/// Flex v2 defines 31 capturable paths (`flex_types::FieldPath`: amount, currency, bill-to,
+/// ship-to and card fields) and a real payload carries a few of them; 64 leaves room for paths
+/// this crate does not know yet while keeping every check cheap.
+pub const MAX_FIELDS: usize = 64;
+
+/// Most segments of a field path, which is also the deepest nesting of `data`.
+///
+/// Every Flex v2 path has three segments (`paymentInformation.card.number`).
+pub const MAX_PATH_DEPTH: usize = 8;
+
+/// Largest JSON plaintext [`TokenizePayload::from_json`] parses and
+/// [`TokenizePayload::to_json`] produces (32 KiB).
+///
+/// A real payload is the capture context (a JWT of 2 to 4 KB) plus a few short card fields.
+pub const MAX_PAYLOAD_LEN: usize = 32 * 1024;
+
+/// Checks a dotted path: non-empty, no empty segment, at most [`MAX_PATH_DEPTH`] segments.
 fn check_path(path: &str) -> Result<(), PayloadError> {
-    if path.split('.').any(str::is_empty) {
-        Err(PayloadError::InvalidPath { path: path.to_owned() })
-    } else {
-        Ok(())
+    let mut segments = 0usize;
+    for segment in path.split('.') {
+        if segment.is_empty() {
+            return Err(PayloadError::InvalidPath { path: path.to_owned() });
+        }
+        segments += 1;
     }
+    if segments > MAX_PATH_DEPTH {
+        return Err(PayloadError::TooDeep { max: MAX_PATH_DEPTH });
+    }
+    Ok(())
+}
+
+/// What a dotted path names inside a [`FlatData`]: a field (its position) or an object that
+/// contains fields (a strict prefix of some field's path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Field(usize),
+    Object,
 }
 
 /// `data` with flat dotted keys, as the iOS and Android SDK samples send it:
 /// `{"paymentInformation.card.number":"4111111111111111"}`.
 ///
-/// Invariants: every key is a valid dotted path, no key repeats, and no key is a prefix path of
-/// another (`a.b` together with `a.b.c`), so that every `FlatData` converts to [`NestedData`].
+/// Invariants: every key is a valid dotted path of at most [`MAX_PATH_DEPTH`] segments, no key
+/// repeats, no key is a prefix path of another (`a.b` together with `a.b.c`), so that every
+/// `FlatData` converts to [`NestedData`], and there are at most [`MAX_FIELDS`] fields.
+///
+/// An index of every key and every prefix of a key makes [`insert`](Self::insert) and
+/// [`get`](Self::get) cost the length of the path, whatever the number of fields.
 #[derive(Default, PartialEq, Eq)]
 pub struct FlatData {
     fields: Vec<(String, SensitiveValue)>,
+    index: HashMap<String, Slot>,
+}
+
+/// The strict prefixes of a dotted path (`a`, `a.b` for `a.b.c`).
+fn prefixes(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('.').filter_map(|(at, _)| path.get(..at))
 }
 
 impl FlatData {
@@ -98,25 +141,43 @@ impl FlatData {
     /// Adds a field.
     ///
     /// # Errors
-    /// [`PayloadError::InvalidPath`], [`PayloadError::DuplicatePath`] or
-    /// [`PayloadError::PathConflict`] (see the type's invariants).
+    /// [`PayloadError::InvalidPath`], [`PayloadError::TooDeep`], [`PayloadError::DuplicatePath`],
+    /// [`PayloadError::PathConflict`] or [`PayloadError::TooManyFields`] (see the type's
+    /// invariants).
     pub fn insert(&mut self, path: &str, value: impl Into<SensitiveValue>) -> Result<(), PayloadError> {
         check_path(path)?;
-        for (existing, _) in &self.fields {
-            if existing == path {
-                return Err(PayloadError::DuplicatePath { path: path.to_owned() });
-            }
-            if is_prefix_path(existing, path) || is_prefix_path(path, existing) {
-                return Err(PayloadError::PathConflict { path: path.to_owned() });
+        match self.index.get(path) {
+            Some(Slot::Field(_)) => return Err(PayloadError::DuplicatePath { path: path.to_owned() }),
+            Some(Slot::Object) => return Err(PayloadError::PathConflict { path: path.to_owned() }),
+            None => {}
+        }
+        if prefixes(path).any(|prefix| matches!(self.index.get(prefix), Some(Slot::Field(_)))) {
+            return Err(PayloadError::PathConflict { path: path.to_owned() });
+        }
+        if self.fields.len() >= MAX_FIELDS {
+            return Err(PayloadError::TooManyFields { max: MAX_FIELDS });
+        }
+        self.push(path.to_owned(), value.into());
+        Ok(())
+    }
+
+    /// Appends a field whose path was checked (or is valid by construction) and indexes it.
+    fn push(&mut self, path: String, value: SensitiveValue) {
+        for prefix in prefixes(&path) {
+            if !self.index.contains_key(prefix) {
+                self.index.insert(prefix.to_owned(), Slot::Object);
             }
         }
-        self.fields.push((path.to_owned(), value.into()));
-        Ok(())
+        self.index.insert(path.clone(), Slot::Field(self.fields.len()));
+        self.fields.push((path, value));
     }
 
     /// The value at a dotted path.
     pub fn get(&self, path: &str) -> Option<&SensitiveValue> {
-        self.fields.iter().find(|(key, _)| key == path).map(|(_, value)| value)
+        match self.index.get(path) {
+            Some(Slot::Field(at)) => self.fields.get(*at).map(|(_, value)| value),
+            _ => None,
+        }
     }
 
     /// Number of fields.
@@ -135,11 +196,6 @@ impl FlatData {
     }
 }
 
-/// Whether `prefix` names an object that contains `path` (`a.b` for `a.b.c`).
-fn is_prefix_path(prefix: &str, path: &str) -> bool {
-    path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'))
-}
-
 /// A node of [`NestedData`].
 #[derive(PartialEq, Eq)]
 enum Node {
@@ -150,11 +206,14 @@ enum Node {
 /// `data` as nested objects, as the Cybersource documentation shows it:
 /// `{"paymentInformation":{"card":{"number":"4111111111111111"}}}`.
 ///
-/// Invariants: no member name is empty or contains `.`, and no object repeats a name, so every
-/// leaf has exactly one dotted path.
+/// Invariants: no member name is empty or contains `.`, no object repeats a name, no object
+/// below the root is empty, objects nest at most [`MAX_PATH_DEPTH`] deep, and there are at most
+/// [`MAX_FIELDS`] fields; so every leaf has exactly one dotted path and an object has at most
+/// [`MAX_FIELDS`] members.
 #[derive(Default, PartialEq, Eq)]
 pub struct NestedData {
     root: Vec<(String, Node)>,
+    len: usize,
 }
 
 impl NestedData {
@@ -166,41 +225,49 @@ impl NestedData {
     /// Adds a field at a dotted path, creating the intermediate objects.
     ///
     /// # Errors
-    /// [`PayloadError::InvalidPath`], [`PayloadError::DuplicatePath`], or
-    /// [`PayloadError::PathConflict`] when a value sits where an object is needed or the reverse.
+    /// [`PayloadError::InvalidPath`], [`PayloadError::TooDeep`], [`PayloadError::DuplicatePath`],
+    /// [`PayloadError::PathConflict`] when a value sits where an object is needed or the reverse,
+    /// or [`PayloadError::TooManyFields`].
     pub fn insert(&mut self, path: &str, value: impl Into<SensitiveValue>) -> Result<(), PayloadError> {
         check_path(path)?;
-        let mut level = &mut self.root;
+        // Find where the path leaves the tree first, so that a refused insert changes nothing.
+        let mut level = &self.root;
         let mut segments = path.split('.').peekable();
         while let Some(segment) = segments.next() {
             let last = segments.peek().is_none();
-            let position = level.iter().position(|(name, _)| name == segment);
-            match (position, last) {
-                (None, true) => {
-                    level.push((segment.to_owned(), Node::Value(value.into())));
-                    return Ok(());
+            // An object has at most MAX_FIELDS members (invariant), so this scan is short.
+            match (level.iter().find(|(name, _)| name == segment), last) {
+                (None, _) => break,
+                (Some((_, Node::Object(children))), false) => level = children,
+                (Some((_, Node::Value(_))), true) => {
+                    return Err(PayloadError::DuplicatePath { path: path.to_owned() });
                 }
-                (None, false) => {
-                    level.push((segment.to_owned(), Node::Object(Vec::new())));
-                    level = match level.last_mut() {
-                        Some((_, Node::Object(children))) => children,
-                        // Invariant: we pushed an object just above.
-                        _ => return Err(PayloadError::PathConflict { path: path.to_owned() }),
-                    };
-                }
-                (Some(index), false) => {
-                    level = match level.get_mut(index) {
-                        Some((_, Node::Object(children))) => children,
-                        _ => return Err(PayloadError::PathConflict { path: path.to_owned() }),
-                    };
-                }
-                (Some(index), true) => {
-                    return Err(match level.get(index) {
-                        Some((_, Node::Value(_))) => PayloadError::DuplicatePath { path: path.to_owned() },
-                        _ => PayloadError::PathConflict { path: path.to_owned() },
-                    });
-                }
+                (Some(_), _) => return Err(PayloadError::PathConflict { path: path.to_owned() }),
             }
+        }
+        if self.len >= MAX_FIELDS {
+            return Err(PayloadError::TooManyFields { max: MAX_FIELDS });
+        }
+        let mut level = &mut self.root;
+        let mut segments = path.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            if segments.peek().is_none() {
+                level.push((segment.to_owned(), Node::Value(value.into())));
+                self.len += 1;
+                return Ok(());
+            }
+            let at = match level.iter().position(|(name, _)| name == segment) {
+                Some(at) => at,
+                None => {
+                    level.push((segment.to_owned(), Node::Object(Vec::new())));
+                    level.len() - 1
+                }
+            };
+            level = match level.get_mut(at) {
+                Some((_, Node::Object(children))) => children,
+                // Invariant: the walk above found an object here, or we pushed one just above.
+                _ => return Err(PayloadError::PathConflict { path: path.to_owned() }),
+            };
         }
         // `split` yields at least one segment, so the loop returned.
         Err(PayloadError::InvalidPath { path: path.to_owned() })
@@ -219,6 +286,16 @@ impl NestedData {
             }
         }
         None
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The leaves as (dotted path, value), depth first in insertion order.
@@ -245,6 +322,9 @@ fn collect<'a>(level: &'a [(String, Node)], prefix: &str, out: &mut Vec<(String,
 /// carry the same fields, and [`fields`](Self::fields) yields the same (dotted path, value) pairs
 /// for either. Deserialization picks [`Flat`](Self::Flat) when every top-level value is a string
 /// and [`Nested`](Self::Nested) otherwise. Values must be JSON strings.
+///
+/// Either shape holds at most [`MAX_FIELDS`] fields with paths of at most [`MAX_PATH_DEPTH`]
+/// segments; inserting, looking up and parsing cost time linear in the number of fields.
 #[non_exhaustive]
 #[derive(PartialEq, Eq)]
 pub enum PaymentData {
@@ -310,8 +390,13 @@ impl PaymentData {
             Self::Nested(data) => {
                 let mut fields = Vec::new();
                 flatten(data.root, "", &mut fields);
-                // Nested paths are unique and prefix-free by construction, so this is a valid FlatData.
-                FlatData { fields }
+                // Nested paths are unique, prefix-free, valid and at most MAX_FIELDS by construction,
+                // so this is a valid FlatData.
+                let mut flat = FlatData::new();
+                for (path, value) in fields {
+                    flat.push(path, value);
+                }
+                flat
             }
         }
     }
@@ -424,7 +509,22 @@ impl Serialize for PaymentData {
     }
 }
 
-/// Parses one JSON value of `data`: a string or an object of them (no duplicate names).
+/// `data` as parsed, before any rule but its JSON shape (strings and objects of them) is checked.
+///
+/// Parsing only builds this tree, in time linear in the input; [`RawData::check`] then applies
+/// the limits and path rules, also in linear time, and reports them as typed errors.
+struct RawData(Vec<(String, Node)>);
+
+impl<'de> Deserialize<'de> for RawData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_map(NodeVisitor)? {
+            Node::Object(entries) => Ok(Self(entries)),
+            Node::Value(_) => Err(de::Error::custom("data must be an object")),
+        }
+    }
+}
+
+/// Parses one JSON value of `data`: a string or an object of them.
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(NodeVisitor)
@@ -449,11 +549,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        // Names are checked (duplicates included) after parsing, by `RawData::check`.
         let mut entries: Vec<(String, Node)> = Vec::new();
         while let Some(name) = map.next_key::<String>()? {
-            if entries.iter().any(|(existing, _)| *existing == name) {
-                return Err(de::Error::custom(format_args!("duplicate member {name:?} in data")));
-            }
             let node = map.next_value::<Node>()?;
             entries.push((name, node));
         }
@@ -461,48 +559,91 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 }
 
-fn check_nested_names<E: de::Error>(level: &[(String, Node)]) -> Result<(), E> {
-    for (name, node) in level {
-        if name.is_empty() || name.contains('.') {
-            return Err(E::custom(format_args!(
-                "nested data member {name:?} must be non-empty and contain no '.'"
-            )));
+/// The dotted path of `name` below `prefix`, for an error.
+fn joined(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+}
+
+/// Counts the fields below `level` (stopping past `MAX_FIELDS`) and checks the nesting depth.
+fn count_fields(level: &[(String, Node)], depth: usize, count: &mut usize) -> Result<(), PayloadError> {
+    if depth > MAX_PATH_DEPTH {
+        return Err(PayloadError::TooDeep { max: MAX_PATH_DEPTH });
+    }
+    for (_, node) in level {
+        match node {
+            Node::Value(_) => *count += 1,
+            Node::Object(children) => count_fields(children, depth + 1, count)?,
         }
-        if let Node::Object(children) = node {
-            check_nested_names(children)?;
+        if *count > MAX_FIELDS {
+            return Err(PayloadError::TooManyFields { max: MAX_FIELDS });
         }
     }
     Ok(())
 }
 
-impl<'de> Deserialize<'de> for PaymentData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let Node::Object(entries) = deserializer.deserialize_map(NodeVisitor)? else {
-            return Err(de::Error::custom("data must be an object"));
-        };
-        if entries.iter().all(|(_, node)| matches!(node, Node::Value(_))) {
+/// Checks the names of a nested level and below: non-empty, no `.`, no repeat, no empty object.
+/// Sorting the names makes the repeat check `n log n` per level instead of `n²`.
+fn check_nested_level(level: &[(String, Node)], prefix: &str) -> Result<(), PayloadError> {
+    let mut names: Vec<&str> = Vec::with_capacity(level.len());
+    for (name, node) in level {
+        if name.is_empty() || name.contains('.') {
+            return Err(PayloadError::InvalidPath { path: joined(prefix, name) });
+        }
+        if let Node::Object(children) = node {
+            let path = joined(prefix, name);
+            if children.is_empty() {
+                // An empty object names no field: no path of this crate's model leads to it.
+                return Err(PayloadError::InvalidPath { path });
+            }
+            check_nested_level(children, &path)?;
+        }
+        names.push(name);
+    }
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|pair| pair.first() == pair.get(1)) {
+        let name = pair.first().copied().unwrap_or_default();
+        return Err(PayloadError::DuplicatePath { path: joined(prefix, name) });
+    }
+    Ok(())
+}
+
+impl RawData {
+    /// Applies the limits ([`MAX_FIELDS`], [`MAX_PATH_DEPTH`]) and the path rules of the shape:
+    /// [`PaymentData::Flat`] when every top-level value is a string, [`PaymentData::Nested`]
+    /// otherwise.
+    fn check(self) -> Result<PaymentData, PayloadError> {
+        let mut count = 0;
+        count_fields(&self.0, 1, &mut count)?;
+        if self.0.iter().all(|(_, node)| matches!(node, Node::Value(_))) {
             let mut flat = FlatData::new();
-            for (path, node) in entries {
+            for (path, node) in self.0 {
                 if let Node::Value(value) = node {
-                    flat.insert(&path, value).map_err(de::Error::custom)?;
+                    flat.insert(&path, value)?;
                 }
             }
-            Ok(Self::Flat(flat))
+            Ok(PaymentData::Flat(flat))
         } else {
-            check_nested_names(&entries)?;
-            Ok(Self::Nested(NestedData { root: entries }))
+            check_nested_level(&self.0, "")?;
+            Ok(PaymentData::Nested(NestedData { root: self.0, len: count }))
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RawData::deserialize(deserializer)?.check().map_err(de::Error::custom)
     }
 }
 
 /// The tokenization payload: the JWE plaintext sent to `/flex/v2/tokens`.
 ///
 /// Serialized as `{"context":...,"data":{...},"index":0}` (then `iat`, `jti` when set), in that
-/// member order and without whitespace. Unknown members are ignored when parsing.
-#[derive(Serialize, Deserialize)]
+/// member order and without whitespace. Unknown members are ignored when parsing. The JSON is at
+/// most [`MAX_PAYLOAD_LEN`] bytes and `data` follows the limits of [`PaymentData`]
+/// ([`MAX_FIELDS`], [`MAX_PATH_DEPTH`]).
+#[derive(Serialize)]
 pub struct TokenizePayload<'a> {
     /// The full capture-context JWT string, as received from `/flex/v2/sessions`.
-    #[serde(borrow)]
     pub context: Cow<'a, str>,
     /// The captured fields; keys must match the context's `requiredFields` / `optionalFields`.
     pub data: PaymentData,
@@ -510,11 +651,37 @@ pub struct TokenizePayload<'a> {
     pub index: u32,
     /// Issued-at, seconds since the epoch. The iOS SDK sends a small float here (a bug), so
     /// parsing also accepts a finite number with a fraction and truncates it toward negative infinity.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
     /// A random identifier (the iOS SDK sends 32 random characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+}
+
+/// [`TokenizePayload`] as parsed, with `data` not yet checked.
+#[derive(Deserialize)]
+struct RawPayload<'a> {
+    #[serde(borrow)]
+    context: Cow<'a, str>,
+    data: RawData,
+    index: u32,
+    #[serde(default, deserialize_with = "numeric_date")]
+    iat: Option<i64>,
+    #[serde(default)]
+    jti: Option<String>,
+}
+
+impl<'a> RawPayload<'a> {
+    fn check(self) -> Result<TokenizePayload<'a>, PayloadError> {
+        let Self { context, data, index, iat, jti } = self;
+        Ok(TokenizePayload { context, data: data.check()?, index, iat, jti })
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TokenizePayload<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RawPayload::deserialize(deserializer)?.check().map_err(de::Error::custom)
+    }
 }
 
 impl<'a> TokenizePayload<'a> {
@@ -527,10 +694,15 @@ impl<'a> TokenizePayload<'a> {
     /// writing, so no partial copy of the card data is left behind by a reallocation.
     ///
     /// # Errors
-    /// [`PayloadError::Json`] if serialization fails (it does not for these types).
+    /// [`PayloadError::TooLarge`] beyond [`MAX_PAYLOAD_LEN`] bytes (so that whatever this
+    /// crate writes, [`from_json`](Self::from_json) reads); [`PayloadError::Json`] if
+    /// serialization fails (it does not for these types).
     pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, PayloadError> {
         let mut counter = Counter(0);
         serde_json::to_writer(&mut counter, self).map_err(|err| PayloadError::from_json(&err))?;
+        if counter.0 > MAX_PAYLOAD_LEN {
+            return Err(PayloadError::TooLarge { len: counter.0, max: MAX_PAYLOAD_LEN });
+        }
         let mut out = Zeroizing::new(Vec::with_capacity(counter.0));
         serde_json::to_writer(&mut *out, self).map_err(|err| PayloadError::from_json(&err))?;
         Ok(out)
@@ -538,11 +710,23 @@ impl<'a> TokenizePayload<'a> {
 
     /// Parses a decrypted plaintext, borrowing `context` from it when it has no escapes.
     ///
+    /// The size is checked before parsing, and parsing and every check of `data` take time
+    /// linear in the input.
+    ///
     /// # Errors
+    /// [`PayloadError::TooLarge`] beyond [`MAX_PAYLOAD_LEN`] bytes (before any parsing);
     /// [`PayloadError::Json`] (position only) for malformed JSON, a missing `context` / `data` /
-    /// `index`, a duplicate member, non-string data values or invalid paths.
+    /// `index`, a duplicate top-level member or non-string data values;
+    /// [`PayloadError::TooManyFields`] and [`PayloadError::TooDeep`] beyond the limits;
+    /// [`PayloadError::InvalidPath`], [`PayloadError::DuplicatePath`] and
+    /// [`PayloadError::PathConflict`] for the path rules of [`FlatData`] and [`NestedData`].
     pub fn from_json(json: &'a [u8]) -> Result<Self, PayloadError> {
-        serde_json::from_slice(json).map_err(|err| PayloadError::from_json(&err))
+        if json.len() > MAX_PAYLOAD_LEN {
+            return Err(PayloadError::TooLarge { len: json.len(), max: MAX_PAYLOAD_LEN });
+        }
+        let raw: RawPayload<'a> =
+            serde_json::from_slice(json).map_err(|err| PayloadError::from_json(&err))?;
+        raw.check()
     }
 }
 
