@@ -25,7 +25,7 @@ use crate::crypto;
 use crate::error::{Error, ErrorKind, Message};
 use crate::keys::{CachedKey, KeyCache, KeyCacheStats};
 use crate::mask::mask;
-use crate::transport::{Idempotency, Transport, TransportConfig};
+use crate::transport::{Deadline, Idempotency, Transport, TransportConfig};
 
 const SESSIONS_PATH: &str = "/flex/v2/sessions";
 const PUBLIC_KEYS_PATH: &str = "/flex/v2/public-keys/";
@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     scheme: AuthScheme,
     connect_timeout: Duration,
     request_timeout: Duration,
+    operation_timeout: Duration,
     max_response_bytes: usize,
     retry: RetryPolicy,
     key_cache: KeyCachePolicy,
@@ -65,6 +66,7 @@ impl fmt::Debug for ClientBuilder {
             .field("scheme", &self.scheme)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("key_cache", &self.key_cache)
@@ -83,6 +85,7 @@ impl Default for ClientBuilder {
             scheme: AuthScheme::default(),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
+            operation_timeout: Duration::from_secs(config::DEFAULT_OPERATION_TIMEOUT_SECS),
             max_response_bytes: 256 * 1024,
             retry: RetryPolicy::default(),
             key_cache: KeyCachePolicy::default(),
@@ -102,8 +105,10 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Configuration from the process environment: `FLEX_ENV` (`test`, `production` or a base URL; default
-    /// `test`), `FLEX_AUTH` (`jwt` or `http-signature`; default `jwt`) and `FLEX_MERCHANT_ID`, `FLEX_KEY_ID`,
-    /// `FLEX_SHARED_SECRET` (all three or none). Other settings keep their defaults and can be changed after.
+    /// `test`), `FLEX_AUTH` (`jwt` or `http-signature`; default `jwt`), `FLEX_TIMEOUT_SECS` (the operation
+    /// deadline, whole seconds from 1 to [`MAX_OPERATION_TIMEOUT_SECS`](crate::MAX_OPERATION_TIMEOUT_SECS);
+    /// default 30) and `FLEX_MERCHANT_ID`, `FLEX_KEY_ID`, `FLEX_SHARED_SECRET` (all three or none). Other
+    /// settings keep their defaults and can be changed after.
     ///
     /// # Errors
     /// [`ErrorKind::Configuration`] for a malformed variable.
@@ -122,6 +127,9 @@ impl ClientBuilder {
         }
         if let Some(auth) = lookup("FLEX_AUTH") {
             builder = builder.auth_scheme(AuthScheme::parse(&auth)?);
+        }
+        if let Some(secs) = lookup("FLEX_TIMEOUT_SECS") {
+            builder = builder.operation_timeout(config::parse_timeout_secs(&secs)?);
         }
         builder.credentials = config::credentials_from(&lookup)?;
         Ok(builder)
@@ -177,10 +185,23 @@ impl ClientBuilder {
         self
     }
 
-    /// Time limit for one whole request attempt: connect, send, and read the full answer (default 30 s).
+    /// Time limit for one whole request attempt: connect, send, and read the full answer, body included
+    /// (default 30 s). A retry gets a fresh one; see [`operation_timeout`](Self::operation_timeout) for the
+    /// limit over all of them.
     #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// The operation deadline: the time limit for one client call as a whole, every attempt, retry and
+    /// backoff sleep included (default 30 s; also `FLEX_TIMEOUT_SECS`). No retry or backoff starts once it
+    /// cannot finish in time, and an attempt still running when it expires is abandoned. The error then says
+    /// which limit it was: `operation deadline of 30 s expired after 2 attempts`, versus `attempt timed out
+    /// after 10 s` for the per-attempt [`request_timeout`](Self::request_timeout). Must be positive.
+    #[must_use]
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
         self
     }
 
@@ -306,6 +327,9 @@ impl ClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::new(ErrorKind::Configuration, "max_response_bytes must be positive"));
         }
+        if self.operation_timeout.is_zero() {
+            return Err(Error::new(ErrorKind::Configuration, "operation_timeout must be positive"));
+        }
         let transport = Transport::new(
             TransportConfig {
                 connect_timeout: self.connect_timeout,
@@ -333,6 +357,7 @@ impl ClientBuilder {
                 keys: KeyCache::new(self.key_cache),
                 token_origins: origins,
                 require_tokens_digest: self.require_tokens_digest,
+                operation_timeout: self.operation_timeout,
             }),
         })
     }
@@ -359,6 +384,7 @@ struct Inner {
     transient_token_verifier: Verifier,
     token_origins: Vec<OriginPattern>,
     require_tokens_digest: bool,
+    operation_timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -421,10 +447,16 @@ impl Client {
         self.inner.keys.stats()
     }
 
+    /// The operation deadline of a call starting now.
+    fn deadline(&self) -> Deadline {
+        Deadline::after(self.inner.operation_timeout)
+    }
+
     /// `POST /flex/v2/sessions`, then verifies the answer: one call for a ready-to-use capture context.
     ///
     /// The body is serialized once and the signature covers exactly those bytes. Not retried once it may have
-    /// reached the server (only connect failures are retried).
+    /// reached the server (only connect failures are retried). The operation deadline covers the `POST` and the
+    /// public-key fetch of the verification.
     ///
     /// # Errors
     /// [`ErrorKind::Authentication`] (401), [`ErrorKind::Api`] (other error statuses),
@@ -432,6 +464,7 @@ impl Client {
     /// JWT), [`ErrorKind::Verification`] (it does not verify), [`ErrorKind::Configuration`] (no credentials).
     pub async fn create_capture_context(&self, request: &SessionRequest) -> Result<CaptureContext, Error> {
         let span = tracing::info_span!("flex.create_capture_context", host = %self.inner.host);
+        let deadline = self.deadline();
         async {
             let credentials = self.inner.credentials.as_ref().ok_or_else(|| {
                 Error::new(ErrorKind::Configuration, "create_capture_context needs merchant credentials")
@@ -441,7 +474,7 @@ impl Client {
             })?);
             let url = self.inner.environment.url(SESSIONS_PATH);
             let make = || self.signed_post(credentials, &url, &body);
-            let response = self.inner.transport.send(Idempotency::NotIdempotent, &make).await?;
+            let response = self.inner.transport.send(Idempotency::NotIdempotent, &make, &deadline).await?;
             if !matches!(response.status, 200 | 201) {
                 let error = response.into_error();
                 if error.kind() == ErrorKind::Authentication {
@@ -468,7 +501,7 @@ impl Client {
             self.inner.capture_context_verifier.parse(text).map_err(|e| {
                 Error::with_source(ErrorKind::InvalidResponse, "the answer is not a capture-context JWT", e)
             })?;
-            let context = self.verify_capture_context(text).await?;
+            let context = self.verify_capture_context_before(text, &deadline).await?;
             tracing::info!(jwt = %mask(context.as_str()), exp = context.expires_at(), "capture context created");
             Ok(context)
         }
@@ -522,13 +555,21 @@ impl Client {
     /// [`ErrorKind::Verification`], or the errors of [`Client::public_key`] other than a 404 (which is a
     /// verification failure: no such key).
     pub async fn verify_capture_context(&self, token: &str) -> Result<CaptureContext, Error> {
+        self.verify_capture_context_before(token, &self.deadline()).await
+    }
+
+    async fn verify_capture_context_before(
+        &self,
+        token: &str,
+        deadline: &Deadline,
+    ) -> Result<CaptureContext, Error> {
         let verifier = &self.inner.capture_context_verifier;
         let jwt =
             verifier.parse(token).map_err(|e| verification("the capture context is not a valid JWT", e))?;
         let kid = *jwt
             .kid()
             .ok_or_else(|| Error::new(ErrorKind::Verification, "the capture context has no kid"))?;
-        let authenticated = self.authenticate_with_endpoint_key(verifier, &jwt, &kid).await?;
+        let authenticated = self.authenticate_with_endpoint_key(verifier, &jwt, &kid, deadline).await?;
         let verified = authenticated
             .validate(unix_now()?)
             .map_err(|e| verification("the capture context claims are not valid", e))?;
@@ -553,6 +594,7 @@ impl Client {
         verifier: &Verifier,
         jwt: &Jwt<'a>,
         kid: &Kid,
+        deadline: &Deadline,
     ) -> Result<flex_jwt::Authenticated<'a>, Error> {
         let lookup_failed = |e: Error| {
             if e.status() == Some(404) {
@@ -561,13 +603,13 @@ impl Client {
                 e
             }
         };
-        let CachedKey { key, fresh } = self.cached_key(kid).await.map_err(lookup_failed)?;
+        let CachedKey { key, fresh } = self.cached_key(kid, deadline).await.map_err(lookup_failed)?;
         match verifier.verify_signature(jwt, &*key) {
             Ok(a) => Ok(a),
             Err(flex_jwt::Error::InvalidSignature) if !fresh => {
                 tracing::info!(kid = %kid, "signature failed with a cached key; refetching it once");
                 self.inner.keys.invalidate(&self.inner.host, kid, &key);
-                let again = self.cached_key(kid).await.map_err(lookup_failed)?;
+                let again = self.cached_key(kid, deadline).await.map_err(lookup_failed)?;
                 verifier
                     .verify_signature(jwt, &*again.key)
                     .map_err(|e| verification("the signature does not verify", e))
@@ -576,8 +618,8 @@ impl Client {
         }
     }
 
-    async fn cached_key(&self, kid: &Kid) -> Result<CachedKey, Error> {
-        self.inner.keys.get(&self.inner.host, kid, || self.fetch_public_key(*kid)).await
+    async fn cached_key(&self, kid: &Kid, deadline: &Deadline) -> Result<CachedKey, Error> {
+        self.inner.keys.get(&self.inner.host, kid, || self.fetch_public_key(*kid, *deadline)).await
     }
 
     /// The key `GET /flex/v2/public-keys/{kid}` serves, through the cache. The kid is validated
@@ -588,10 +630,10 @@ impl Client {
     /// [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`] (not an acceptable RSA JWK, or another kid).
     pub async fn public_key(&self, kid: &str) -> Result<RsaPublicKey, Error> {
         let kid = Kid::new(kid).map_err(|e| Error::with_source(ErrorKind::InvalidInput, "invalid kid", e))?;
-        Ok(RsaPublicKey::clone(&self.cached_key(&kid).await?.key))
+        Ok(RsaPublicKey::clone(&self.cached_key(&kid, &self.deadline()).await?.key))
     }
 
-    async fn fetch_public_key(&self, kid: Kid) -> Result<RsaPublicKey, Error> {
+    async fn fetch_public_key(&self, kid: Kid, deadline: Deadline) -> Result<RsaPublicKey, Error> {
         let url = self.inner.environment.url(&format!("{PUBLIC_KEYS_PATH}{kid}"));
         let make = || {
             Request::builder()
@@ -603,7 +645,8 @@ impl Client {
                 .map_err(build_error)
         };
         let span = tracing::info_span!("flex.fetch_public_key", kid = %kid);
-        let response = self.inner.transport.send(Idempotency::Idempotent, &make).instrument(span).await?;
+        let response =
+            self.inner.transport.send(Idempotency::Idempotent, &make, &deadline).instrument(span).await?;
         if response.status != 200 {
             return Err(response.into_error());
         }
@@ -687,8 +730,12 @@ impl Client {
                 .body(Full::new(body.clone()))
                 .map_err(build_error)
         };
-        let response =
-            self.inner.transport.send(Idempotency::NotIdempotent, &make).instrument(span.clone()).await?;
+        let response = self
+            .inner
+            .transport
+            .send(Idempotency::NotIdempotent, &make, &self.deadline())
+            .instrument(span.clone())
+            .await?;
         if !matches!(response.status, 200 | 201) {
             return Err(response.into_error());
         }
@@ -743,7 +790,7 @@ impl Client {
                 .verify_signature(&jwt, context.encryption_key())
                 .map_err(|e| verification("the transient token signature does not verify", e))?
         } else {
-            self.authenticate_with_endpoint_key(verifier, &jwt, &kid).await?
+            self.authenticate_with_endpoint_key(verifier, &jwt, &kid, &self.deadline()).await?
         };
         let verified = authenticated
             .validate(unix_now()?)

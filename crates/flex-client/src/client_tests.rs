@@ -237,7 +237,10 @@ async fn each_attempt_is_rebuilt_and_get_5xx_retried_to_the_limit() {
         }
     };
     let get = make(Method::GET);
-    let response = transport.send(Idempotency::Idempotent, &get).await.unwrap();
+    let response = transport
+        .send(Idempotency::Idempotent, &get, &Deadline::after(Duration::from_secs(30)))
+        .await
+        .unwrap();
     assert_eq!(
         (response.status, built.load(Ordering::SeqCst)),
         (503, 4),
@@ -245,7 +248,10 @@ async fn each_attempt_is_rebuilt_and_get_5xx_retried_to_the_limit() {
     );
     built.store(0, Ordering::SeqCst);
     let post = make(Method::POST);
-    let response = transport.send(Idempotency::NotIdempotent, &post).await.unwrap();
+    let response = transport
+        .send(Idempotency::NotIdempotent, &post, &Deadline::after(Duration::from_secs(30)))
+        .await
+        .unwrap();
     assert_eq!(
         (response.status, built.load(Ordering::SeqCst)),
         (503, 1),
@@ -260,6 +266,160 @@ async fn each_attempt_is_rebuilt_and_get_5xx_retried_to_the_limit() {
         count.fetch_add(1, Ordering::SeqCst);
         Request::post(format!("{closed}/x")).body(Full::new(Bytes::new())).map_err(build_error)
     };
-    let err = transport.send(Idempotency::NotIdempotent, &refused).await.unwrap_err();
+    let err = transport
+        .send(Idempotency::NotIdempotent, &refused, &Deadline::after(Duration::from_secs(30)))
+        .await
+        .unwrap_err();
     assert_eq!((err.kind(), count.load(Ordering::SeqCst)), (ErrorKind::Transport, 4));
+}
+
+/// A loopback server that accepts every connection, reads the request, and never answers.
+async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            held.push(tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+            }));
+        }
+    });
+    url
+}
+
+/// A loopback server that answers with headers and the start of a body, then stalls.
+async fn stalling_body_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head =
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{";
+                let _ = socket.write_all(head.as_bytes()).await;
+                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+            });
+        }
+    });
+    url
+}
+
+fn silent_client(url: &str, request_timeout: Duration, operation_timeout: Duration) -> Client {
+    Client::builder()
+        .base_url(url)
+        .shared_secret(
+            "testrest",
+            "08c94330-f618-42a3-b09d-e1e43be5efda",
+            "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=",
+        )
+        .request_timeout(request_timeout)
+        .operation_timeout(operation_timeout)
+        .retry_policy(RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(100),
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn operation_deadline_cuts_off_a_server_that_never_answers() {
+    let url = silent_server().await;
+    let client = silent_client(&url, Duration::from_secs(10), Duration::from_secs(1));
+    let request = SessionRequest::new().require(flex_types::FieldPath::CardNumber);
+    let started = std::time::Instant::now();
+    let err = client.create_capture_context(&request).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.to_string().contains("operation deadline of 1 s expired after 1 attempt"), "{err}");
+    // About one second; the bound is generous for a loaded machine, and far below the 10 s attempt timeout.
+    assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+
+    // An idempotent GET is retried after each attempt timeout, but never past the deadline.
+    let client = silent_client(&url, Duration::from_millis(300), Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let err = client.public_key("k1").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    let text = err.to_string();
+    assert!(text.contains("operation deadline of 1 s"), "{text}");
+    assert!(text.contains("attempts"), "several attempts fit in the deadline: {text}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn attempt_timeout_is_reported_as_such_and_covers_the_body() {
+    let url = stalling_body_server().await;
+    let client = silent_client(&url, Duration::from_millis(500), Duration::from_secs(20));
+    let request = SessionRequest::new().require(flex_types::FieldPath::CardNumber);
+    let started = std::time::Instant::now();
+    // The POST reached the server, so it is not retried: one attempt, cut off while reading the body.
+    let err = client.create_capture_context(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.to_string().contains("attempt timed out after 500 ms"), "{err}");
+    assert!(!err.to_string().contains("operation deadline"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn no_backoff_sleep_starts_past_the_deadline() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Every connection is refused (never sent), so every attempt may be retried, without limit; each backoff is
+    // up to 2 s (full jitter) and the deadline 1 s: the attempts stop when the next backoff would cross the
+    // deadline, so the call ends within it, with the operation-deadline error.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let transport = Transport::new(
+        TransportConfig {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(5),
+            max_response_bytes: 1024,
+            retry: RetryPolicy {
+                max_retries: u32::MAX,
+                base_delay: Duration::from_secs(2),
+                max_delay: Duration::from_secs(2),
+            },
+            pool_idle_timeout: Duration::from_secs(1),
+            pool_max_idle_per_host: 1,
+            http2_prior_knowledge: false,
+            alpn_http2: true,
+        },
+        Vec::new(),
+    )
+    .unwrap();
+    let count = AtomicU32::new(0);
+    let refused = || {
+        count.fetch_add(1, Ordering::SeqCst);
+        Request::post(format!("{closed}/x")).body(Full::new(Bytes::new())).map_err(build_error)
+    };
+    let started = std::time::Instant::now();
+    let err = transport
+        .send(Idempotency::NotIdempotent, &refused, &Deadline::after(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("operation deadline of 1 s"), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(1900), "{:?}", started.elapsed());
+    assert!(count.load(Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn operation_timeout_must_be_positive_and_env_is_validated() {
+    let err = Client::builder().operation_timeout(Duration::ZERO).build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Configuration);
+    for bad in ["0", "3601", "ten", "-5", "2.5"] {
+        let err = ClientBuilder::from_lookup(|name| (name == "FLEX_TIMEOUT_SECS").then(|| bad.to_owned()))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration, "{bad}");
+        assert!(err.to_string().contains("FLEX_TIMEOUT_SECS"), "{err}");
+    }
+    let builder =
+        ClientBuilder::from_lookup(|name| (name == "FLEX_TIMEOUT_SECS").then(|| "7".to_owned())).unwrap();
+    assert_eq!(builder.operation_timeout, Duration::from_secs(7));
 }

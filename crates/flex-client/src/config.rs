@@ -268,6 +268,26 @@ impl Default for KeyCachePolicy {
     }
 }
 
+/// The default operation deadline, in seconds (the time limit of one client call, retries included).
+pub(crate) const DEFAULT_OPERATION_TIMEOUT_SECS: u64 = 30;
+
+/// The largest operation deadline `FLEX_TIMEOUT_SECS` (and the command line's `--timeout`) accepts, in seconds:
+/// one hour. Anything longer is a mistake rather than a deadline.
+pub const MAX_OPERATION_TIMEOUT_SECS: u64 = 3600;
+
+/// Parses `FLEX_TIMEOUT_SECS`-style text: a whole number of seconds from 1 to [`MAX_OPERATION_TIMEOUT_SECS`].
+pub(crate) fn parse_timeout_secs(text: &str) -> Result<Duration, Error> {
+    let secs = text.trim().parse::<u64>().ok().filter(|s| (1..=MAX_OPERATION_TIMEOUT_SECS).contains(s));
+    secs.map(Duration::from_secs).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Configuration,
+            format!(
+                "FLEX_TIMEOUT_SECS must be a whole number of seconds from 1 to {MAX_OPERATION_TIMEOUT_SECS}"
+            ),
+        )
+    })
+}
+
 /// A merchant shared secret as text (standard base64), wiped on drop, never printed.
 pub(crate) struct SecretText(pub(crate) Zeroizing<String>);
 
@@ -383,6 +403,18 @@ mod tests {
         }
         assert!(p.delay(0, u64::MAX) <= Duration::from_millis(100));
         assert_eq!(RetryPolicy::NONE.delay(3, 77), Duration::ZERO);
+    }
+
+    #[test]
+    fn timeout_secs_parse_strictly() {
+        assert_eq!(parse_timeout_secs("1").ok(), Some(Duration::from_secs(1)));
+        assert_eq!(parse_timeout_secs(" 30 ").ok(), Some(Duration::from_secs(30)));
+        assert_eq!(parse_timeout_secs("3600").ok(), Some(Duration::from_secs(3600)));
+        for bad in ["", "0", "-1", "3601", "1.5", "1e3", "30s", "abc", "18446744073709551616"] {
+            let err = parse_timeout_secs(bad).err();
+            assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Configuration), "{bad:?}");
+            assert!(err.is_some_and(|e| e.to_string().contains("FLEX_TIMEOUT_SECS")), "{bad:?}");
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //!
 //! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the *ring* provider (no aws-lc, no
 //!   OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
-//!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect and for each whole request,
-//!   a cap on response bodies, retries with full-jitter backoff for `GET`s and for requests that never left
+//!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect, for each whole attempt (body
+//!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies, retries with full-jitter backoff for `GET`s and for requests that never left
 //!   the client; a `POST` that may have reached the server is never retried.
 //! - **Public keys**: fetched over the same transport as every other call (same pool, time limits and TLS;
 //!   the official SDKs build a second, unconfigured client for this), cached by (host, kid) with
@@ -75,7 +75,9 @@ mod mask;
 mod transport;
 
 pub use client::{Client, ClientBuilder};
-pub use config::{AuthScheme, Environment, KeyCachePolicy, OriginPattern, RetryPolicy};
+pub use config::{
+    AuthScheme, Environment, KeyCachePolicy, MAX_OPERATION_TIMEOUT_SECS, OriginPattern, RetryPolicy,
+};
 pub use context::{CaptureContext, TransientToken};
 pub use error::{Error, ErrorKind};
 pub use flex_jwe::PaymentData;

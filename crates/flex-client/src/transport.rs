@@ -1,5 +1,6 @@
 //! HTTP transport: one pooled hyper client (HTTP/1.1 and HTTP/2 by ALPN, rustls with the ring provider), time
-//! limits, a response-size cap and retries with full-jitter backoff.
+//! limits (per attempt, and an operation deadline over every attempt and backoff), a response-size cap and
+//! retries with full-jitter backoff.
 
 use core::time::Duration;
 use std::sync::Arc;
@@ -75,6 +76,67 @@ impl core::fmt::Debug for Transport {
     }
 }
 
+/// The end of one client operation (aws-sdk-rust's "operation timeout"): every attempt and every backoff sleep of
+/// it must be over by then. Separate from the per-attempt request timeout, which bounds one attempt only.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    /// `None` when the budget is too large for the clock to represent: then there is no deadline.
+    at: Option<tokio::time::Instant>,
+    budget: Duration,
+}
+
+impl Deadline {
+    /// A deadline `budget` from now.
+    pub(crate) fn after(budget: Duration) -> Self {
+        Self { at: tokio::time::Instant::now().checked_add(budget), budget }
+    }
+
+    fn has_passed(&self) -> bool {
+        self.at.is_some_and(|at| tokio::time::Instant::now() >= at)
+    }
+
+    /// Whether a sleep of `delay` starting now would end at or past the deadline.
+    fn is_reached_within(&self, delay: Duration) -> bool {
+        match (self.at, tokio::time::Instant::now().checked_add(delay)) {
+            (Some(at), Some(end)) => end >= at,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// The error for an operation cut off by the deadline after `attempts` attempts (started ones).
+    fn expired(&self, attempts: u32) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("operation deadline of {} expired after {}", human(self.budget), attempts_text(attempts)),
+        )
+    }
+
+    /// The error when the backoff before another attempt would end past the deadline; `last` is why the last
+    /// attempt failed.
+    fn leaves_no_retry(&self, attempts: u32, last: Error) -> Error {
+        Error::with_source(
+            ErrorKind::Timeout,
+            format!(
+                "operation deadline of {} would expire before a retry, after {}",
+                human(self.budget),
+                attempts_text(attempts)
+            ),
+            last,
+        )
+    }
+}
+
+/// `1 attempt`, `2 attempts`.
+fn attempts_text(n: u32) -> String {
+    if n == 1 { "1 attempt".to_owned() } else { format!("{n} attempts") }
+}
+
+/// A duration for a message: whole seconds as `30 s`, anything else in milliseconds.
+pub(crate) fn human(d: Duration) -> String {
+    if d.subsec_nanos() == 0 { format!("{} s", d.as_secs()) } else { format!("{} ms", d.as_millis()) }
+}
+
 /// One failed attempt, and whether the request certainly never reached the server.
 struct Failure {
     error: Error,
@@ -120,17 +182,24 @@ impl Transport {
         Ok(Self { client, config })
     }
 
-    /// Sends the request `make` builds, retrying per policy. `make` is called once per attempt, so each
-    /// attempt carries a fresh `Date` and signature. Any status comes back as `Ok`, except that a retried
-    /// idempotent request returns its last answer.
+    /// Sends the request `make` builds, retrying per policy, all before `deadline`. `make` is called once per
+    /// attempt, so each attempt carries a fresh `Date` and signature. Any status comes back as `Ok`, except that
+    /// a retried idempotent request returns its last answer (also when the deadline leaves no time to retry).
+    ///
+    /// No attempt and no backoff sleep starts unless it can end before the deadline; an attempt still running
+    /// at the deadline is abandoned with an operation-deadline [`ErrorKind::Timeout`].
     pub(crate) async fn send(
         &self,
         idempotency: Idempotency,
         make: &(dyn Fn() -> Result<Request<Full<Bytes>>, Error> + Send + Sync),
+        deadline: &Deadline,
     ) -> Result<Response, Error> {
         let retry = self.config.retry;
         let mut attempt: u32 = 0;
         loop {
+            if deadline.has_passed() {
+                return Err(deadline.expired(attempt));
+            }
             let request = make()?;
             let span = tracing::debug_span!(
                 "flex_http",
@@ -139,9 +208,21 @@ impl Transport {
                 attempt,
             );
             let started = std::time::Instant::now();
-            let outcome = self.attempt(request).instrument(span.clone()).await;
+            let exchange = self.attempt(request).instrument(span.clone());
+            let outcome = match deadline.at {
+                Some(at) => match tokio::time::timeout_at(at, exchange).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        span.in_scope(|| tracing::info!("operation deadline expired during the attempt"));
+                        return Err(deadline.expired(attempt.saturating_add(1)));
+                    }
+                },
+                None => exchange.await,
+            };
             let elapsed_ms = started.elapsed().as_millis();
             let may_retry = attempt < retry.max_retries;
+            let delay = retry.delay(attempt, crypto::random_u64());
+            let no_time_to_retry = deadline.is_reached_within(delay);
             match outcome {
                 Ok(response) => {
                     let transient = response.status >= 500 || response.status == 429;
@@ -153,7 +234,7 @@ impl Transport {
                             "answered"
                         );
                     });
-                    if transient && may_retry && idempotency == Idempotency::Idempotent {
+                    if transient && may_retry && idempotency == Idempotency::Idempotent && !no_time_to_retry {
                         span.in_scope(|| {
                             tracing::info!(status = response.status, "retrying after a transient status")
                         });
@@ -168,9 +249,12 @@ impl Transport {
                     if !(retryable && may_retry) {
                         return Err(error);
                     }
+                    if no_time_to_retry {
+                        return Err(deadline.leaves_no_retry(attempt.saturating_add(1), error));
+                    }
                 }
             }
-            tokio::time::sleep(retry.delay(attempt, crypto::random_u64())).await;
+            tokio::time::sleep(delay).await;
             attempt = attempt.saturating_add(1);
         }
     }
@@ -215,7 +299,10 @@ impl Transport {
             Err(_) => Err(Failure {
                 error: Error::new(
                     ErrorKind::Timeout,
-                    "the request did not complete within the request timeout",
+                    format!(
+                        "attempt timed out after {} (the per-attempt request timeout, response body included)",
+                        human(self.config.request_timeout)
+                    ),
                 ),
                 not_sent: false,
             }),
