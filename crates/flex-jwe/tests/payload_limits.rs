@@ -76,8 +76,8 @@ fn a_payload_at_the_field_limit_works_and_one_more_field_is_refused() {
 
 #[test]
 fn depth_is_limited_for_paths_and_nesting() {
-    let deepest = vec!["s"; MAX_PATH_DEPTH].join(".");
-    let too_deep = vec!["s"; MAX_PATH_DEPTH + 1].join(".");
+    let deepest = ["s"; MAX_PATH_DEPTH].join(".");
+    let too_deep = ["s"; MAX_PATH_DEPTH + 1].join(".");
     for data in [PaymentData::flat(), PaymentData::nested()] {
         let mut data = data.with(&deepest, "1").unwrap();
         assert_eq!(data.insert(&too_deep, "1"), Err(PayloadError::TooDeep { max: MAX_PATH_DEPTH }));
