@@ -92,7 +92,9 @@ pub use verify::{
     Verifier, VerifierConfig, VerifyingKey,
 };
 
-/// Hooks for fuzzing and property tests. Not part of the stable API.
+/// Hooks for fuzzing and property tests. Unstable, not for production: compiled only with the non-default
+/// `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
     /// Runs the strict `Signature` header parser; `true` if it accepted the input.

@@ -183,6 +183,7 @@ impl DecryptionKey {
     }
 
     /// Raw RSAES-OAEP decryption with a label: the test hook for Wycheproof's OAEP vectors.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn oaep_decrypt_raw(
         &self,
         alg: KeyAlgorithm,

@@ -89,10 +89,16 @@ pub const MAX_COMPACT_LEN: usize = 1 << 20;
 /// makes stays under [`MAX_COMPACT_LEN`].
 pub const MAX_PLAINTEXT_LEN: usize = 512 * 1024;
 
+/// Hooks for `fuzz/` (decryption with a throw-away key compiled in). Unstable, not for production: compiled only
+/// with the non-default `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 
-/// Low-level hooks for test vectors (Wycheproof). NOT part of the stable API.
+/// Low-level hooks for test vectors (Wycheproof): raw OAEP decryption, which unlike [`DecryptionKey::decrypt`] tells
+/// a padding failure apart. NOT part of the stable API, not for production: compiled only with the non-default
+/// `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod hazmat {
     use crate::{DecryptError, DecryptionKey, KeyAlgorithm, Zeroizing};

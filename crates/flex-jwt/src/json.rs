@@ -21,6 +21,7 @@
 //! Callers see the top-level members as [`Member`]s: a name ([`JsonStr`], compared and read without allocating)
 //! and a raw value span with its [`Kind`].
 
+#[cfg(any(test, feature = "fuzzing"))]
 use std::borrow::Cow;
 
 use crate::error::{ClaimProblem, JsonError};
@@ -35,8 +36,9 @@ pub(crate) const INLINE_MEMBERS: usize = 32;
 
 /// Validates that `input` is exactly one strict RFC 8259 JSON object: UTF-8, no duplicate member names at any
 /// depth (compared after unescaping), nesting at most `max_depth` (the top-level object is depth 1), no
-/// trailing bytes. Objects with many members spill to the heap, so this is for inputs that may allocate
-/// (JWKs at import, claims after verification).
+/// trailing bytes. Objects with many members spill to the heap. The fuzzing oracles and tests call it; the
+/// verifying paths scan with their own [`Options`].
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn validate_object(input: &[u8], max_depth: usize) -> Result<(), JsonError> {
     let text = core::str::from_utf8(input).map_err(|_| JsonError::InvalidUtf8)?;
     scan_object(text, Options { max_depth, spill: true }, |_| {})
@@ -148,7 +150,8 @@ impl<'a> JsonStr<'a> {
         core::str::from_utf8(buf.get(..len)?).ok()
     }
 
-    /// The unescaped string, borrowed when it has no escapes.
+    /// The unescaped string, borrowed when it has no escapes. Used by the fuzzing hooks and tests.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn to_cow(self) -> Cow<'a, str> {
         match self.borrowed() {
             Some(s) => Cow::Borrowed(s),

@@ -70,6 +70,9 @@ mod b64;
 mod crypto;
 pub mod dangerous;
 mod error;
+/// Hooks for `fuzz/` and the benchmarks (among them a verify that skips the RSA check). Unstable, not for
+/// production: compiled only with the non-default `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod header;
