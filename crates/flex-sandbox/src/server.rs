@@ -5,7 +5,7 @@ use core::future::Future;
 use core::time::Duration;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
 use flex_auth::{KeyStore, Verifier};
@@ -18,7 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
@@ -26,6 +26,7 @@ use tracing::Instrument as _;
 
 use crate::api::{self, PUBLIC_KEYS_PREFIX, Reply, RequestParts, SESSIONS_PATH, Shared, TOKENS_PATH};
 use crate::config::{Merchant, SandboxConfig};
+use crate::crypto::CpuPool;
 use crate::error::SandboxError;
 use crate::faults::Faults;
 use crate::keys::{KeyPool, KeySource, SigningKeys};
@@ -33,8 +34,6 @@ use crate::state::{ReplayCache, Sessions};
 
 /// Largest request body read (the sessions body is tiny; a JWE with card data is a few KiB).
 const MAX_BODY: usize = 256 * 1024;
-/// How many authentication-JWT ids are remembered against replay.
-const MAX_REMEMBERED_JWTS: usize = 100_000;
 /// Most requests in flight at once on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`).
 const MAX_STREAMS_PER_CONNECTION: u32 = 100;
 /// How long an idle connection told to close may take to do so (HTTP/2 sends a GOAWAY first) before it is
@@ -43,8 +42,11 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// How long a refused connection is kept to read what the client already sent, so that closing it does not
 /// reset the connection before the client reads the `503`.
 const REFUSAL_LINGER: Duration = Duration::from_millis(500);
-/// Most refused connections lingering at once; past that, refused connections are closed at once.
-const MAX_LINGERING_REFUSALS: usize = 64;
+/// How long a connection admitted over the cap waits for the place of the idle connection closed for it.
+const EVICTION_WAIT: Duration = Duration::from_secs(1);
+/// Most connections over the cap held at once (refusals lingering, or waiting for an evicted connection's
+/// place); past that, a connection over the cap is closed at once.
+const MAX_OVERFLOW: usize = 64;
 /// First and longest pause of the accept loop after an accept error (e.g. out of file descriptors).
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
@@ -127,13 +129,14 @@ fn descriptor_limit() -> Option<u64> {
     line.split_whitespace().next()?.parse().ok()
 }
 
-/// The connection cap in force: the configured one, lowered to three quarters of the descriptor limit when
-/// that is smaller (the rest of the process, other sandboxes and clients in a test binary among them, needs
-/// descriptors too).
-fn effective_max_connections(configured: usize, descriptor_limit: Option<u64>) -> usize {
+/// The connection cap in force and the overflow allowance (connections over the cap held for a moment): the
+/// configured cap, lowered to three quarters of the descriptor limit when that is smaller, and an overflow of
+/// at most a sixteenth of it (the rest of the process, other sandboxes and clients in a test binary among
+/// them, needs descriptors too).
+fn connection_budget(configured: usize, descriptor_limit: Option<u64>) -> (usize, usize) {
     match descriptor_limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)) {
-        Some(limit) => configured.min(limit - limit / 4).max(1),
-        None => configured,
+        Some(limit) => (configured.min(limit - limit / 4).max(1), MAX_OVERFLOW.min(limit / 16).max(1)),
+        None => (configured, MAX_OVERFLOW),
     }
 }
 
@@ -264,10 +267,11 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
         store.insert(&key_id, key).map_err(|_| SandboxError::InvalidMerchant { merchant_id })?;
     }
 
+    let cpu = CpuPool::per_core();
     let (keys, pool) = match config.test_keys {
         Some(keys) => (KeySource::Fixed { keys, next: AtomicUsize::new(0) }, None),
         None => {
-            let pool = Arc::new(KeyPool::new(config.key_pool_size));
+            let pool = Arc::new(KeyPool::new(config.key_pool_size, cpu.clone()));
             (KeySource::Fresh(Arc::clone(&pool)), Some(pool))
         }
     };
@@ -294,10 +298,11 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
         lifetime: config.context_lifetime,
         base_url: base_url.clone(),
         sessions: Mutex::new(Sessions::new(config.max_sessions, config.context_lifetime)),
-        jwt_replays: Mutex::new(ReplayCache::new(MAX_REMEMBERED_JWTS)),
+        jwt_replays: Mutex::new(ReplayCache::new(config.max_replay_entries, config.max_replay_bytes)),
         signing: RwLock::new(signing),
         keys,
         faults: Faults::default(),
+        cpu,
     });
     let refill = pool.map(|p| tokio::spawn(p.refill()));
     let (stop, stopped) = watch::channel(false);
@@ -321,14 +326,20 @@ async fn accept_loop(
     grace: Duration,
     limits: HttpLimits,
 ) {
-    let builder = Arc::new(limits.connection_builder());
-    let max_connections = effective_max_connections(limits.max_connections, descriptor_limit());
-    tracing::debug!(max_connections, "connection cap");
-    let slots = Arc::new(Semaphore::new(max_connections));
-    let lingering = Arc::new(Semaphore::new(MAX_LINGERING_REFUSALS));
+    let (max_connections, overflow) = connection_budget(limits.max_connections, descriptor_limit());
+    tracing::debug!(max_connections, overflow, "connection cap");
+    let server = Arc::new(Server {
+        builder: limits.connection_builder(),
+        shared,
+        limits,
+        stopped: stopped.clone(),
+        slots: Arc::new(Semaphore::new(max_connections)),
+        overflow: Arc::new(Semaphore::new(overflow)),
+        open: Mutex::new(Registry::default()),
+    });
     let mut connections = JoinSet::new();
     let mut backoff: Option<Duration> = None;
-    let mut at_cap = false;
+    let mut refusing = false;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -353,54 +364,33 @@ async fn accept_loop(
         backoff = None;
         // Forget finished connections so the set stays as small as the open ones.
         while connections.try_join_next().is_some() {}
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            if !at_cap {
-                tracing::warn!(max_connections, "connection cap reached; refusing new connections");
-                at_cap = true;
+        let admission = match Arc::clone(&server.slots).try_acquire_owned() {
+            Ok(slot) => Admission::Now(slot),
+            Err(_) => {
+                // Over the cap: close the connection that has waited longest without a request, and let this
+                // one take its place; refuse this one if every connection has a request in flight.
+                let Ok(extra) = Arc::clone(&server.overflow).try_acquire_owned() else {
+                    continue; // Dropping the stream closes it at once.
+                };
+                if server.evict_idlest() {
+                    Admission::AfterEviction(extra)
+                } else {
+                    if !refusing {
+                        tracing::warn!(
+                            max_connections,
+                            "connection cap reached, all busy; refusing connections"
+                        );
+                        refusing = true;
+                    }
+                    if acceptor.is_none() {
+                        connections.spawn(refuse(stream, extra));
+                    }
+                    continue;
+                }
             }
-            refuse(stream, acceptor.is_none(), &lingering, &mut connections);
-            continue;
         };
-        at_cap = false;
-        let conn = Conn {
-            builder: Arc::clone(&builder),
-            shared: Arc::clone(&shared),
-            limits,
-            stopped: stopped.clone(),
-            peer,
-            _slot: slot,
-        };
-        match &acceptor {
-            None => {
-                connections.spawn(conn.serve(stream));
-            }
-            Some(acceptor) => {
-                // The handshake runs in the connection's task, so a slow or failed one never holds up the
-                // accept loop; a failure only ends that connection.
-                let handshake = acceptor.accept(stream);
-                let mut stopped = stopped.clone();
-                connections.spawn(async move {
-                    let handshake = tokio::time::timeout(limits.tls_handshake_timeout, handshake);
-                    let stream = tokio::select! {
-                        done = handshake => match done {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(err)) => {
-                                tracing::debug!(%peer, error = %err, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        },
-                        _ = stopped.wait_for(|stop| *stop) => return,
-                    };
-                    let alpn = stream.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
-                    tracing::debug!(%peer, alpn = ?alpn, "TLS handshake done");
-                    conn.serve(stream).await;
-                });
-            }
-        }
+        refusing = false;
+        connections.spawn(Arc::clone(&server).run(stream, peer, acceptor.clone(), admission));
     }
     drop(listener);
     let drained =
@@ -411,15 +401,10 @@ async fn accept_loop(
     }
 }
 
-/// Refuses a connection over the cap without leaving the client hanging: plain HTTP gets a minimal `503`
-/// (in the Flex error shape) and the connection is closed after the client's request has been read for a
-/// moment; HTTPS connections are closed at once. Past [`MAX_LINGERING_REFUSALS`], every refused connection is
-/// closed at once.
-fn refuse(stream: TcpStream, plain_http: bool, lingering: &Arc<Semaphore>, tasks: &mut JoinSet<()>) {
-    let Ok(permit) = Arc::clone(lingering).try_acquire_owned() else { return };
-    if !plain_http {
-        return;
-    }
+/// Answers a plain-HTTP connection over the cap with a minimal `503` (in the Flex error shape) and closes it
+/// once the client's request has been read for a moment, so that the close does not reset the connection
+/// before the client reads the answer. (HTTPS connections over the cap are closed at once.)
+async fn refuse(mut stream: TcpStream, _overflow: OwnedSemaphorePermit) {
     let reply =
         api::flex_error(503, "TOO_MANY_CONNECTIONS", "Too many open connections; retry later.", Vec::new());
     let mut answer = format!(
@@ -430,52 +415,160 @@ fn refuse(stream: TcpStream, plain_http: bool, lingering: &Arc<Semaphore>, tasks
     )
     .into_bytes();
     answer.extend_from_slice(&reply.body);
-    tasks.spawn(async move {
-        let _permit = permit;
-        let mut stream = stream;
-        let _ = tokio::time::timeout(REFUSAL_LINGER, async {
-            stream.write_all(&answer).await?;
-            stream.shutdown().await?;
-            let mut sink = [0_u8; 4096];
-            while stream.read(&mut sink).await? > 0 {}
-            Ok::<_, std::io::Error>(())
-        })
-        .await;
-    });
+    let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+        stream.write_all(&answer).await?;
+        stream.shutdown().await?;
+        let mut sink = [0_u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
-/// What a connection needs besides its socket.
-struct Conn {
-    builder: Arc<auto::Builder<TokioExecutor>>,
+/// How a connection got in.
+enum Admission {
+    /// Under the cap: its place.
+    Now(OwnedSemaphorePermit),
+    /// Over the cap, after an idle connection was told to close: an overflow place until that one's is free.
+    AfterEviction(OwnedSemaphorePermit),
+}
+
+/// What every connection shares.
+struct Server {
+    builder: auto::Builder<TokioExecutor>,
     shared: Arc<Shared>,
     limits: HttpLimits,
     stopped: watch::Receiver<bool>,
-    peer: SocketAddr,
-    /// The connection's place under the cap, given back when the connection ends.
-    _slot: OwnedSemaphorePermit,
+    /// One permit per connection under the cap.
+    slots: Arc<Semaphore>,
+    /// Connections held over the cap for a moment.
+    overflow: Arc<Semaphore>,
+    open: Mutex<Registry>,
 }
 
-impl Conn {
-    /// Serves HTTP on `io` until the client closes, the connection is idle too long, or the sandbox stops.
-    async fn serve<I>(mut self, io: I)
-    where
-        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+/// The open connections, to choose one to close when the cap is reached.
+#[derive(Default)]
+struct Registry {
+    next_id: u64,
+    open: std::collections::HashMap<u64, (watch::Receiver<Activity>, Arc<Notify>)>,
+}
+
+/// A connection's entry in the [`Registry`], removed when dropped.
+struct Registration {
+    server: Arc<Server>,
+    id: u64,
+    activity: Arc<watch::Sender<Activity>>,
+    evicted: Arc<Notify>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.server.open.lock().unwrap_or_else(PoisonError::into_inner).open.remove(&self.id);
+    }
+}
+
+impl Server {
+    fn register(self: &Arc<Self>) -> Registration {
         let activity = Arc::new(watch::Sender::new(Activity {
             in_flight: 0,
             idle_since: Instant::now(),
             served: false,
         }));
-        let watched = activity.subscribe();
+        let evicted = Arc::new(Notify::new());
+        let mut registry = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = registry.next_id;
+        registry.next_id += 1;
+        registry.open.insert(id, (activity.subscribe(), Arc::clone(&evicted)));
+        Registration { server: Arc::clone(self), id, activity, evicted }
+    }
+
+    /// Tells the connection without a request in flight that has waited longest to close: one that never
+    /// sent a complete request head first (a silent or slow client), else the longest idle. `false` if every
+    /// connection has a request in flight.
+    fn evict_idlest(&self) -> bool {
+        let mut registry = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let idlest = registry
+            .open
+            .iter()
+            .filter_map(|(id, (activity, _))| {
+                let a = *activity.borrow();
+                (a.in_flight == 0).then_some((a.served, a.idle_since, *id))
+            })
+            .min();
+        let Some((_, _, id)) = idlest else { return false };
+        if let Some((_, evicted)) = registry.open.remove(&id) {
+            evicted.notify_one();
+        }
+        true
+    }
+
+    /// A connection from admission to close.
+    async fn run(
+        self: Arc<Self>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        acceptor: Option<TlsAcceptor>,
+        admission: Admission,
+    ) {
+        let _slot = match admission {
+            Admission::Now(slot) => slot,
+            Admission::AfterEviction(_overflow) => {
+                match tokio::time::timeout(EVICTION_WAIT, Arc::clone(&self.slots).acquire_owned()).await {
+                    Ok(Ok(slot)) => slot,
+                    _ => return,
+                }
+            }
+        };
+        let registration = self.register();
+        let mut stopped = self.stopped.clone();
+        match acceptor {
+            None => self.serve(stream, peer, registration).await,
+            Some(acceptor) => {
+                // The handshake runs in the connection's task, so a slow or failed one never holds up the
+                // accept loop; a failure only ends that connection.
+                let handshake =
+                    tokio::time::timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream));
+                let stream = tokio::select! {
+                    done = handshake => match done {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(err)) => {
+                            tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    },
+                    () = registration.evicted.notified() => return,
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                };
+                let alpn = stream.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
+                tracing::debug!(%peer, alpn = ?alpn, "TLS handshake done");
+                // The handshake counts as the wait for the first request head.
+                registration.activity.send_modify(|a| a.idle_since = Instant::now());
+                self.serve(stream, peer, registration).await;
+            }
+        }
+    }
+
+    /// Serves HTTP on `io` until the client closes, the connection is idle too long or evicted, or the
+    /// sandbox stops.
+    async fn serve<I>(&self, io: I, peer: SocketAddr, registration: Registration)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let watched = registration.activity.subscribe();
         let service = {
             let shared = Arc::clone(&self.shared);
+            let activity = Arc::clone(&registration.activity);
             let body_timeout = self.limits.body_read_timeout;
             service_fn(move |req| {
                 let in_flight = InFlight::start(&activity);
                 handle(Arc::clone(&shared), body_timeout, in_flight, req)
             })
         };
-        let peer = self.peer;
+        let mut stopped = self.stopped.clone();
         let conn = self.builder.serve_connection(TokioIo::new(io), service);
         let mut conn = core::pin::pin!(conn);
         let idle = tokio::select! {
@@ -486,7 +579,11 @@ impl Conn {
                 return;
             }
             () = idle_expired(watched, self.limits) => true,
-            _ = self.stopped.wait_for(|stop| *stop) => false,
+            () = registration.evicted.notified() => {
+                tracing::debug!(%peer, "closing an idle connection to make room for a new one");
+                return;
+            }
+            _ = stopped.wait_for(|stop| *stop) => false,
         };
         conn.as_mut().graceful_shutdown();
         let result = if idle {
@@ -695,7 +792,7 @@ async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) 
             api::create_session(shared, request).await
         }
         TOKENS_PATH => match read_body(req.into_body(), body_timeout).await {
-            Ok(body) => api::tokenize(shared, &body),
+            Ok(body) => api::tokenize(shared, &body).await,
             Err(reply) => reply,
         },
         _ => api::flex_error(404, "NOT_FOUND", "Not found.", Vec::new()),
@@ -746,4 +843,30 @@ fn into_response(reply: Reply, cors: bool, close: bool) -> Response<Full<Bytes>>
             .insert("access-control-expose-headers", HeaderValue::from_static("digest, v-c-correlation-id"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_OVERFLOW, connection_budget};
+
+    #[test]
+    fn connection_budget_stays_under_the_descriptor_limit() {
+        // Unknown limit: the configured cap.
+        assert_eq!(connection_budget(1024, None), (1024, MAX_OVERFLOW));
+        // A low limit: three quarters for connections, a sixteenth for overflow.
+        assert_eq!(connection_budget(1024, Some(256)), (192, 16));
+        assert_eq!(connection_budget(100, Some(256)), (100, 16));
+        // A high one changes nothing.
+        assert_eq!(connection_budget(1024, Some(1 << 20)), (1024, MAX_OVERFLOW));
+        // Absurdly low: still one connection.
+        assert_eq!(connection_budget(1024, Some(1)), (1, 1));
+    }
+
+    #[test]
+    fn descriptor_limit_reads_the_soft_limit_where_it_can() {
+        let limit = super::descriptor_limit();
+        if cfg!(target_os = "linux") {
+            assert!(limit.is_none_or(|l| l > 0));
+        }
+    }
 }
