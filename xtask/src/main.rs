@@ -374,7 +374,7 @@ fn interop() -> Result<(), String> {
     // The sandbox binary, built exactly as `cargo test --workspace --all-features` builds it (same profile and
     // features), so that CI compiles its dependencies once.
     cargo(&["build", "--workspace", "--all-features", "--bins", "--locked"], &[])?;
-    let flex = target_dir.join("debug").join(format!("flex{}", env::consts::EXE_SUFFIX));
+    let flex = target_dir.join("debug").join(format!("cybs-flex{}", env::consts::EXE_SUFFIX));
 
     // Python: a venv with the pinned SDK.
     let venv = work.join("py");

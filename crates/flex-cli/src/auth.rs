@@ -1,4 +1,4 @@
-//! `flex auth sign`: the authentication headers for a Cybersource REST request, exactly as they would be sent.
+//! `cybs-flex auth sign`: the authentication headers for a Cybersource REST request, exactly as they would be sent.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! `flex demo`: the whole Flex API v2 flow, offline, against the embedded sandbox, one readable step at a time.
+//! `cybs-flex demo`: the whole Flex API v2 flow, offline, against the embedded sandbox, one readable step at a time.
 
 use std::time::{Duration, Instant};
 
@@ -7,13 +7,15 @@ use flex_client::{AuthScheme, Client, PaymentData, mask};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 use flex_types::{FieldPath, SessionRequest};
 
-use crate::{Failure, input};
+use crate::{Failure, TimeoutArg, input};
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// How the backend authenticates `POST /flex/v2/sessions`.
     #[arg(long, value_enum, default_value_t = Auth::HttpSignature)]
     auth: Auth,
+    #[command(flatten)]
+    timeout: TimeoutArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -32,7 +34,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(demo(args.auth))
+    runtime.block_on(demo(args.auth, args.timeout))
 }
 
 fn ms(d: Duration) -> String {
@@ -47,9 +49,9 @@ fn line(text: &str) -> Result<(), Failure> {
     input::print(&format!("      {text}"))
 }
 
-async fn demo(auth: Auth) -> Result<(), Failure> {
+async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
     let started = Instant::now();
-    input::print("flex demo: the Cybersource Flex API v2 flow, offline, against the embedded sandbox")?;
+    input::print("cybs-flex demo: the Cybersource Flex API v2 flow, offline, against the embedded sandbox")?;
 
     step(1, "Start the offline sandbox")?;
     let t = Instant::now();
@@ -63,7 +65,8 @@ async fn demo(auth: Auth) -> Result<(), Failure> {
         Auth::HttpSignature => (AuthScheme::HttpSignature, "HTTP Signature (HMAC-SHA256)"),
         Auth::Jwt => (AuthScheme::Jwt, "JWT (HS256)"),
     };
-    let client = Client::builder()
+    let client = timeout
+        .apply(Client::builder())
         .base_url(sandbox.base_url())
         .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
         .auth_scheme(scheme)

@@ -59,7 +59,7 @@ pub(crate) fn now(explicit: Option<i64>) -> Result<i64, Failure> {
         .map_err(|_| Failure::new("the system clock is out of range; pass --now"))
 }
 
-/// Prints `text` and a newline to stdout. A closed pipe (`flex ... | head`) is not an error.
+/// Prints `text` and a newline to stdout. A closed pipe (`cybs-flex ... | head`) is not an error.
 pub(crate) fn print(text: &str) -> Result<(), Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -1,4 +1,4 @@
-//! `flex jwe encrypt`: the browser/app step, encrypting card data to a capture context's `flx.jwk`.
+//! `cybs-flex jwe encrypt`: the browser/app step, encrypting card data to a capture context's `flx.jwk`.
 
 use std::path::PathBuf;
 
@@ -12,8 +12,8 @@ use crate::{Failure, input};
 pub(crate) enum JweCommand {
     /// Encrypt card data to a capture context's flx.jwk and print the compact JWE to post to /flex/v2/tokens.
     ///
-    /// The capture context is decoded, NOT verified: verify it first (`flex jwt verify`) if it did not come
-    /// straight from your own `flex session`.
+    /// The capture context is decoded, NOT verified: verify it first (`cybs-flex jwt verify`) if it did not come
+    /// straight from your own `cybs-flex session`.
     Encrypt(EncryptArgs),
 }
 

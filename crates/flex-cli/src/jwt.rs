@@ -1,4 +1,4 @@
-//! `flex jwt decode` and `flex jwt verify`.
+//! `cybs-flex jwt decode` and `cybs-flex jwt verify`.
 
 use std::path::PathBuf;
 
@@ -36,8 +36,13 @@ pub(crate) struct VerifyArgs {
     /// The time to verify at, in Unix seconds (default: now).
     #[arg(long, value_name = "UNIX")]
     now: Option<i64>,
-    /// Allowed clock skew for exp, nbf and iat, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    /// Allowed clock skew for exp, nbf and iat, in seconds (0-900; a larger value is refused, not clamped).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = flex_jwt::DEFAULT_LEEWAY_SECS,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(flex_jwt::MAX_LEEWAY_SECS))
+    )]
     leeway: u32,
     /// An allowed algorithm; repeat to allow several.
     #[arg(long, value_enum, default_values_t = vec![Alg::Rs256])]
@@ -86,7 +91,7 @@ fn decode(args: &DecodeArgs) -> Result<(), Failure> {
         ("header".into(), header),
         ("payload".into(), payload),
     ]);
-    eprintln!("flex: warning: UNVERIFIED: the signature was not checked; do not trust these claims");
+    eprintln!("cybs-flex: warning: UNVERIFIED: the signature was not checked; do not trust these claims");
     input::print(&serde_json::to_string_pretty(&out)?)
 }
 

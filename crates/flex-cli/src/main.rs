@@ -1,8 +1,10 @@
-//! `flex`: the command line of the flex SDK for the Cybersource Flex API v2.
+//! `cybs-flex`: the command line of the flex SDK for the Cybersource Flex API v2 (named so that it does not clash
+//! with GNU flex, the lexer generator).
 //!
 //! Exit codes: `0` success; `1` the operation failed (a token did not verify, an input was invalid, a credential
-//! is missing); `2` the command line itself was wrong (unknown flag, missing argument).
-//! Errors are one line on stderr, prefixed `flex: error:`, and never contain a token, a signature or a secret.
+//! is missing, a deadline expired); `2` the command line itself was wrong (unknown flag, missing argument, a value
+//! out of range).
+//! Errors are one line on stderr, prefixed `cybs-flex: error:`, and never contain a token, a signature or a secret.
 #![forbid(unsafe_code)]
 // A command-line tool: writing to stdout and stderr is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -19,9 +21,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// The flex command line: inspect and verify Flex JWTs, sign Cybersource REST requests.
+/// The command line of the flex SDK for the Cybersource Flex API v2: run the whole flow offline against the
+/// embedded sandbox, create capture contexts, decode and verify JWTs, encrypt card data, sign Cybersource REST
+/// requests, and serve the offline sandbox.
 #[derive(Debug, Parser)]
-#[command(name = "flex", version, about, long_about = None, propagate_version = true)]
+#[command(name = "cybs-flex", version, long_about = None, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +49,38 @@ enum Command {
     /// Run the offline Flex v2 emulator.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+}
+
+/// `--timeout SECS`, the operation deadline of every command that talks to a server.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct TimeoutArg {
+    /// Deadline for each operation with the server, every attempt and retry included, in whole seconds
+    /// (1-3600; default 30).
+    #[arg(
+        long = "timeout",
+        value_name = "SECS",
+        env = "FLEX_TIMEOUT_SECS",
+        value_parser = timeout_secs
+    )]
+    secs: Option<u64>,
+}
+
+/// Parses `--timeout` (or `FLEX_TIMEOUT_SECS`): whole seconds from 1 to the client's maximum.
+fn timeout_secs(text: &str) -> Result<u64, String> {
+    let max = flex_client::MAX_OPERATION_TIMEOUT_SECS;
+    text.parse::<u64>().ok().filter(|secs| (1..=max).contains(secs)).ok_or_else(|| {
+        format!("must be a whole number of seconds from 1 to {max} (from --timeout or FLEX_TIMEOUT_SECS)")
+    })
+}
+
+impl TimeoutArg {
+    /// Sets the operation deadline on `builder`, if one was given.
+    pub(crate) fn apply(self, builder: flex_client::ClientBuilder) -> flex_client::ClientBuilder {
+        match self.secs {
+            Some(secs) => builder.operation_timeout(std::time::Duration::from_secs(secs)),
+            None => builder,
+        }
+    }
 }
 
 /// A failure to report: one line, no secrets, exit code 1.
@@ -76,7 +112,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(message)) => {
-            eprintln!("flex: error: {message}");
+            eprintln!("cybs-flex: error: {message}");
             ExitCode::from(1)
         }
     }

@@ -1,4 +1,4 @@
-//! `flex sandbox serve`: the offline Flex v2 emulator as a process.
+//! `cybs-flex sandbox serve`: the offline Flex v2 emulator as a process.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

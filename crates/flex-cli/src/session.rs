@@ -1,10 +1,10 @@
-//! `flex session`: create a capture context against Cybersource or the sandbox.
+//! `cybs-flex session`: create a capture context against Cybersource or the sandbox.
 
 use clap::Args;
 use flex_client::{AuthScheme, ClientBuilder, Environment};
 use flex_types::{FieldPath, SessionRequest};
 
-use crate::{Failure, input};
+use crate::{Failure, TimeoutArg, input};
 
 #[derive(Debug, Args)]
 pub(crate) struct SessionArgs {
@@ -25,11 +25,13 @@ pub(crate) struct SessionArgs {
     /// Print the verified claims as JSON instead of the compact token.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    timeout: TimeoutArg,
 }
 
 fn field(path: &str) -> Result<FieldPath, Failure> {
     path.trim().parse().map_err(|_| {
-        Failure::new(format!("unknown field path {:?} (see `flex session --help`)", path.trim()))
+        Failure::new(format!("unknown field path {:?} (see `cybs-flex session --help`)", path.trim()))
     })
 }
 
@@ -65,7 +67,7 @@ pub(crate) fn run(args: &SessionArgs) -> Result<(), Failure> {
     if let Some(auth) = &args.auth {
         builder = builder.auth_scheme(AuthScheme::parse(auth)?);
     }
-    let client = builder.build()?;
+    let client = args.timeout.apply(builder).build()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

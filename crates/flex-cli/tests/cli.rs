@@ -18,8 +18,9 @@ fn vector_text(rel: &str) -> String {
 }
 
 fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flex"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cybs-flex"));
     cmd.args(args)
+        .env_remove("FLEX_TIMEOUT_SECS")
         .env_remove("FLEX_MERCHANT_ID")
         .env_remove("FLEX_KEY_ID")
         .env_remove("FLEX_SHARED_SECRET")
@@ -42,12 +43,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
-/// A failure is exit code 1 and exactly one `flex: error:` line, which never contains the token.
+/// A failure is exit code 1 and exactly one `cybs-flex: error:` line, which never contains the token.
 fn assert_one_line_failure(out: &Output, token: &str, expected: &str) {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("flex: error: "), "{err}");
+    assert!(err.starts_with("cybs-flex: error: "), "{err}");
     assert!(err.contains(expected), "{err:?} should mention {expected:?}");
     if token.len() > 20 {
         for part in token.split('.').filter(|p| p.len() > 8) {
@@ -293,7 +294,7 @@ fn usage_errors_exit_2_and_every_command_has_help() {
     }
 }
 
-/// A `flex sandbox serve` child process and what it printed.
+/// A `cybs-flex sandbox serve` child process and what it printed.
 struct ServedSandbox {
     child: std::process::Child,
     url: String,
@@ -307,10 +308,10 @@ impl Drop for ServedSandbox {
     }
 }
 
-/// `flex sandbox serve` on an ephemeral port with `extra` arguments, once it has printed its banner.
+/// `cybs-flex sandbox serve` on an ephemeral port with `extra` arguments, once it has printed its banner.
 fn serve_sandbox(extra: &[&str]) -> ServedSandbox {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flex"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cybs-flex"))
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
         .args(extra)
         .stdin(Stdio::null())
@@ -480,7 +481,7 @@ fn sandbox_serve_failures() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     let last = err.lines().last().unwrap_or_default();
-    assert!(last.starts_with("flex: error: "), "{err}");
+    assert!(last.starts_with("cybs-flex: error: "), "{err}");
 }
 
 #[test]
@@ -532,10 +533,105 @@ fn sandbox_serve_tls_argument_errors() {
     let missing = missing.to_str().unwrap();
     let out = flex(&["sandbox", "serve", "--tls-cert", missing, "--tls-key", missing], None, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).lines().last().unwrap_or_default().starts_with("flex: error: "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).lines().last().unwrap_or_default().starts_with("cybs-flex: error: "),
+        "{}",
+        stderr(&out)
+    );
     let junk = temp_file("junk.pem", b"not a pem");
     let junk = junk.to_str().unwrap();
     let out = flex(&["sandbox", "serve", "--tls-cert", junk, "--tls-key", junk], None, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
+}
+
+#[test]
+fn jwt_verify_leeway_above_900_is_refused_not_clamped() {
+    // 901 used to be clamped to 900 silently; it is a usage error now, with the allowed range in the message.
+    for too_large in ["901", "3600", "4294967295", "4294967296"] {
+        let out = flex(&["jwt", "verify", "--jwk", "unused.json", "--leeway", too_large, "x.y.z"], None, &[]);
+        assert_eq!(out.status.code(), Some(2), "{too_large}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("--leeway") && err.contains("0..=900"), "{err}");
+    }
+    for bad in ["-1", "1.5", "ten"] {
+        let out = flex(&["jwt", "verify", "--jwk", "unused.json", "--leeway", bad, "x.y.z"], None, &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+    }
+    // 900 itself is accepted by the parser (the command then fails on the missing key file, exit 1).
+    let out = flex(&["jwt", "verify", "--jwk", "does-not-exist.json", "--leeway", "900", "x.y.z"], None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn timeout_is_validated_as_a_flag_and_from_flex_timeout_secs() {
+    let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
+    for bad in ["0", "3601", "-1", "1.5", "ten", ""] {
+        let flag = format!("--timeout={bad}");
+        let out = flex(&["session", "--env", "http://127.0.0.1:9", &flag], None, &creds);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("from 1 to 3600 (from --timeout or FLEX_TIMEOUT_SECS)"),
+            "{}",
+            stderr(&out)
+        );
+        let mut env = creds.to_vec();
+        env.push(("FLEX_TIMEOUT_SECS", bad));
+        if !bad.is_empty() {
+            let out = flex(&["demo", "--timeout", "5", "--help"], None, &env);
+            assert_eq!(out.status.code(), Some(0), "a valid flag wins over the variable");
+            let out = flex(&["session", "--env", "http://127.0.0.1:9"], None, &env);
+            assert_eq!(out.status.code(), Some(2), "FLEX_TIMEOUT_SECS={bad:?}: {}", stderr(&out));
+            assert!(stderr(&out).contains("FLEX_TIMEOUT_SECS"), "{}", stderr(&out));
+        }
+    }
+    for cmd in [&["session", "--help"][..], &["demo", "--help"]] {
+        let out = flex(cmd, None, &[]);
+        let help = stdout(&out);
+        assert!(help.contains("--timeout <SECS>") && help.contains("FLEX_TIMEOUT_SECS"), "{cmd:?}: {help}");
+    }
+}
+
+/// A loopback listener that accepts connections and never answers; it lives as long as the returned handle.
+fn silent_listener() -> (String, std::net::TcpListener) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepting = listener.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = accepting.accept() {
+            held.push(socket);
+        }
+    });
+    (url, listener)
+}
+
+#[test]
+fn session_against_a_server_that_never_answers_stops_at_the_timeout() {
+    let (url, _listener) = silent_listener();
+    let creds = [("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", SECRET)];
+    let started = std::time::Instant::now();
+    let out = flex(&["session", "--env", &url, "--timeout", "1"], None, &creds);
+    let elapsed = started.elapsed();
+    assert_one_line_failure(&out, "", "operation deadline of 1 s expired after 1 attempt");
+    // About a second (the default would be 30 s); generous for a loaded machine.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+    // The same deadline from the environment.
+    let mut env = creds.to_vec();
+    env.push(("FLEX_TIMEOUT_SECS", "1"));
+    let started = std::time::Instant::now();
+    let out = flex(&["session", "--env", &url], None, &env);
+    assert_one_line_failure(&out, "", "operation deadline of 1 s");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[test]
+fn help_names_the_binary_and_says_what_it_does() {
+    let out = flex(&["--help"], None, &[]);
+    let help = stdout(&out);
+    assert!(help.contains("Usage: cybs-flex"), "{help}");
+    assert!(!help.contains("as the crates land"), "{help}");
+    assert!(help.contains("offline") && help.contains("sandbox"), "{help}");
+    let out = flex(&["--version"], None, &[]);
+    assert!(stdout(&out).starts_with("cybs-flex "), "{}", stdout(&out));
 }
