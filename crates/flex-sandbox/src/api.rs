@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use crate::card;
 use crate::clock::Clock;
-use crate::crypto::{self, KeyMaterial};
+use crate::crypto::{self, CpuPool, KeyMaterial};
 use crate::error::SandboxError;
 use crate::faults::{Faults, JwtFault};
 use crate::keys::{KeySource, SigningKeys};
-use crate::state::{ReplayCache, Session, Sessions, Unusable};
+use crate::state::{self, MAX_MERCHANT_ID_LEN, NotFirstUse, ReplayCache, Session, Sessions, Unusable};
 
 /// Path of the tokens endpoint (`flx.path`).
 pub(crate) const TOKENS_PATH: &str = "/flex/v2/tokens";
@@ -26,6 +26,15 @@ pub(crate) const TOKENS_PATH: &str = "/flex/v2/tokens";
 pub(crate) const SESSIONS_PATH: &str = "/flex/v2/sessions";
 /// Prefix of the public-keys endpoint.
 pub(crate) const PUBLIC_KEYS_PREFIX: &str = "/flex/v2/public-keys/";
+
+/// Longest compact JWE `POST /flex/v2/tokens` decrypts (48 KiB): the largest plaintext `flex-jwe` parses
+/// ([`flex_jwe::MAX_PAYLOAD_LEN`], 32 KiB, 43 691 characters in base64url) plus the header (at most 4 096
+/// characters, see `jwe_kid`), a 4096-bit encrypted key (683), the IV, the tag and the dots. Longer input is
+/// refused before any decoding.
+const MAX_JWE_LEN: usize = 48 * 1024;
+const _: () = assert!(MAX_JWE_LEN >= flex_jwe::MAX_PAYLOAD_LEN.div_ceil(3) * 4 + 4096 + 683 + 16 + 22 + 4);
+/// Largest `POST /flex/v2/tokens` body: the JWE in `{"keyId":"..."}`.
+const MAX_TOKENS_BODY: usize = MAX_JWE_LEN + 64;
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -42,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) signing: RwLock<SigningKeys>,
     pub(crate) keys: KeySource,
     pub(crate) faults: Faults,
+    /// Runs RSA decryption and signing off the async threads, a bounded number at a time.
+    pub(crate) cpu: CpuPool,
 }
 
 impl Shared {
@@ -190,6 +201,20 @@ fn sign_jws(
     Ok(token)
 }
 
+/// [`sign_jws`] on the CPU pool.
+async fn sign_off_reactor(
+    cpu: &CpuPool,
+    kid: String,
+    claims_json: Vec<u8>,
+    key: Arc<KeyMaterial>,
+    impostor: Arc<KeyMaterial>,
+    fault: JwtFault,
+) -> Result<String, SandboxError> {
+    cpu.run(move || sign_jws(&kid, &claims_json, &key, &impostor, fault))
+        .await
+        .ok_or(SandboxError::Signing)?
+}
+
 /// `POST /flex/v2/sessions`.
 pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
     let now = shared.clock.now();
@@ -204,16 +229,31 @@ pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Re
     let merchant_id = match shared.verifier.verify(&received, now_t) {
         Ok(who) => {
             if let Some(jti) = &who.jti {
-                // Remembered for as long as the verifier could accept the token.
-                let forget_after = who.acceptable_until;
-                let first = shared.jwt_replays.lock().unwrap_or_else(PoisonError::into_inner).first_use(
+                // Remembered for as long as the verifier could accept the token (exp + skew).
+                let recorded = shared.jwt_replays.lock().unwrap_or_else(PoisonError::into_inner).first_use(
                     jti,
                     now,
-                    forget_after,
+                    who.acceptable_until,
                 );
-                if !first {
-                    tracing::info!(merchant = %who.merchant_id, "sessions: authentication JWT replayed");
-                    return auth_failed();
+                match recorded {
+                    Ok(()) => {}
+                    Err(NotFirstUse::Replayed) => {
+                        tracing::info!(merchant = %who.merchant_id, "sessions: authentication JWT replayed");
+                        return auth_failed();
+                    }
+                    Err(NotFirstUse::TooLong) => {
+                        tracing::info!(merchant = %who.merchant_id, "sessions: authentication JWT id too long");
+                        return auth_failed();
+                    }
+                    Err(NotFirstUse::Full) => {
+                        tracing::warn!("sessions: replay cache full of live token ids, refusing");
+                        return flex_error(
+                            503,
+                            "SERVICE_UNAVAILABLE",
+                            "Too many recent authentication tokens; try again later.",
+                            Vec::new(),
+                        );
+                    }
                 }
             }
             who.merchant_id
@@ -300,11 +340,20 @@ async fn mint(
     };
     let claims_json = serde_json::to_vec(&claims).map_err(|_| SandboxError::Signing)?;
     let signing = shared.signing().current();
-    let token = sign_jws(&signing.kid, &claims_json, &signing.key, &key, shared.faults.take_jwt_fault())?;
+    let fault = shared.faults.take_jwt_fault();
+    let token = sign_off_reactor(
+        &shared.cpu,
+        signing.kid.clone(),
+        claims_json,
+        Arc::clone(&signing.key),
+        Arc::clone(&key),
+        fault,
+    )
+    .await?;
     let session = Session {
         context_digest: crypto::sha256(token.as_bytes()),
         key,
-        merchant_id: merchant_id.to_owned(),
+        merchant_id: state::capped(merchant_id, MAX_MERCHANT_ID_LEN),
         required,
         optional,
         exp,
@@ -374,8 +423,15 @@ fn unusable(why: Unusable) -> Reply {
 }
 
 /// `POST /flex/v2/tokens` with `{"keyId":"<JWE>"}` (or the bare compact JWE).
-pub(crate) fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
+///
+/// Cheap checks come first: the body and JWE sizes, then the session named by the JWE header's `kid` (known,
+/// unexpired, unused). Only then is the JWE decrypted, on the CPU pool; the payload parse is bounded and linear
+/// (`flex-jwe`'s limits).
+pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     let now = shared.clock.now();
+    if body.len() > MAX_TOKENS_BODY {
+        return flex_error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.", Vec::new());
+    }
     let jwe: Cow<'_, str> = match serde_json::from_slice::<TokensRequest<'_>>(body) {
         Ok(req) => req.key_id,
         Err(_) => match std::str::from_utf8(body) {
@@ -392,19 +448,42 @@ pub(crate) fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     };
 
     // Every failure up to a decrypted plaintext gives the same answer (no oracle on which part was wrong).
+    if jwe.len() > MAX_JWE_LEN {
+        return decrypt_failed();
+    }
     let Some(kid) = jwe_kid(&jwe) else { return decrypt_failed() };
-    let (key, digest) = match shared.sessions().get(&kid) {
-        Some(s) => (Arc::clone(&s.key), s.context_digest),
-        None => return decrypt_failed(),
+    // The session's state is known from the kid alone: an expired or used context is answered so before any
+    // decryption. The answer depends only on the kid and the time, never on the ciphertext.
+    let (key, digest) = {
+        let mut sessions = shared.sessions();
+        match sessions.check(&kid, now, false) {
+            Ok(()) => {}
+            Err(why) => return unusable(why),
+        }
+        match sessions.get(&kid) {
+            Some(s) => (Arc::clone(&s.key), s.context_digest),
+            None => return decrypt_failed(),
+        }
     };
-    let Ok(plaintext) = key.decryption().decrypt(&jwe) else { return decrypt_failed() };
-    let Ok(payload) = TokenizePayload::from_json(&plaintext) else {
-        return flex_error(
-            400,
-            "VALIDATION_ERROR",
-            "The decrypted payload is not a tokenization request.",
-            Vec::new(),
-        );
+    let jwe = jwe.into_owned();
+    let decrypted =
+        shared.cpu.run(move || key.decryption().decrypt(&jwe).map(|plaintext| (plaintext, key))).await;
+    let (plaintext, key) = match decrypted {
+        Some(Ok(done)) => done,
+        Some(Err(_)) => return decrypt_failed(),
+        None => return internal_error(),
+    };
+    let payload = match TokenizePayload::from_json(&plaintext) {
+        Ok(payload) => payload,
+        Err(err) => {
+            tracing::info!(why = payload_refusal(&err), "tokens: the decrypted payload is refused");
+            return flex_error(
+                400,
+                "VALIDATION_ERROR",
+                "The decrypted payload is not a tokenization request.",
+                Vec::new(),
+            );
+        }
     };
     if !crypto::ct_eq(&crypto::sha256(payload.context.as_bytes()), &digest) {
         return flex_error(
@@ -416,6 +495,7 @@ pub(crate) fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     }
     let (required, optional, merchant) = {
         let mut sessions = shared.sessions();
+        // Again: other requests ran while this one waited for its decryption.
         if let Err(why) = sessions.check(&kid, now, false) {
             return unusable(why);
         }
@@ -498,7 +578,8 @@ pub(crate) fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     claims.data = Some(Value::Object(data));
     let Ok(claims_json) = serde_json::to_vec(&claims) else { return internal_error() };
     let impostor = shared.signing().current().key;
-    match sign_jws(&kid, &claims_json, &key, &impostor, shared.faults.take_jwt_fault()) {
+    let fault = shared.faults.take_jwt_fault();
+    match sign_off_reactor(&shared.cpu, kid.clone(), claims_json, key, impostor, fault).await {
         Ok(token) => {
             tracing::info!(merchant = %merchant, session = %kid, "tokens: transient token issued");
             Reply::jwt(201, token, true)
@@ -507,6 +588,18 @@ pub(crate) fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
             tracing::error!(error = %err, "tokens: cannot sign the transient token");
             internal_error()
         }
+    }
+}
+
+/// Which rule a refused payload broke, for the log (the error itself may hold a field name of any length).
+fn payload_refusal(err: &flex_jwe::PayloadError) -> &'static str {
+    use flex_jwe::PayloadError as E;
+    match err {
+        E::TooLarge { .. } => "payload too large",
+        E::TooManyFields { .. } => "too many fields",
+        E::TooDeep { .. } => "field path too deep",
+        E::InvalidPath { .. } | E::DuplicatePath { .. } | E::PathConflict { .. } => "invalid field paths",
+        _ => "malformed JSON",
     }
 }
 

@@ -155,6 +155,8 @@ pub struct SandboxConfig {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) context_lifetime: i64,
     pub(crate) max_sessions: usize,
+    pub(crate) max_replay_entries: usize,
+    pub(crate) max_replay_bytes: usize,
     pub(crate) key_pool_size: usize,
     pub(crate) test_keys: Option<TestKeys>,
     pub(crate) retained_signing_keys: usize,
@@ -173,6 +175,8 @@ impl Default for SandboxConfig {
             clock: Arc::new(SystemClock),
             context_lifetime: 900,
             max_sessions: 10_000,
+            max_replay_entries: 100_000,
+            max_replay_bytes: 16 << 20,
             key_pool_size: 4,
             test_keys: None,
             retained_signing_keys: 4,
@@ -193,6 +197,8 @@ impl fmt::Debug for SandboxConfig {
             .field("now", &self.clock.now())
             .field("context_lifetime", &self.context_lifetime)
             .field("max_sessions", &self.max_sessions)
+            .field("max_replay_entries", &self.max_replay_entries)
+            .field("max_replay_bytes", &self.max_replay_bytes)
             .field("key_pool_size", &self.key_pool_size)
             .field("test_keys", &self.test_keys)
             .field("retained_signing_keys", &self.retained_signing_keys)
@@ -245,6 +251,24 @@ impl SandboxConfig {
     #[must_use]
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
+        self
+    }
+
+    /// Most authentication-JWT ids remembered against replay at once (default 100 000). Each is kept until the
+    /// verifier would refuse its token anyway (`exp` plus the skew) and never forgotten earlier: when the cache is
+    /// full of live ids, a JWT-authenticated `POST /flex/v2/sessions` answers `503` until some expire.
+    #[must_use]
+    pub fn max_replay_entries(mut self, max: usize) -> Self {
+        self.max_replay_entries = max;
+        self
+    }
+
+    /// Most bytes the remembered authentication-JWT ids may take (default 16 MiB), counting each id's length
+    /// plus a fixed estimate of 128 bytes of bookkeeping; ids longer than 128 bytes are refused (`401`). Full
+    /// means `503`, as with [`max_replay_entries`](Self::max_replay_entries).
+    #[must_use]
+    pub fn max_replay_bytes(mut self, max: usize) -> Self {
+        self.max_replay_bytes = max;
         self
     }
 

@@ -1,14 +1,17 @@
-//! Every `ring` (and `rsa`) call of this crate: RSA key generation, RS256 signing, SHA-256, randomness.
+//! Every `ring` (and `rsa`) call of this crate: RSA key generation, RS256 signing, SHA-256, randomness; and the
+//! bounded pool ([`CpuPool`]) that runs the expensive ones off the async threads.
 //!
 //! `ring` cannot generate RSA keys, so the pure-Rust `rsa` crate makes them and exports PKCS#8; `ring`
 //! then signs with them and `flex-jwe` decrypts with them.
 
 use core::fmt;
+use std::sync::Arc;
 
 use ring::rand::{SecureRandom as _, SystemRandom};
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::rand_core::{TryCryptoRng, TryRng};
+use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::error::SandboxError;
@@ -118,6 +121,47 @@ impl KeyMaterial {
             .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
             .map_err(|_| SandboxError::Signing)?;
         Ok(signature)
+    }
+}
+
+/// Runs the CPU-heavy work (RSA key generation, RSA-OAEP decryption, RS256 signing) off the async threads, at
+/// most `permits` jobs at a time.
+///
+/// A job waits for a permit before it gets a blocking thread, so a flood of expensive requests queues here
+/// instead of starting a thread each (tokio's blocking pool allows 512) and starving the cheap requests of CPU;
+/// the async threads stay free to answer those meanwhile. Cheap to clone (shared permits).
+#[derive(Debug, Clone)]
+pub(crate) struct CpuPool {
+    permits: Arc<Semaphore>,
+}
+
+impl CpuPool {
+    /// A pool of `permits` concurrent jobs (at least one).
+    pub(crate) fn new(permits: usize) -> Self {
+        Self { permits: Arc::new(Semaphore::new(permits.max(1))) }
+    }
+
+    /// A pool as large as the machine's parallelism.
+    pub(crate) fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// Runs `job` on the blocking thread pool once a permit is free; `None` if the job panicked or the runtime
+    /// is shutting down.
+    pub(crate) async fn run<T, F>(&self, job: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        // The semaphore is never closed, so acquiring fails only if that changes; treat it as a failed job.
+        let permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let result = job();
+            drop(permit);
+            result
+        })
+        .await
+        .ok()
     }
 }
 

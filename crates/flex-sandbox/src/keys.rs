@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
 use crate::config::TestKeys;
-use crate::crypto::{self, KeyMaterial};
+use crate::crypto::{self, CpuPool, KeyMaterial};
 use crate::error::SandboxError;
 
 const KID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -66,17 +66,19 @@ pub(crate) enum KeySource {
     Fixed { keys: TestKeys, next: AtomicUsize },
 }
 
-/// Pre-generated keys; the refill task tops it up to `target`.
+/// Pre-generated keys; the refill task tops it up to `target`. Keys are generated on `cpu`, the pool that also
+/// runs the sandbox's decryptions and signatures, so a refill never takes more than its share of the cores.
 #[derive(Debug)]
 pub(crate) struct KeyPool {
     keys: Mutex<Vec<KeyMaterial>>,
     target: usize,
     wanted: Notify,
+    cpu: CpuPool,
 }
 
 impl KeyPool {
-    pub(crate) fn new(target: usize) -> Self {
-        Self { keys: Mutex::new(Vec::with_capacity(target)), target, wanted: Notify::new() }
+    pub(crate) fn new(target: usize, cpu: CpuPool) -> Self {
+        Self { keys: Mutex::new(Vec::with_capacity(target)), target, wanted: Notify::new(), cpu }
     }
 
     fn len(&self) -> usize {
@@ -91,7 +93,7 @@ impl KeyPool {
     pub(crate) async fn refill(self: Arc<Self>) {
         loop {
             while self.len() < self.target {
-                match generate().await {
+                match generate(&self.cpu).await {
                     Ok(key) => self.keys.lock().unwrap_or_else(PoisonError::into_inner).push(key),
                     Err(err) => {
                         tracing::warn!(error = %err, "key pool: RSA key generation failed");
@@ -104,9 +106,9 @@ impl KeyPool {
     }
 }
 
-/// Generates one key on the blocking thread pool.
-async fn generate() -> Result<KeyMaterial, SandboxError> {
-    tokio::task::spawn_blocking(KeyMaterial::generate).await.map_err(|_| SandboxError::KeyGeneration)?
+/// Generates one key on the CPU pool.
+async fn generate(cpu: &CpuPool) -> Result<KeyMaterial, SandboxError> {
+    cpu.run(KeyMaterial::generate).await.ok_or(SandboxError::KeyGeneration)?
 }
 
 impl KeySource {
@@ -124,7 +126,7 @@ impl KeySource {
                 pool.wanted.notify_one();
                 match ready {
                     Some(key) => Ok(Arc::new(key)),
-                    None => generate().await.map(Arc::new),
+                    None => generate(&pool.cpu).await.map(Arc::new),
                 }
             }
         }

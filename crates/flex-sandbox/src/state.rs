@@ -1,6 +1,6 @@
 //! The bounded in-memory session store.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use flex_types::FieldPath;
@@ -14,13 +14,26 @@ pub(crate) struct Session {
     pub(crate) context_digest: [u8; 32],
     /// The session's RSA key (decrypts the JWE, signs the transient token).
     pub(crate) key: Arc<KeyMaterial>,
-    /// Who asked for it (for logs).
+    /// Who asked for it (for logs), at most [`MAX_MERCHANT_ID_LEN`] bytes (see [`capped`]).
     pub(crate) merchant_id: String,
     pub(crate) required: Vec<FieldPath>,
     pub(crate) optional: Vec<FieldPath>,
     pub(crate) exp: i64,
     /// Set once a transient token has been issued for it.
     pub(crate) used: bool,
+}
+
+/// Longest merchant id a session keeps (bytes). Merchant ids come from the configured credentials, so this is a
+/// defensive bound; Cybersource's are at most 30 characters.
+pub(crate) const MAX_MERCHANT_ID_LEN: usize = 64;
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn capped(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
 }
 
 /// Why a session cannot be consumed.
@@ -99,36 +112,96 @@ impl Sessions {
     }
 }
 
-/// The `jti`s of recently accepted authentication JWTs, so that a captured request cannot be replayed while
-/// its token is still acceptable. Bounded: when full, the oldest entry is forgotten.
+/// Longest authentication-JWT `jti` the replay cache stores (bytes). The verifier refuses longer ones too; this
+/// bound keeps the cache's own accounting independent of that. A UUID is 36.
+pub(crate) const MAX_JTI_LEN: usize = 128;
+
+/// What one remembered `jti` costs besides its bytes, for the byte bound: the map slot, the ordered-set node's
+/// share, the `Arc` header and the allocator's rounding (an estimate on 64-bit targets, on the high side).
+pub(crate) const REPLAY_ENTRY_OVERHEAD: usize = 128;
+
+/// Why [`ReplayCache::first_use`] refused a `jti`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotFirstUse {
+    /// Already recorded and not yet forgotten: a replay.
+    Replayed,
+    /// Longer than [`MAX_JTI_LEN`].
+    TooLong,
+    /// Recording it would exceed the entry or byte bound, and every entry is still live. Forgetting one would
+    /// let its token be replayed, so the request is refused instead.
+    Full,
+}
+
+/// The `jti`s of accepted authentication JWTs, each kept until the verifier itself would refuse its token
+/// (`acceptable_until`), so that a captured request cannot be replayed while its token is acceptable.
+///
+/// Bounded by entries and by bytes. Entries are ordered by the time they may be forgotten (that order differs
+/// from arrival order, because tokens have different `exp`); expired ones are dropped first, and a live one is
+/// never dropped: when the cache is full of live entries, [`first_use`](Self::first_use) refuses. Each `jti` is
+/// stored once (an `Arc<str>` shared by the map and the ordered set).
 #[derive(Debug)]
 pub(crate) struct ReplayCache {
-    seen: HashMap<String, i64>,
-    order: VecDeque<(i64, String)>,
-    max: usize,
+    /// `jti` → the last second it must be remembered.
+    seen: HashMap<Arc<str>, i64>,
+    /// (last second, `jti`), oldest first.
+    by_expiry: BTreeSet<(i64, Arc<str>)>,
+    bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
 }
 
 impl ReplayCache {
-    pub(crate) fn new(max: usize) -> Self {
-        Self { seen: HashMap::new(), order: VecDeque::new(), max }
+    pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Self { seen: HashMap::new(), by_expiry: BTreeSet::new(), bytes: 0, max_entries, max_bytes }
     }
 
-    /// Records `jti` as used until `forget_after`; false if it was already recorded (a replay).
-    pub(crate) fn first_use(&mut self, jti: &str, now: i64, forget_after: i64) -> bool {
-        while let Some((until, _)) = self.order.front() {
-            if *until >= now && self.order.len() < self.max {
+    /// Bytes accounted for the stored entries.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Number of stored entries.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    fn cost(jti: &str) -> usize {
+        jti.len().saturating_add(REPLAY_ENTRY_OVERHEAD)
+    }
+
+    /// Forgets every entry whose last second is before `now`.
+    fn forget_expired(&mut self, now: i64) {
+        while let Some(first) = self.by_expiry.first() {
+            if first.0 >= now {
                 break;
             }
-            if let Some((_, old)) = self.order.pop_front() {
-                self.seen.remove(&old);
+            if let Some((_, jti)) = self.by_expiry.pop_first() {
+                self.seen.remove(&jti);
+                self.bytes = self.bytes.saturating_sub(Self::cost(&jti));
             }
         }
-        if self.seen.contains_key(jti) {
-            return false;
+    }
+
+    /// Records `jti` as used until `remember_until` (inclusive: the verifier's `acceptable_until`).
+    pub(crate) fn first_use(&mut self, jti: &str, now: i64, remember_until: i64) -> Result<(), NotFirstUse> {
+        if jti.len() > MAX_JTI_LEN {
+            return Err(NotFirstUse::TooLong);
         }
-        self.seen.insert(jti.to_owned(), forget_after);
-        self.order.push_back((forget_after, jti.to_owned()));
-        true
+        self.forget_expired(now);
+        if self.seen.contains_key(jti) {
+            return Err(NotFirstUse::Replayed);
+        }
+        let cost = Self::cost(jti);
+        if self.seen.len() >= self.max_entries || self.bytes.saturating_add(cost) > self.max_bytes {
+            return Err(NotFirstUse::Full);
+        }
+        let jti: Arc<str> = Arc::from(jti);
+        self.seen.insert(Arc::clone(&jti), remember_until);
+        self.by_expiry.insert((remember_until, jti));
+        self.bytes = self.bytes.saturating_add(cost);
+        Ok(())
     }
 }
 
@@ -137,15 +210,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replay_cache_remembers_until_expiry_and_stays_bounded() {
-        let mut cache = ReplayCache::new(2);
-        assert!(cache.first_use("a", 100, 200));
-        assert!(!cache.first_use("a", 150, 250));
-        assert!(cache.first_use("b", 150, 250));
-        assert!(cache.first_use("c", 150, 250), "full: the oldest is forgotten");
-        assert!(cache.first_use("a", 150, 250));
-        assert!(cache.first_use("d", 300, 400));
-        assert!(cache.first_use("b", 301, 400), "expired entries are forgotten");
-        assert!(cache.seen.len() <= 2);
+    fn a_jti_is_remembered_through_its_last_acceptable_second() {
+        let mut cache = ReplayCache::new(10, 1 << 20);
+        assert_eq!(cache.first_use("a", 100, 200), Ok(()));
+        assert_eq!(cache.first_use("a", 150, 250), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("a", 200, 250), Err(NotFirstUse::Replayed), "still acceptable at 200");
+        assert_eq!(cache.first_use("a", 201, 300), Ok(()), "forgotten once the verifier refuses the token");
+    }
+
+    #[test]
+    fn expiry_order_not_arrival_order_decides_what_is_forgotten() {
+        let mut cache = ReplayCache::new(10, 1 << 20);
+        // A long-lived token first, then a short-lived one.
+        assert_eq!(cache.first_use("long", 100, 1000), Ok(()));
+        assert_eq!(cache.first_use("short", 100, 150), Ok(()));
+        // At 151 the short one is forgotten and the long one is not, although it arrived first.
+        assert_eq!(cache.first_use("other", 151, 400), Ok(()));
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.first_use("long", 999, 1000), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("short", 999, 1000), Ok(()));
+    }
+
+    #[test]
+    fn a_full_cache_refuses_instead_of_forgetting_a_live_entry() {
+        let mut cache = ReplayCache::new(2, 1 << 20);
+        assert_eq!(cache.first_use("a", 100, 200), Ok(()));
+        assert_eq!(cache.first_use("b", 100, 300), Ok(()));
+        assert_eq!(cache.first_use("c", 150, 300), Err(NotFirstUse::Full));
+        // Nothing was forgotten: both are still replays.
+        assert_eq!(cache.first_use("a", 150, 300), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("b", 150, 300), Err(NotFirstUse::Replayed));
+        // Once "a" expires there is room again.
+        assert_eq!(cache.first_use("c", 201, 300), Ok(()));
+    }
+
+    #[test]
+    fn many_max_size_jtis_cannot_pass_the_byte_bound() {
+        let max_bytes = 64 * 1024;
+        let mut cache = ReplayCache::new(usize::MAX, max_bytes);
+        let per_entry = MAX_JTI_LEN + REPLAY_ENTRY_OVERHEAD;
+        let mut accepted = 0usize;
+        for i in 0..10_000u32 {
+            let jti = format!("{i:0>width$}", width = MAX_JTI_LEN);
+            match cache.first_use(&jti, 100, 1000) {
+                Ok(()) => accepted += 1,
+                Err(why) => assert_eq!(why, NotFirstUse::Full),
+            }
+            assert!(cache.bytes() <= max_bytes);
+        }
+        assert_eq!(accepted, max_bytes / per_entry);
+        assert_eq!(cache.bytes(), accepted * per_entry);
+        // Longer than the cap: refused, not stored.
+        let long = "x".repeat(MAX_JTI_LEN + 1);
+        assert_eq!(cache.first_use(&long, 2000, 3000), Err(NotFirstUse::TooLong));
+        // Expiry frees the bytes.
+        assert_eq!(cache.first_use("fresh", 1001, 2000), Ok(()));
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.bytes(), "fresh".len() + REPLAY_ENTRY_OVERHEAD);
     }
 }

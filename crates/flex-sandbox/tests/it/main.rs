@@ -10,6 +10,8 @@ mod happy;
 mod http_limits;
 mod lifecycle;
 mod mixed_load;
+mod payload_limits;
+mod replay;
 mod tls;
 mod tokens;
 mod vectors;
