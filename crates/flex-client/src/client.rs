@@ -618,8 +618,11 @@ impl Client {
         }
     }
 
+    /// The key for `kid` through the cache. A concurrent fetch of the same key is waited for (single flight),
+    /// but not past this call's own deadline.
     async fn cached_key(&self, kid: &Kid, deadline: &Deadline) -> Result<CachedKey, Error> {
-        self.inner.keys.get(&self.inner.host, kid, || self.fetch_public_key(*kid, *deadline)).await
+        let lookup = self.inner.keys.get(&self.inner.host, kid, || self.fetch_public_key(*kid, *deadline));
+        deadline.bound("waiting for the public key", lookup).await
     }
 
     /// The key `GET /flex/v2/public-keys/{kid}` serves, through the cache. The kid is validated

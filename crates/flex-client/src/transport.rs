@@ -104,6 +104,24 @@ impl Deadline {
         }
     }
 
+    /// Runs `work` (which may wait for someone else's request, e.g. a single-flight key fetch) under the
+    /// deadline: if it is still running then, it is dropped and the operation fails with `waiting` named.
+    pub(crate) async fn bound<T>(
+        &self,
+        waiting: &'static str,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match self.at {
+            Some(at) => tokio::time::timeout_at(at, work).await.unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("operation deadline of {} expired while {waiting}", human(self.budget)),
+                ))
+            }),
+            None => work.await,
+        }
+    }
+
     /// The error for an operation cut off by the deadline after `attempts` attempts (started ones).
     fn expired(&self, attempts: u32) -> Error {
         Error::new(
