@@ -237,7 +237,8 @@ pub struct Authenticated {
     pub jti: Option<String>,
     /// The last second (Unix time) at which this verifier would still accept the same credentials: `exp` plus
     /// the skew for JWT authentication, the `Date` header plus the skew for HTTP Signature. A replay cache must
-    /// remember a `jti` at least until then.
+    /// remember a `jti` at least until then. Computed without wrapping or saturating: a request for which it
+    /// would not fit in `i64` (only possible with a skew of billions of years) is refused.
     pub acceptable_until: i64,
 }
 
