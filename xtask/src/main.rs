@@ -1,8 +1,9 @@
 //! `cargo xtask`: the project's automation, one entry point for CI and for people.
 //!
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
-//! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, the benches and the fuzz
-//!   targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
+//! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, release hygiene (no fuzzing
+//!   hooks or serde_json in default builds), every published crate packaged and built from its package alone, the
+//!   benches and the fuzz targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
 //! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
 //! - `cargo xtask bench --best-of`   the same cases timed, fastest of 5 passes (wall-clock ratios on a noisy machine)
@@ -55,7 +56,7 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci               fmt check, clippy -D warnings, rustdoc -D warnings, all tests\n  \
+         ci               fmt check, clippy, rustdoc, release hygiene, cargo package, all tests\n  \
          bench [--quick]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
          bench --instructions   instructions per operation under callgrind (needs valgrind)\n  \
          bench --best-of   the same cases timed: the fastest of 5 passes of 15 rounds of about 20 ms\n  \
@@ -101,6 +102,8 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    release_hygiene()?;
+    package()?;
     // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
     // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
     // about four minutes on two cores (`cargo xtask bench` does that).
@@ -112,6 +115,98 @@ fn ci() -> Result<(), String> {
     interop()?;
     // Tests last, so that the run ends with the test summary.
     cargo(&["test", "--workspace", "--all-features", "--locked"], &[])
+}
+
+/// The workspace members that are never published (`publish = false`), left out of `cargo package`.
+const UNPUBLISHED: [&str; 4] = ["flex-testkit", "flex-benches", "xtask", "flex-docs"];
+
+/// Runs `cargo <args>` and returns its stdout, failing on a non-zero exit.
+fn cargo_output(args: &[&str]) -> Result<String, String> {
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo {}` failed ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// No test code in a user's build: (a) flex-jwt's default normal dependency graph has no serde_json (only its
+/// `fuzzing` oracles use it); (b) no published crate's default build, whole normal graph included, turns a
+/// `fuzzing` feature on (the crates' own tests get it through path-only self dev-dependencies, which this graph
+/// leaves out); (c) each hook module (`fuzzing`, `hazmat`) in a `crates/*/src/lib.rs` is declared under
+/// `#[cfg(feature = "fuzzing")]`. Resolution only (`cargo tree`) and a text scan: a few seconds.
+fn release_hygiene() -> Result<(), String> {
+    let tree = cargo_output(&["tree", "-e", "normal", "-p", "flex-jwt", "--prefix", "none", "--locked"])?;
+    if tree.lines().any(|line| line.starts_with("serde_json ")) {
+        return Err(
+            "flex-jwt's default build depends on serde_json; it must stay behind `fuzzing`".to_owned()
+        );
+    }
+    let mut args = vec!["tree", "-e", "normal,features", "--prefix", "none", "--locked", "--workspace"];
+    for name in UNPUBLISHED {
+        args.extend(["--exclude", name]);
+    }
+    let features = cargo_output(&args)?;
+    if let Some(line) = features.lines().find(|line| line.contains("feature \"fuzzing\"")) {
+        return Err(format!("a default build turns a fuzzing feature on: `{}`", line.trim()));
+    }
+    let crates = project_root().join("crates");
+    let dirs = std::fs::read_dir(&crates).map_err(|e| format!("cannot list {}: {e}", crates.display()))?;
+    for dir in dirs.flatten() {
+        let lib = dir.path().join("src").join("lib.rs");
+        let Ok(source) = std::fs::read_to_string(&lib) else { continue };
+        ungated_hook_modules(&source).map_err(|module| {
+            format!("{}: `pub mod {module}` is not under #[cfg(feature = \"fuzzing\")]", lib.display())
+        })?;
+    }
+    eprintln!(
+        "xtask: release hygiene: no serde_json in flex-jwt, no fuzzing feature or hook module by default"
+    );
+    Ok(())
+}
+
+/// `Err(module)` for the first `pub mod fuzzing` / `pub mod hazmat` of `source` whose attributes (the `#[...]`
+/// and `///` lines right above it) do not include `#[cfg(feature = "fuzzing")]`.
+fn ungated_hook_modules(source: &str) -> Result<(), &'static str> {
+    let lines: Vec<&str> = source.lines().map(str::trim).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(module) = ["fuzzing", "hazmat"].into_iter().find(|m| {
+            line.strip_prefix("pub mod ")
+                .and_then(|rest| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next())
+                == Some(*m)
+        }) else {
+            continue;
+        };
+        let gated = lines[..i]
+            .iter()
+            .rev()
+            .take_while(|l| l.starts_with("#[") || l.starts_with("///"))
+            .any(|l| *l == "#[cfg(feature = \"fuzzing\")]");
+        if !gated {
+            return Err(module);
+        }
+    }
+    Ok(())
+}
+
+/// Packages every published crate and builds each from its package alone (cargo's verification; workspace crates
+/// not yet on crates.io are served from a local registry of the packages just made, in dependency order). Proves
+/// that no crate reads anything outside its directory (`include_str!`, `#[path]`, a README) and that the metadata
+/// is complete.
+fn package() -> Result<(), String> {
+    let mut args = vec!["package", "--workspace", "--locked"];
+    for name in UNPUBLISHED {
+        args.extend(["--exclude", name]);
+    }
+    cargo(&args, &[])
 }
 
 /// `cargo deny check licenses bans sources` against `deny.toml` (installs cargo-deny if missing). Advisories need
@@ -485,4 +580,22 @@ fn run(
         }
     };
     if status.success() { Ok(()) } else { Err(format!("{program} failed ({status})")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ungated_hook_modules;
+
+    #[test]
+    fn hook_modules_must_be_gated_by_the_fuzzing_feature() {
+        let gated = "/// Hooks.\n#[cfg(feature = \"fuzzing\")]\n#[doc(hidden)]\npub mod fuzzing;\n";
+        assert_eq!(ungated_hook_modules(gated), Ok(()));
+        let inline = "#[doc(hidden)]\n#[cfg(feature = \"fuzzing\")]\npub mod hazmat {\n}\n";
+        assert_eq!(ungated_hook_modules(inline), Ok(()));
+        assert_eq!(ungated_hook_modules("#[doc(hidden)]\npub mod fuzzing;\n"), Err("fuzzing"));
+        // A gate on an earlier item does not count.
+        let apart = "#[cfg(feature = \"fuzzing\")]\nmod a;\n\npub mod hazmat {}\n";
+        assert_eq!(ungated_hook_modules(apart), Err("hazmat"));
+        assert_eq!(ungated_hook_modules("pub mod fuzzing_helpers;\nmod fuzzing;\n"), Ok(()));
+    }
 }
