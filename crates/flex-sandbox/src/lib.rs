@@ -16,9 +16,10 @@
 //!   transient token signed by the session key (verifiable with `flx.jwk`) and a `Digest: SHA-256=` header.
 //!
 //! Time comes from a [`Clock`] ([`ManualClock`] in tests, so expiry needs no sleeping); state is bounded
-//! ([`SandboxConfig::max_sessions`]); the signing key rotates on demand; [`Faults`] injects latency, 5xx
-//! answers, malformed or wrongly signed JWTs and dropped connections. Logs go through `tracing` and never
-//! contain card data, secrets or tokens.
+//! ([`SandboxConfig::max_sessions`], [`SandboxConfig::max_replay_entries`], [`SandboxConfig::max_replay_bytes`]);
+//! RSA decryption, signing and key generation run off the async threads, one job per core at a time; the
+//! signing key rotates on demand; [`Faults`] injects latency, 5xx answers, malformed or wrongly signed JWTs and
+//! dropped connections. Logs go through `tracing` and never contain card data, secrets or tokens.
 //!
 //! Plain HTTP by default; HTTPS on request ([`SandboxConfig::tls`], rustls with ring, ALPN `h2` and `http/1.1`),
 //! with a PEM certificate or a CA and leaf generated at start-up ([`TlsIdentity`]; IP SAN `127.0.0.1`, DNS SAN
