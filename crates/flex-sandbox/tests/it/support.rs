@@ -23,10 +23,6 @@ pub const T0: i64 = 1_767_225_600;
 /// The body of the vectors: card number required, the rest optional.
 pub const VECTOR_BODY: &str = r#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
 
-pub fn vectors_dir() -> std::path::PathBuf {
-    flex_testkit::testdata()
-}
-
 pub fn read_vector(rel: &str) -> Vec<u8> {
     flex_testkit::read(rel)
 }
