@@ -1,6 +1,6 @@
 //! The bounded in-memory session store.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use flex_types::FieldPath;
@@ -44,12 +44,12 @@ pub(crate) enum Unusable {
     Used,
 }
 
-/// Sessions by kid, plus their insertion order for expiry (the lifetime is fixed, so insertion order is
-/// expiry order for a clock that does not go backwards).
+/// Sessions by kid, plus the same kids ordered by `exp` for eviction (by expiry rather than arrival, so that
+/// the order holds even when the clock is set back).
 #[derive(Debug)]
 pub(crate) struct Sessions {
     map: HashMap<String, Session>,
-    order: VecDeque<(i64, String)>,
+    order: BTreeSet<(i64, String)>,
     max: usize,
     /// Expired sessions are kept this long past `exp` (for a precise "expired" answer) unless room is needed.
     grace: i64,
@@ -57,7 +57,7 @@ pub(crate) struct Sessions {
 
 impl Sessions {
     pub(crate) fn new(max: usize, grace: i64) -> Self {
-        Self { map: HashMap::new(), order: VecDeque::new(), max, grace }
+        Self { map: HashMap::new(), order: BTreeSet::new(), max, grace }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -65,11 +65,11 @@ impl Sessions {
     }
 
     fn evict_while(&mut self, mut expired: impl FnMut(i64) -> bool) {
-        while let Some((exp, _)) = self.order.front() {
+        while let Some((exp, _)) = self.order.first() {
             if !expired(*exp) {
                 break;
             }
-            if let Some((_, kid)) = self.order.pop_front() {
+            if let Some((_, kid)) = self.order.pop_first() {
                 self.map.remove(&kid);
             }
         }
@@ -87,8 +87,12 @@ impl Sessions {
 
     /// Stores a session (call [`make_room`](Self::make_room) first).
     pub(crate) fn insert(&mut self, kid: String, session: Session) {
-        self.order.push_back((session.exp, kid.clone()));
-        self.map.insert(kid, session);
+        let exp = session.exp;
+        if let Some(replaced) = self.map.insert(kid.clone(), session) {
+            // A kid drawn twice (32 random characters: practically never); forget the old entry's position.
+            self.order.remove(&(replaced.exp, kid.clone()));
+        }
+        self.order.insert((exp, kid));
     }
 
     /// The session for `kid`, usable or not.
@@ -208,6 +212,40 @@ impl ReplayCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn session(exp: i64) -> Session {
+        static KEY: std::sync::OnceLock<Arc<KeyMaterial>> = std::sync::OnceLock::new();
+        let key = KEY.get_or_init(|| Arc::new(KeyMaterial::generate().unwrap()));
+        Session {
+            context_digest: [0; 32],
+            key: Arc::clone(key),
+            merchant_id: capped("merchant", MAX_MERCHANT_ID_LEN),
+            required: Vec::new(),
+            optional: Vec::new(),
+            exp,
+            used: false,
+        }
+    }
+
+    #[test]
+    fn sessions_are_evicted_by_expiry_even_when_the_clock_went_back() {
+        let mut sessions = Sessions::new(2, 0);
+        // Issued at 1000 (exp 1900), then at 100 after the clock was set back (exp 1000).
+        sessions.insert("late".to_owned(), session(1900));
+        sessions.insert("early".to_owned(), session(1000));
+        // At 1500 the store is full, but "early" has expired: it makes room, although it arrived last.
+        assert!(sessions.make_room(1500));
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions.get("late").is_some());
+        assert_eq!(sessions.check("early", 1500, false), Err(Unusable::Unknown));
+    }
+
+    #[test]
+    fn merchant_ids_are_capped_at_a_character_boundary() {
+        assert_eq!(capped("testrest", MAX_MERCHANT_ID_LEN), "testrest");
+        assert_eq!(capped(&"m".repeat(100), MAX_MERCHANT_ID_LEN).len(), MAX_MERCHANT_ID_LEN);
+        assert_eq!(capped("ééé", 3), "é");
+    }
 
     #[test]
     fn a_jti_is_remembered_through_its_last_acceptable_second() {
