@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use flex_auth::{Credentials, JwtId, SignableRequest, SigningParams, UnixTime};
+use flex_auth::{Credentials, JwtId, SignableRequest, SigningKey, SigningParams, UnixTime};
 use flex_jwe::{PaymentData, RecipientKey, TokenizePayload};
 use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
 use flex_types::{CaptureContextClaims, SessionRequest, TransientTokenClaims};
@@ -25,6 +25,7 @@ use crate::crypto;
 use crate::error::{Error, ErrorKind, Message};
 use crate::keys::{CachedKey, KeyCache, KeyCacheStats};
 use crate::mask::mask;
+use crate::proxy::Proxy;
 use crate::transport::{Deadline, Idempotency, Transport, TransportConfig};
 
 const SESSIONS_PATH: &str = "/flex/v2/sessions";
@@ -32,8 +33,17 @@ const PUBLIC_KEYS_PATH: &str = "/flex/v2/public-keys/";
 const USER_AGENT_VALUE: &str = concat!("flex-client-rust/", env!("CARGO_PKG_VERSION"));
 /// The issuer of every capture context seen so far.
 const CAPTURE_CONTEXT_ISSUER: &str = "Flex API";
-/// The default `flx.origin` allow-list entry.
-const DEFAULT_TOKEN_ORIGIN: &str = "https://*.cybersource.com";
+/// The default `flx.origin` allow-list: the domains Flex is documented to serve tokenization from
+/// (Cybersource, Visa Acceptance, and `visa.com` as in Cybersource's own capture-context example), on the
+/// default port or 8443.
+const DEFAULT_TOKEN_ORIGINS: [&str; 6] = [
+    "https://*.cybersource.com",
+    "https://*.cybersource.com:8443",
+    "https://*.visaacceptance.com",
+    "https://*.visaacceptance.com:8443",
+    "https://*.visa.com",
+    "https://*.visa.com:8443",
+];
 
 /// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
 pub struct ClientBuilder {
@@ -55,6 +65,7 @@ pub struct ClientBuilder {
     http2_prior_knowledge: bool,
     alpn_http2: bool,
     extra_roots: Vec<CertificateDer<'static>>,
+    proxy: Option<Proxy>,
     error: Option<Error>,
 }
 
@@ -73,6 +84,7 @@ impl fmt::Debug for ClientBuilder {
             .field("token_origins", &self.token_origins)
             .field("alpn_http2", &self.alpn_http2)
             .field("extra_roots", &self.extra_roots.len())
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -98,25 +110,42 @@ impl Default for ClientBuilder {
             http2_prior_knowledge: false,
             alpn_http2: true,
             extra_roots: Vec::new(),
+            proxy: None,
             error: None,
         }
     }
 }
 
 impl ClientBuilder {
-    /// Configuration from the process environment: `FLEX_ENV` (`test`, `production` or a base URL; default
-    /// `test`), `FLEX_AUTH` (`jwt` or `http-signature`; default `jwt`), `FLEX_TIMEOUT_SECS` (the operation
-    /// deadline, whole seconds from 1 to [`MAX_OPERATION_TIMEOUT_SECS`](crate::MAX_OPERATION_TIMEOUT_SECS);
-    /// default 30) and `FLEX_MERCHANT_ID`, `FLEX_KEY_ID`, `FLEX_SHARED_SECRET` (all three or none). Other
-    /// settings keep their defaults and can be changed after.
+    /// A builder with the defaults (test environment, JWT auth, no credentials, no proxy); reads nothing from
+    /// the environment. Same as [`Client::builder`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Configuration from the process environment:
+    ///
+    /// - `FLEX_ENV` (`test`, `production` or a base URL; default `test`), `FLEX_AUTH` (`jwt` or
+    ///   `http-signature`; default `jwt`), `FLEX_TIMEOUT_SECS` (the operation deadline, whole seconds from 1 to
+    ///   [`MAX_OPERATION_TIMEOUT_SECS`](crate::MAX_OPERATION_TIMEOUT_SECS); default 30);
+    /// - credentials: `FLEX_MERCHANT_ID`, `FLEX_KEY_ID` and either `FLEX_SHARED_SECRET` (HS256 / HTTP
+    ///   Signature) or `FLEX_PRIVATE_KEY_FILE` (a PEM RSA private key for RS256, read now); all or none;
+    /// - `FLEX_CA_FILE`: a PEM file of extra trusted CA certificates (read now), as
+    ///   [`add_root_certificate_pem`](Self::add_root_certificate_pem);
+    /// - the proxy variables `https_proxy`, `http_proxy`, `all_proxy`, `no_proxy` (either case), as
+    ///   [`Proxy::from_lookup`] reads them.
+    ///
+    /// Other settings keep their defaults and can be changed after.
     ///
     /// # Errors
-    /// [`ErrorKind::Configuration`] for a malformed variable.
+    /// [`ErrorKind::Configuration`] for a malformed variable, an unreadable file (the message names the
+    /// variable and the path) or both `FLEX_SHARED_SECRET` and `FLEX_PRIVATE_KEY_FILE`.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Like [`ClientBuilder::from_env`], reading variables through `lookup` (for tests and other sources).
+    /// The files named by `FLEX_CA_FILE` and `FLEX_PRIVATE_KEY_FILE` are still read from the file system.
     ///
     /// # Errors
     /// As [`ClientBuilder::from_env`].
@@ -132,6 +161,16 @@ impl ClientBuilder {
             builder = builder.operation_timeout(config::parse_timeout_secs(&secs)?);
         }
         builder.credentials = config::credentials_from(&lookup)?;
+        if let Some(path) = lookup("FLEX_CA_FILE").filter(|p| !p.trim().is_empty()) {
+            let pem = config::read_file("FLEX_CA_FILE", &path)?;
+            builder.extra_roots.extend(parse_roots(&pem).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!("FLEX_CA_FILE {path} holds no usable PEM certificate"),
+                )
+            })?);
+        }
+        builder.proxy = Proxy::try_from_lookup(&lookup)?;
         Ok(builder)
     }
 
@@ -165,6 +204,20 @@ impl ClientBuilder {
     #[must_use]
     pub fn shared_secret(mut self, merchant_id: &str, key_id: &str, secret_base64: &str) -> Self {
         match config::shared_secret_credentials(merchant_id, key_id, secret_base64) {
+            Ok(c) => self.credentials = Some(c),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// RS256 credentials (JWT authentication) from a PEM RSA private key: PKCS#8 (`-----BEGIN PRIVATE
+    /// KEY-----`) or PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`), unencrypted; `key_id` is the key's id in the
+    /// Business Center (the certificate's serial number). A `.p12` from the Business Center converts with
+    /// `openssl pkcs12 -in key.p12 -nocerts -nodes | openssl pkcs8 -topk8 -nocrypt -out key.pem`.
+    /// An invalid key makes [`ClientBuilder::build`] fail with [`ErrorKind::Configuration`].
+    #[must_use]
+    pub fn rsa_private_key_pem(mut self, merchant_id: &str, key_id: &str, pem: &[u8]) -> Self {
+        match config::private_key_credentials(merchant_id, key_id, pem) {
             Ok(c) => self.credentials = Some(c),
             Err(e) => self.fail(e),
         }
@@ -244,7 +297,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Drops the default `https://*.cybersource.com` from the tokens-origin allow-list.
+    /// Drops the defaults (`https://*.cybersource.com`, `https://*.visaacceptance.com`, `https://*.visa.com`,
+    /// each on port 443 or 8443) from the tokens-origin allow-list.
     #[must_use]
     pub fn without_default_token_origins(mut self) -> Self {
         self.default_origins = false;
@@ -289,13 +343,47 @@ impl ClientBuilder {
     /// [`ErrorKind::Configuration`].
     #[must_use]
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        let parsed = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>();
-        match parsed {
-            Ok(certs) if !certs.is_empty() => self.extra_roots.extend(certs),
-            _ => {
+        match parse_roots(pem) {
+            Some(certs) => self.extra_roots.extend(certs),
+            None => {
                 self.fail(Error::new(ErrorKind::Configuration, "the root CA PEM holds no usable certificate"))
             }
         }
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM file (read now), as
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem). A missing file or one without a usable
+    /// certificate makes [`build`](Self::build) fail with [`ErrorKind::Configuration`] naming the path.
+    #[must_use]
+    pub fn add_root_certificate_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        match config::read_file("CA file", &shown) {
+            Ok(pem) => match parse_roots(&pem) {
+                Some(certs) => self.extra_roots.extend(certs),
+                None => self.fail(Error::new(
+                    ErrorKind::Configuration,
+                    format!("CA file {shown} holds no usable PEM certificate"),
+                )),
+            },
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sends every connection through `proxy` (replacing any proxy from the environment); see [`Proxy`] for
+    /// `NO_PROXY` and how tunnelling works.
+    #[must_use]
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Connects directly, ignoring any proxy set before (e.g. by [`from_env`](Self::from_env)).
+    #[must_use]
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = None;
         self
     }
 
@@ -317,11 +405,22 @@ impl ClientBuilder {
         }
         let mut origins = Vec::new();
         if self.default_origins {
-            origins.push(OriginPattern::parse(DEFAULT_TOKEN_ORIGIN)?);
+            for pattern in DEFAULT_TOKEN_ORIGINS {
+                origins.push(OriginPattern::parse(pattern)?);
+            }
         }
-        if !is_cybersource_host(self.environment.authority()) {
-            // The API host itself (the sandbox, a proxy) serves its own tokens endpoint.
-            origins.push(OriginPattern::parse(&self.environment.base_url())?);
+        let own = OriginPattern::parse(&self.environment.base_url())?;
+        if !origins.contains(&own) {
+            // The API host itself (the sandbox, a gateway) serves its own tokens endpoint.
+            origins.push(own);
+        }
+        if self.scheme == AuthScheme::HttpSignature
+            && self.credentials.as_ref().is_some_and(|c| matches!(c.key(), SigningKey::PrivateKey(_)))
+        {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "HTTP Signature needs a shared secret; an RSA private key signs JWTs (use the JWT auth scheme)",
+            ));
         }
         origins.extend(self.token_origins);
         if self.max_response_bytes == 0 {
@@ -342,6 +441,7 @@ impl ClientBuilder {
                 alpn_http2: self.alpn_http2,
             },
             self.extra_roots,
+            self.proxy.as_ref().map(Proxy::routes),
         )?;
         let verifier = Verifier::new().with_leeway_secs(self.leeway_secs);
         let host: Arc<str> = Arc::from(self.environment.authority());
@@ -363,8 +463,9 @@ impl ClientBuilder {
     }
 }
 
-fn is_cybersource_host(authority: &str) -> bool {
-    authority.ends_with(".cybersource.com")
+/// The certificates of a PEM text; `None` when it holds none or a bad one.
+fn parse_roots(pem: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
+    CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>().ok().filter(|c| !c.is_empty())
 }
 
 /// A Flex API v2 client. Cheap to clone (shared connection pool and key cache); `Send + Sync`.
@@ -669,9 +770,10 @@ impl Client {
     /// `A256GCM`), posts `{"keyId":"<JWE>"}` to `flx.origin + flx.path`, checks the `Digest` header, and
     /// returns the transient token (not yet verified: see [`Client::verify_transient_token`]).
     ///
-    /// `flx.origin` must match the allow-list (`https://*.cybersource.com`, the custom base URL, and
-    /// [`ClientBuilder::allow_token_origin`]); every field must be one the context lists, and every required
-    /// field must be present.
+    /// `flx.origin` must match the allow-list (`https://*.cybersource.com`, `https://*.visaacceptance.com` and
+    /// `https://*.visa.com` on port 443 or 8443, the custom base URL, and
+    /// [`ClientBuilder::allow_token_origin`]); the context's signature was verified before, so the list is
+    /// defence in depth. Every field must be one the context lists, and every required field must be present.
     ///
     /// # Errors
     /// [`ErrorKind::Verification`] (origin not allowed), [`ErrorKind::InvalidInput`] (fields),
@@ -706,12 +808,19 @@ impl Client {
     /// As [`Client::tokenize`].
     pub async fn tokenize_jwe(&self, context: &CaptureContext, jwe: &str) -> Result<String, Error> {
         let claims = context.claims();
-        let origin = BaseUrl::parse(&claims.flx.origin)
-            .ok_or_else(|| Error::new(ErrorKind::Verification, "flx.origin is not an http(s) origin"))?;
+        let origin = BaseUrl::parse(&claims.flx.origin).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Verification,
+                format!("flx.origin {} is not an http(s) origin", printable(&claims.flx.origin)),
+            )
+        })?;
         if !self.inner.token_origins.iter().any(|p| p.matches(&origin)) {
             return Err(Error::new(
                 ErrorKind::Verification,
-                "flx.origin is not in the allowed tokens origins",
+                format!(
+                    "flx.origin {} is not in the allowed tokens origins (allow it with allow_token_origin)",
+                    origin.origin()
+                ),
             ));
         }
         let path = claims.flx.path.as_ref();

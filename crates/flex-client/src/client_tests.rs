@@ -77,19 +77,67 @@ fn client(url: &str) -> ClientBuilder {
     Client::builder().base_url(url).retry_policy(RetryPolicy::NONE)
 }
 
+fn allowed(client: &Client, origin: &str) -> bool {
+    BaseUrl::parse(origin).is_some_and(|o| client.inner.token_origins.iter().any(|p| p.matches(&o)))
+}
+
+#[test]
+fn default_origins_cover_every_documented_flex_host() {
+    let client = Client::builder().build().unwrap();
+    for origin in [
+        // The origin of Cybersource's own documented capture context.
+        "https://sl73flxapq002.visa.com:8443",
+        "https://testflex.cybersource.com",
+        "https://flex.cybersource.com:443",
+        "https://testflex.cybersource.com:8443",
+        "https://flex.visaacceptance.com",
+        "https://apitest.visaacceptance.com:8443",
+        "https://a.b.visa.com",
+    ] {
+        assert!(allowed(&client, origin), "{origin}");
+    }
+    for origin in [
+        "https://cybersource.com",
+        "https://visa.com:8443",
+        "https://cybersource.com.evil.io",
+        "https://x.cybersource.com.evil.io:8443",
+        "https://evilvisa.com",
+        "http://testflex.cybersource.com",
+        "http://x.visa.com:8443",
+        "https://x.visa.com:8080",
+        "https://x.visaacceptance.com:80",
+    ] {
+        assert!(!allowed(&client, origin), "{origin}");
+    }
+    // A custom base URL serves its own tokens endpoint; the defaults can be dropped.
+    let own =
+        Client::builder().base_url("http://127.0.0.1:9000").without_default_token_origins().build().unwrap();
+    assert!(allowed(&own, "http://127.0.0.1:9000"));
+    assert!(!allowed(&own, "https://sl73flxapq002.visa.com:8443"));
+    assert!(!allowed(&own, "http://127.0.0.1:9001"));
+}
+
 #[tokio::test]
 async fn tokenize_refuses_origins_off_the_allow_list() {
     let client = Client::builder().build().unwrap();
-    for origin in [
-        "https://evil.example.com",
-        "https://testflex.cybersource.com.evil.io",
-        "http://testflex.cybersource.com",
-        "https://testflex.cybersource.com:8443",
-        "https://user@testflex.cybersource.com",
-        "javascript:alert(1)",
+    for (origin, named) in [
+        ("https://evil.example.com", "https://evil.example.com"),
+        ("https://cybersource.com.evil.io", "https://cybersource.com.evil.io"),
+        ("https://testflex.cybersource.com.evil.io", "https://testflex.cybersource.com.evil.io"),
+        ("https://sl73flxapq002.visa.com.evil.io:8443", "https://sl73flxapq002.visa.com.evil.io:8443"),
+        ("https://evilvisa.com", "https://evilvisa.com"),
+        ("https://visaacceptance.com", "https://visaacceptance.com"),
+        ("http://testflex.cybersource.com", "http://testflex.cybersource.com"),
+        ("http://sl73flxapq002.visa.com:8443", "http://sl73flxapq002.visa.com:8443"),
+        ("https://testflex.cybersource.com:8080", "https://testflex.cybersource.com:8080"),
+        ("https://flex.visaacceptance.com:444", "https://flex.visaacceptance.com:444"),
+        ("https://user@testflex.cybersource.com", "https://user@testflex.cybersource.com"),
+        ("https://a@x.cybersource.com", "https://a@x.cybersource.com"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
     ] {
         let err = client.tokenize(&context(origin), card()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Verification, "{origin}");
+        assert!(err.to_string().contains(named), "the refused origin is named: {err}");
     }
     // Allowed explicitly.
     let client = Client::builder().allow_token_origin("https://tokens.example.com").build().unwrap();
@@ -221,6 +269,7 @@ async fn each_attempt_is_rebuilt_and_get_5xx_retried_to_the_limit() {
             alpn_http2: true,
         },
         Vec::new(),
+        None,
     )
     .unwrap();
     let built = AtomicU32::new(0);
@@ -391,6 +440,7 @@ async fn no_backoff_sleep_starts_past_the_deadline() {
             alpn_http2: true,
         },
         Vec::new(),
+        None,
     )
     .unwrap();
     let count = AtomicU32::new(0);

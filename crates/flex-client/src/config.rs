@@ -3,7 +3,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use flex_auth::{Credentials, SharedSecret};
+use flex_auth::{Credentials, MerchantPrivateKey, SharedSecret};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
@@ -132,12 +132,15 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 
 /// An allowed `flx.origin` for tokenization: an exact origin (`http://127.0.0.1:8080`) or a wildcard over
 /// subdomains (`https://*.cybersource.com`, which matches `https://testflex.cybersource.com` but not
-/// `https://cybersource.com`, `https://evilcybersource.com` or any non-default port).
+/// `https://cybersource.com`, `https://evilcybersource.com` or another port). A wildcard may name one port
+/// (`https://*.visa.com:8443`); without one it matches the scheme's default port only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OriginPattern {
     https: bool,
     /// `Some(suffix)` for `*.suffix`, where `suffix` has no port.
     wildcard_suffix: Option<String>,
+    /// The port of a wildcard pattern, `None` for the scheme's default.
+    wildcard_port: Option<u16>,
     exact: Option<BaseUrl>,
 }
 
@@ -145,39 +148,50 @@ impl OriginPattern {
     /// Parses a pattern.
     ///
     /// # Errors
-    /// [`ErrorKind::Configuration`] if it is neither an origin nor `scheme://*.domain`.
+    /// [`ErrorKind::Configuration`] if it is neither an origin nor `scheme://*.domain[:port]`.
     pub fn parse(pattern: &str) -> Result<Self, Error> {
         let bad = || {
             Error::new(
                 ErrorKind::Configuration,
-                "origin pattern must be scheme://host[:port] or scheme://*.domain",
+                "origin pattern must be scheme://host[:port] or scheme://*.domain[:port]",
             )
         };
         for (scheme, https) in [("https://*.", true), ("http://*.", false)] {
             if let Some(suffix) = strip_prefix_ignore_case(pattern, scheme) {
-                let base = BaseUrl::parse(&format!("https://{suffix}")).ok_or_else(bad)?;
-                if base.authority.contains(':') || !base.authority.contains('.') {
+                let base_scheme = if https { "https://" } else { "http://" };
+                let base = BaseUrl::parse(&format!("{base_scheme}{suffix}")).ok_or_else(bad)?;
+                let (host, port) = match base.authority.rsplit_once(':') {
+                    Some((host, port)) => (host.to_owned(), Some(port.parse::<u16>().map_err(|_| bad())?)),
+                    None => (base.authority, None),
+                };
+                if host.contains([':', '[']) || !host.contains('.') {
                     return Err(bad());
                 }
-                return Ok(Self { https, wildcard_suffix: Some(base.authority), exact: None });
+                return Ok(Self { https, wildcard_suffix: Some(host), wildcard_port: port, exact: None });
             }
         }
         let exact = BaseUrl::parse(pattern).ok_or_else(bad)?;
-        Ok(Self { https: exact.https, wildcard_suffix: None, exact: Some(exact) })
+        Ok(Self { https: exact.https, wildcard_suffix: None, wildcard_port: None, exact: Some(exact) })
     }
 
     pub(crate) fn matches(&self, origin: &BaseUrl) -> bool {
         if let Some(exact) = &self.exact {
             return exact == origin;
         }
-        match &self.wildcard_suffix {
-            Some(suffix) if self.https == origin.https => origin
-                .authority
-                .strip_suffix(suffix.as_str())
-                .and_then(|head| head.strip_suffix('.'))
-                .is_some_and(|label| !label.is_empty() && !label.contains(':')),
-            _ => false,
+        let Some(suffix) = &self.wildcard_suffix else { return false };
+        if self.https != origin.https {
+            return false;
         }
+        let host = match self.wildcard_port {
+            None => origin.authority.as_str(),
+            Some(port) => match origin.authority.rsplit_once(':') {
+                Some((host, p)) if p.parse::<u16>().ok() == Some(port) => host,
+                _ => return false,
+            },
+        };
+        host.strip_suffix(suffix.as_str())
+            .and_then(|head| head.strip_suffix('.'))
+            .is_some_and(|label| !label.is_empty() && !label.contains([':', '[', ']']))
     }
 }
 
@@ -186,7 +200,10 @@ impl fmt::Debug for OriginPattern {
         let scheme = if self.https { "https" } else { "http" };
         match (&self.exact, &self.wildcard_suffix) {
             (Some(exact), _) => write!(f, "OriginPattern({})", exact.origin()),
-            (None, Some(suffix)) => write!(f, "OriginPattern({scheme}://*.{suffix})"),
+            (None, Some(suffix)) => match self.wildcard_port {
+                Some(port) => write!(f, "OriginPattern({scheme}://*.{suffix}:{port})"),
+                None => write!(f, "OriginPattern({scheme}://*.{suffix})"),
+            },
             (None, None) => f.write_str("OriginPattern(<none>)"),
         }
     }
@@ -297,21 +314,59 @@ impl fmt::Debug for SecretText {
     }
 }
 
-/// Credentials from `FLEX_MERCHANT_ID`, `FLEX_KEY_ID` and `FLEX_SHARED_SECRET`, read through `lookup`.
+/// Credentials from `FLEX_MERCHANT_ID`, `FLEX_KEY_ID` and one of `FLEX_SHARED_SECRET` or
+/// `FLEX_PRIVATE_KEY_FILE` (a PEM file, read now), read through `lookup`.
 pub(crate) fn credentials_from(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Credentials>, Error> {
     let merchant = lookup("FLEX_MERCHANT_ID");
     let key_id = lookup("FLEX_KEY_ID");
     let secret = lookup("FLEX_SHARED_SECRET").map(|s| SecretText(Zeroizing::new(s)));
-    match (merchant, key_id, secret) {
-        (None, None, None) => Ok(None),
-        (Some(m), Some(k), Some(s)) => shared_secret_credentials(&m, &k, &s.0).map(Some),
+    let key_file = lookup("FLEX_PRIVATE_KEY_FILE");
+    match (merchant, key_id, secret, key_file) {
+        (None, None, None, None) => Ok(None),
+        (_, _, Some(_), Some(_)) => Err(Error::new(
+            ErrorKind::Configuration,
+            "set FLEX_SHARED_SECRET or FLEX_PRIVATE_KEY_FILE, not both",
+        )),
+        (Some(m), Some(k), Some(s), None) => shared_secret_credentials(&m, &k, &s.0).map(Some),
+        (Some(m), Some(k), None, Some(path)) => {
+            let pem = read_file("FLEX_PRIVATE_KEY_FILE", &path)?;
+            private_key_credentials(&m, &k, &pem)
+                .map_err(|e| e.wrap(ErrorKind::Configuration, format!("FLEX_PRIVATE_KEY_FILE {path}")))
+                .map(Some)
+        }
         _ => Err(Error::new(
             ErrorKind::Configuration,
-            "set all of FLEX_MERCHANT_ID, FLEX_KEY_ID and FLEX_SHARED_SECRET, or none",
+            "set all of FLEX_MERCHANT_ID, FLEX_KEY_ID and FLEX_SHARED_SECRET (or FLEX_PRIVATE_KEY_FILE), or none",
         )),
     }
+}
+
+/// Reads the file a variable names; the error names the variable and the path (never the contents).
+pub(crate) fn read_file(variable: &str, path: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    std::fs::read(path).map(Zeroizing::new).map_err(|e| {
+        Error::with_source(ErrorKind::Configuration, format!("{variable} {path} cannot be read"), e)
+    })
+}
+
+/// RS256 credentials from a PEM private key (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`).
+pub(crate) fn private_key_credentials(
+    merchant_id: &str,
+    key_id: &str,
+    pem: &[u8],
+) -> Result<Credentials, Error> {
+    let text = core::str::from_utf8(pem)
+        .map_err(|_| Error::new(ErrorKind::Configuration, "the private key PEM is not UTF-8 text"))?;
+    let key = MerchantPrivateKey::from_pem(text).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Configuration,
+            "the private key is not an unencrypted RSA PEM key (PKCS#8 PRIVATE KEY or PKCS#1 RSA PRIVATE KEY)",
+            e,
+        )
+    })?;
+    Credentials::private_key(merchant_id.trim(), key_id.trim(), key)
+        .map_err(|e| Error::with_source(ErrorKind::Configuration, "invalid merchant id or key id", e))
 }
 
 pub(crate) fn shared_secret_credentials(

@@ -1,6 +1,7 @@
 //! The one error type of the client: opaque, with a [`ErrorKind`] to branch on and a `source()` chain.
 
 use core::fmt;
+use core::time::Duration;
 use std::sync::Arc;
 
 use flex_types::ErrorBody;
@@ -43,7 +44,7 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 struct Inner {
     kind: ErrorKind,
@@ -53,6 +54,10 @@ struct Inner {
     correlation_id: Option<String>,
     body: Option<ErrorBody<'static>>,
     source: Option<Source>,
+    /// Whether `Display` appends the source (not when `context` already is the root cause in one line).
+    show_source: bool,
+    /// The time limit that was reached ([`ErrorKind::Timeout`]), shown as `timed out after 30 s`.
+    limit: Option<Duration>,
 }
 
 /// An error from the Flex client.
@@ -75,8 +80,45 @@ impl Error {
                 correlation_id: None,
                 body: None,
                 source: None,
+                show_source: true,
+                limit: None,
             }),
         }
+    }
+
+    /// A root-cause error: `context` is the whole one-line story (`connection refused to 127.0.0.1:9`);
+    /// `source` stays available through [`std::error::Error::source`] but is not repeated by `Display`.
+    pub(crate) fn root_cause(
+        kind: ErrorKind,
+        context: impl Into<String>,
+        limit: Option<Duration>,
+        source: Option<Source>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                kind,
+                context: context.into(),
+                status: None,
+                correlation_id: None,
+                body: None,
+                source,
+                show_source: false,
+                limit,
+            }),
+        }
+    }
+
+    /// A timeout error that names the limit reached (`timed out after 30 s: ...`).
+    pub(crate) fn timeout(limit: Duration, context: impl Into<String>, source: Option<Error>) -> Self {
+        Self::root_cause(ErrorKind::Timeout, context, Some(limit), source.map(|s| Arc::new(s) as Source))
+            .showing_source()
+    }
+
+    fn showing_source(mut self) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.show_source = true;
+        }
+        self
     }
 
     pub(crate) fn with_source(
@@ -112,6 +154,8 @@ impl Error {
                 correlation_id,
                 body: parsed,
                 source: None,
+                show_source: true,
+                limit: None,
             }),
         }
     }
@@ -140,6 +184,8 @@ impl Error {
                 correlation_id: inner.correlation_id.clone(),
                 body: inner.body.clone(),
                 source: inner.source.clone(),
+                show_source: inner.show_source,
+                limit: inner.limit,
             }),
         }
     }
@@ -180,6 +226,12 @@ impl Error {
         self.inner.body.as_ref().map(|b| b.details().collect()).unwrap_or_default()
     }
 
+    /// The time limit that was reached, for an [`ErrorKind::Timeout`] that knows it (the operation deadline, the
+    /// per-attempt timeout or the connect timeout).
+    pub fn time_limit(&self) -> Option<Duration> {
+        self.inner.limit
+    }
+
     /// Whether a retry of an idempotent request could succeed (5xx, 429, transport and timeout failures).
     pub(crate) fn is_transient(&self) -> bool {
         match self.inner.kind {
@@ -192,7 +244,12 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.inner.kind, self.inner.context)?;
+        match self.inner.limit {
+            Some(limit) if self.inner.kind == ErrorKind::Timeout => {
+                write!(f, "timed out after {}: {}", crate::transport::human(limit), self.inner.context)?;
+            }
+            _ => write!(f, "{}: {}", self.inner.kind, self.inner.context)?,
+        }
         if let Some(status) = self.inner.status {
             write!(f, " (HTTP {status}")?;
             if let Some(reason) = self.reason() {
@@ -206,7 +263,7 @@ impl fmt::Display for Error {
         if let Some(id) = &self.inner.correlation_id {
             write!(f, " [correlation id {id}]")?;
         }
-        if let Some(source) = &self.inner.source {
+        if let Some(source) = self.inner.source.as_ref().filter(|_| self.inner.show_source) {
             write!(f, ": {source}")?;
         }
         Ok(())

@@ -65,13 +65,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cause;
 mod client;
 mod config;
+mod connect;
 mod context;
 mod crypto;
 mod error;
 mod keys;
 mod mask;
+mod proxy;
 mod transport;
 
 pub use client::{Client, ClientBuilder};
@@ -83,3 +86,9 @@ pub use error::{Error, ErrorKind};
 pub use flex_jwe::PaymentData;
 pub use keys::KeyCacheStats;
 pub use mask::mask;
+pub use proxy::Proxy;
+
+// What a request needs, so that this crate is the only dependency of the common path.
+pub use flex_auth::{Credentials, MerchantPrivateKey, SharedSecret};
+pub use flex_jwt::RsaPublicKey;
+pub use flex_types::{CaptureContextClaims, FieldPath, SessionRequest, TransientTokenClaims};

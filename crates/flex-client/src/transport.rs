@@ -15,9 +15,12 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::CertificateDer;
 use tracing::Instrument as _;
 
+use crate::cause;
 use crate::config::RetryPolicy;
+use crate::connect::{Connector, Resolver};
 use crate::crypto;
-use crate::error::{Error, ErrorKind, Message};
+use crate::error::{Error, ErrorKind, Message, Source};
+use crate::proxy::Routes;
 
 /// A complete answer: status, headers and the whole (size-capped) body.
 #[derive(Debug)]
@@ -66,7 +69,7 @@ pub(crate) struct TransportConfig {
 }
 
 pub(crate) struct Transport {
-    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HyperClient<HttpsConnector<Connector>, Full<Bytes>>,
     config: TransportConfig,
 }
 
@@ -113,34 +116,40 @@ impl Deadline {
     ) -> Result<T, Error> {
         match self.at {
             Some(at) => tokio::time::timeout_at(at, work).await.unwrap_or_else(|_| {
-                Err(Error::new(
-                    ErrorKind::Timeout,
+                Err(Error::timeout(
+                    self.budget,
                     format!("operation deadline of {} expired while {waiting}", human(self.budget)),
+                    None,
                 ))
             }),
             None => work.await,
         }
     }
 
-    /// The error for an operation cut off by the deadline after `attempts` attempts (started ones).
-    fn expired(&self, attempts: u32) -> Error {
-        Error::new(
-            ErrorKind::Timeout,
-            format!("operation deadline of {} expired after {}", human(self.budget), attempts_text(attempts)),
+    /// The error for an operation with `host` cut off by the deadline after `attempts` attempts (started ones).
+    fn expired(&self, attempts: u32, host: &str) -> Error {
+        Error::timeout(
+            self.budget,
+            format!(
+                "operation deadline of {} expired after {} (host {host})",
+                human(self.budget),
+                attempts_text(attempts)
+            ),
+            None,
         )
     }
 
     /// The error when the backoff before another attempt would end past the deadline; `last` is why the last
     /// attempt failed.
     fn leaves_no_retry(&self, attempts: u32, last: Error) -> Error {
-        Error::with_source(
-            ErrorKind::Timeout,
+        Error::timeout(
+            self.budget,
             format!(
                 "operation deadline of {} would expire before a retry, after {}",
                 human(self.budget),
                 attempts_text(attempts)
             ),
-            last,
+            Some(last),
         )
     }
 }
@@ -159,15 +168,19 @@ pub(crate) fn human(d: Duration) -> String {
 struct Failure {
     error: Error,
     not_sent: bool,
+    /// The same attempt would fail the same way (an untrusted certificate, a proxy refusing `CONNECT`).
+    permanent: bool,
 }
 
 impl Transport {
     /// `extra_roots` are trusted beside the webpki (Mozilla) roots, e.g. the sandbox's generated CA.
+    /// `routes`: the proxy settings, if any.
     pub(crate) fn new(
         config: TransportConfig,
         extra_roots: Vec<CertificateDer<'static>>,
+        routes: Option<Routes>,
     ) -> Result<Self, Error> {
-        let mut http = HttpConnector::new();
+        let mut http = HttpConnector::new_with_resolver(Resolver::new());
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
@@ -186,9 +199,9 @@ impl Transport {
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
         // ALPN offers `h2` then `http/1.1`, or only `http/1.1`.
         let https = if config.alpn_http2 {
-            builder.enable_http1().enable_http2().wrap_connector(http)
+            builder.enable_http1().enable_http2().wrap_connector(Connector::new(http, routes))
         } else {
-            builder.enable_http1().wrap_connector(http)
+            builder.enable_http1().wrap_connector(Connector::new(http, routes))
         };
         let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
@@ -215,10 +228,11 @@ impl Transport {
         let retry = self.config.retry;
         let mut attempt: u32 = 0;
         loop {
-            if deadline.has_passed() {
-                return Err(deadline.expired(attempt));
-            }
             let request = make()?;
+            let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+            if deadline.has_passed() {
+                return Err(deadline.expired(attempt, &host));
+            }
             let span = tracing::debug_span!(
                 "flex_http",
                 method = %request.method(),
@@ -232,7 +246,7 @@ impl Transport {
                     Ok(outcome) => outcome,
                     Err(_) => {
                         span.in_scope(|| tracing::info!("operation deadline expired during the attempt"));
-                        return Err(deadline.expired(attempt.saturating_add(1)));
+                        return Err(deadline.expired(attempt.saturating_add(1), &host));
                     }
                 },
                 None => exchange.await,
@@ -260,9 +274,9 @@ impl Transport {
                         return Ok(response);
                     }
                 }
-                Err(Failure { error, not_sent }) => {
-                    let retryable =
-                        not_sent || (idempotency == Idempotency::Idempotent && error.is_transient());
+                Err(Failure { error, not_sent, permanent }) => {
+                    let retryable = !permanent
+                        && (not_sent || (idempotency == Idempotency::Idempotent && error.is_transient()));
                     span.in_scope(|| tracing::info!(kind = ?error.kind(), not_sent, retryable, elapsed_ms, "request failed"));
                     if !(retryable && may_retry) {
                         return Err(error);
@@ -279,13 +293,15 @@ impl Transport {
 
     async fn attempt(&self, request: Request<Full<Bytes>>) -> Result<Response, Failure> {
         let limit = self.config.max_response_bytes;
+        let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        let connect_timeout = self.config.connect_timeout;
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
                 let not_sent = e.is_connect();
-                let kind = if has_timed_out_source(&e) { ErrorKind::Timeout } else { ErrorKind::Transport };
-                let context =
-                    if not_sent { "cannot connect to the server" } else { "the request failed in transit" };
-                Failure { error: Error::with_source(kind, context, e), not_sent }
+                let cause = cause::describe(&e, &host, not_sent, connect_timeout);
+                let source: Source = Arc::new(e);
+                let error = Error::root_cause(cause.kind, cause.message, cause.limit, Some(source));
+                Failure { error, not_sent, permanent: cause.permanent }
             })?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, limit).collect().await.map_err(|e| {
@@ -303,7 +319,7 @@ impl Transport {
                         Message("body read failed"),
                     )
                 };
-                Failure { error, not_sent: false }
+                Failure { error, not_sent: false, permanent: false }
             })?;
             Ok(Response {
                 status: parts.status.as_u16(),
@@ -318,24 +334,13 @@ impl Transport {
                 error: Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "attempt timed out after {} (the per-attempt request timeout, response body included)",
+                        "attempt timed out after {} (the per-attempt request timeout, response body included; host {host})",
                         human(self.config.request_timeout)
                     ),
                 ),
                 not_sent: false,
+                permanent: false,
             }),
         }
     }
-}
-
-/// Whether any error in the chain is an I/O timeout (hyper-util's connect timeout).
-fn has_timed_out_source(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
-            return true;
-        }
-        current = e.source();
-    }
-    false
 }
