@@ -3,6 +3,7 @@
 //! thread-local counting `#[global_allocator]`, so other test threads do not interfere. Not a timing.
 #![allow(unsafe_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};

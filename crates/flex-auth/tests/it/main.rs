@@ -5,6 +5,7 @@
 mod loader;
 
 mod adapter;
+mod fuzz_regressions;
 mod properties;
 mod redaction;
 mod time_edges;

@@ -3,6 +3,7 @@
 
 mod capture_context;
 mod error_body;
+mod fuzz_regressions;
 mod jwk;
 mod props;
 mod sessions;

@@ -3,7 +3,7 @@
 //! can be used for a key-set lookup.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::{
     Claim, ClaimProblem, Error, ExponentPolicy, HeaderError, InvalidKid, JsonError, Jwt, Kid, Limits,

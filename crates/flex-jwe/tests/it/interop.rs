@@ -1,7 +1,7 @@
 //! Interoperability with Python `cryptography` (OpenSSL) in both directions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! of `vectors/keys/` (verifiable, or refused by key policy).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::dangerous::insecure_decode;
 use flex_jwt::{Algorithm, Error, Jwt, KeyError, Kid, Verifier};

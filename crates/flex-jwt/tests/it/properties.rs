@@ -2,7 +2,7 @@
 //! to a valid token makes verification fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::dangerous::insecure_decode;
 use flex_jwt::{Jwt, Limits, Verifier, fuzzing};

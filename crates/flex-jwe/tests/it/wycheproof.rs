@@ -1,7 +1,7 @@
 //! Project Wycheproof vectors: RSA-OAEP (SHA-1/MGF1-SHA-1, 2048) decryption and the RSA-OAEP JWE groups.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-mod common;
+use crate::common;
 
 use common::{b64d, read_vector};
 use flex_jwe::{DecryptionKey, KeyAlgorithm};

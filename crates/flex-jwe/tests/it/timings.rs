@@ -1,7 +1,7 @@
 //! Rough timings: `cargo test -p flex-jwe --release --test timings -- --ignored --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

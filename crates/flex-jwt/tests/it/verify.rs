@@ -2,7 +2,7 @@
 //! timing against bare ring (`cargo test --release -p flex-jwt -- --ignored --nocapture`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-mod support;
+use crate::support;
 
 use std::borrow::Cow;
 

@@ -1,7 +1,7 @@
 //! Every single-character change and every single-bit flip of a JWE is rejected, with one error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{b64d, b64e, rsa2048, rsa2048_recipient};
 use flex_jwe::{DecryptError, KeyAlgorithm, SystemRandom};

@@ -1,7 +1,7 @@
 //! Property tests: round trips of arbitrary payloads, and no input makes decryption panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{rsa2048, rsa2048_recipient};
 use flex_jwe::{KeyAlgorithm, PaymentData, SensitiveValue, SystemRandom, TokenizePayload};

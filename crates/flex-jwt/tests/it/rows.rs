@@ -1,8 +1,8 @@
-//! One test per row of the 22-row table in `jwt-security.md` §3.1 ("what a verifier must reject"), using tokens
+//! One test per row of the 22-row table in "The JWT attack table" of `docs/SECURITY.md` ("what a verifier must reject"), using tokens
 //! signed here with the test-only `rsa2048` key (and `rsa3072` as the attacker).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::{
     Algorithm, AlgorithmSet, Claim, ClaimProblem, Error, ExponentPolicy, HeaderError, InvalidKid, JsonError,

@@ -1,7 +1,7 @@
 //! Round trips, exact header bytes, segment lengths, key handling and policy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{FailingRng, TestRng, b64d, b64e, read_vector, rsa2048, rsa2048_recipient};
 use flex_jwe::{

@@ -8,7 +8,7 @@
 //! - the claims are checked in the order `exp`, `nbf`, `iat`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::{Claim, ClaimProblem, Error, MAX_LEEWAY_SECS, Verifier};
 use proptest::prelude::*;

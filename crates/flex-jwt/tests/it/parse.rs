@@ -1,7 +1,7 @@
 //! Parsing at the JWS/JWT layer: structure, limits, borrowing, and what `insecure_decode` shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::dangerous::insecure_decode;
 use flex_jwt::{Algorithm, Error, HeaderError, Jwt, Limits, Segment};

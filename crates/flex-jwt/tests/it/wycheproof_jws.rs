@@ -11,7 +11,7 @@
 //! to the valid tcId 357 but labelled invalid; tcIds 372 and 373 are labelled valid but contain `?`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use flex_jwt::{
     Algorithm, AlgorithmSet, Error, ExponentPolicy, HeaderError, Jwt, KeyError, Limits, RsaPublicKey,
