@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Decrypts a compact JWE (RSA-OAEP or RSA-OAEP-256 + A256GCM) read from stdin with Python
-`cryptography`, and prints the plaintext as hex. Used by tests/interop.rs when python3 is present.
+`cryptography`, and prints the plaintext as hex. Used by tests/it/interop.rs when python3 is present.
 
 Usage: decrypt_with_python.py <pkcs8 pem path> < jwe
 """

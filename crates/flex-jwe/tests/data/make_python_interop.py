@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerates python-interop.json: compact JWEs made by Python `cryptography` (OpenSSL), which
-tests/interop.rs decrypts with flex-jwe.
+tests/it/interop.rs decrypts with flex-jwe.
 
 Usage (from anywhere): python3 make_python_interop.py
 Key: testdata/keys/rsa2048.pk8.pem (the repository's test-only RSA key).
