@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use flex_auth::{
-    Credentials, JwtClaimOptions, JwtId, MerchantPrivateKey, SharedSecret, SignableRequest, SigningParams,
-    SigningScheme, UnixTime, sign,
+    Credentials, JwtClaimOptions, JwtId, SignableRequest, SigningParams, SigningScheme, UnixTime, sign,
 };
+use flex_client::AuthScheme;
 
-use crate::{Failure, input};
+use crate::{Failure, input, net};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuthCommand {
@@ -64,39 +64,16 @@ pub(crate) fn run(cmd: AuthCommand) -> Result<(), Failure> {
     }
 }
 
-fn env_var(name: &str) -> Result<String, Failure> {
-    match std::env::var(name) {
-        Ok(value) if !value.is_empty() => Ok(value),
-        _ => Err(Failure::new(format!("{name} is not set"))),
-    }
-}
-
 fn credentials(args: &SignArgs) -> Result<Credentials, Failure> {
-    let merchant_id = env_var("FLEX_MERCHANT_ID")?;
-    let key_id = env_var("FLEX_KEY_ID")?;
-    let creds = match &args.private_key {
-        Some(path) => {
-            if args.scheme != Scheme::Jwt {
-                return Err(Failure::new(
-                    "--private-key needs --scheme jwt (HTTP Signature uses the shared secret)",
-                ));
-            }
-            let bytes = input::file_bytes(path, "private key")?;
-            let key = match std::str::from_utf8(&bytes) {
-                Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
-                    MerchantPrivateKey::from_pem(text)?
-                }
-                _ => MerchantPrivateKey::from_pkcs8_der(&bytes)?,
-            };
-            Credentials::private_key(&merchant_id, &key_id, key)?
-        }
-        None => {
-            let secret = SharedSecret::from_base64(&env_var("FLEX_SHARED_SECRET")?)?;
-            Credentials::shared_secret(&merchant_id, &key_id, secret)?
-        }
+    let scheme = match args.scheme {
+        Scheme::HttpSignature => AuthScheme::HttpSignature,
+        Scheme::Jwt => AuthScheme::Jwt,
     };
+    let creds = net::credentials(args.private_key.as_deref(), "--private-key", scheme)?;
     match &args.portfolio_id {
-        Some(id) => Ok(creds.with_portfolio_id(id)?),
+        Some(id) => {
+            Ok(creds.with_portfolio_id(id).map_err(|e| Failure::usage(format!("--portfolio-id: {e}")))?)
+        }
         None => Ok(creds),
     }
 }
@@ -106,14 +83,14 @@ fn split_url(url: &str) -> Result<(&str, String), Failure> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| Failure::new("--url must start with https:// or http://"))?;
+        .ok_or_else(|| Failure::usage("--url must start with https:// or http://"))?;
     if rest.contains('#') {
-        return Err(Failure::new("--url must not have a #fragment (it is never sent)"));
+        return Err(Failure::usage("--url must not have a #fragment (it is never sent)"));
     }
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(split);
     if authority.is_empty() || authority.contains('@') {
-        return Err(Failure::new("--url needs a host, without user information"));
+        return Err(Failure::usage("--url needs a host, without user information"));
     }
     // An empty path is sent as `/` (RFC 9112 §3.2.1), also before a query.
     let target = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
@@ -123,11 +100,11 @@ fn split_url(url: &str) -> Result<(&str, String), Failure> {
 fn signing_time(args: &SignArgs) -> Result<UnixTime, Failure> {
     match &args.date {
         Some(date) => UnixTime::parse_http_date(date).ok_or_else(|| {
-            Failure::new("--date is not an RFC 1123 date like \"Thu, 18 Jul 2019 00:18:03 GMT\"")
+            Failure::usage("--date is not an RFC 1123 date like \"Thu, 18 Jul 2019 00:18:03 GMT\"")
         }),
         None => {
             let now = input::now(args.now)?;
-            UnixTime::from_secs(now).ok_or_else(|| Failure::new("--now is out of range"))
+            UnixTime::from_secs(now).ok_or_else(|| Failure::usage("--now is out of range"))
         }
     }
 }

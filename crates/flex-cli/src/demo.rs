@@ -12,7 +12,7 @@ use crate::{Failure, TimeoutArg, input};
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// How the backend authenticates `POST /flex/v2/sessions`.
-    #[arg(long, value_enum, default_value_t = Auth::HttpSignature)]
+    #[arg(long, value_enum, default_value_t = Auth::Jwt)]
     auth: Auth,
     #[command(flatten)]
     timeout: TimeoutArg,
@@ -20,10 +20,10 @@ pub(crate) struct DemoArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Auth {
-    /// HTTP Signature (HMAC-SHA256), Cybersource's long-standing scheme.
-    HttpSignature,
     /// JWT authentication v2 (HS256 with the shared secret), the scheme Cybersource requires from September 2026.
     Jwt,
+    /// HTTP Signature (HMAC-SHA256), deprecated by Cybersource from September 2026.
+    HttpSignature,
 }
 
 /// The test card every Cybersource sandbox accepts.
@@ -94,16 +94,16 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
         "signature key fetched from GET /flex/v2/public-keys/{{kid}}: {} fetch(es), RS256 verified",
         client.key_cache_stats().fetches
     ))?;
-    line(&format!("iss {:?}, lifetime {} s, jti {}", claims.iss, claims.lifetime_secs(), mask(&claims.jti)))?;
+    line(&format!("iss {}, lifetime {} s, jti {}", claims.iss, claims.lifetime_secs(), mask(&claims.jti)))?;
     line(&format!("flx.origin {} + flx.path {}", claims.flx.origin, claims.flx.path))?;
     line(&format!(
-        "flx.jwk RSA-{} bits, use {:?}, kid {}",
+        "flx.jwk RSA-{} bits, use {}, kid {}",
         context.encryption_key().bits(),
         claims.flx.jwk.use_.as_deref().unwrap_or("-"),
         claims.flx.jwk.kid.as_deref().unwrap_or("-")
     ))?;
-    line(&format!("ctx required {:?}", claims.required_fields().collect::<Vec<_>>()))?;
-    line(&format!("ctx optional {:?}", claims.optional_fields().collect::<Vec<_>>()))?;
+    line(&format!("ctx required {}", claims.required_fields().collect::<Vec<_>>().join(", ")))?;
+    line(&format!("ctx optional {}", claims.optional_fields().collect::<Vec<_>>().join(", ")))?;
 
     step(3, "Verify the capture context again (as the backend does before handing it out)")?;
     let t = Instant::now();
@@ -120,7 +120,12 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
         .with("paymentInformation.card.expirationMonth", "12")?
         .with("paymentInformation.card.expirationYear", "2031")?
         .with("paymentInformation.card.securityCode", "123")?;
-    line(&format!("card data {card:?}"))?;
+    let names: Vec<_> = card
+        .fields()
+        .into_iter()
+        .map(|(path, _)| path.rsplit('.').next().unwrap_or_default().to_owned())
+        .collect();
+    line(&format!("card data: {} (values never printed)", names.join(", ")))?;
     let t = Instant::now();
     let jwe = client.encrypt_card_data(&context, card)?;
     line(&format!("JWE header {}", input::protected_header(&jwe)))?;
@@ -143,7 +148,7 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
     let card = verified.claims().card();
     line(&format!("RS256 verified in {}", ms(t.elapsed())))?;
     line(&format!(
-        "card {} type {} expires {}/{}; token type {:?}, lifetime {} s",
+        "card {} type {} expires {}/{}; token type {}, lifetime {} s",
         card.masked_number.unwrap_or("-"),
         card.card_type.unwrap_or("-"),
         card.expiration_month.unwrap_or("-"),

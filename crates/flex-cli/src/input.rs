@@ -11,40 +11,52 @@ const MAX_INPUT: u64 = 1 << 20;
 /// Reads a token given as an argument, `@FILE` for a file, `-` for stdin, or (absent) from stdin;
 /// surrounding whitespace is dropped.
 pub(crate) fn token(arg: Option<&str>) -> Result<String, Failure> {
+    named_token(arg, "token")
+}
+
+/// Whether `arg` (as [`token`] takes it) reads standard input.
+pub(crate) fn reads_stdin(arg: Option<&str>) -> bool {
+    matches!(arg, None | Some("-"))
+}
+
+/// As [`token`], naming the input `what` (e.g. "capture context") in its errors.
+pub(crate) fn named_token(arg: Option<&str>, what: &str) -> Result<String, Failure> {
     let raw = match arg {
-        Some(arg) if arg.starts_with('@') => file_text(Path::new(arg.trim_start_matches('@')), "token file")?,
+        Some(arg) if arg.starts_with('@') => {
+            file_text(Path::new(arg.trim_start_matches('@')), &format!("{what} file"))?
+        }
         Some("-") | None => {
             let mut buf = String::new();
             std::io::stdin()
                 .take(MAX_INPUT)
                 .read_to_string(&mut buf)
-                .map_err(|e| Failure::new(format!("cannot read the token from stdin: {e}")))?;
+                .map_err(|e| Failure::new(format!("cannot read the {what} from stdin: {e}")))?;
             buf
         }
         Some(token) => token.to_owned(),
     };
     let token = raw.trim();
     if token.is_empty() {
-        return Err(Failure::new("no token given (pass it as an argument, or on stdin)"));
+        return Err(Failure::usage(format!("no {what} given (pass it as an argument, @FILE, or on stdin)")));
     }
     Ok(token.to_owned())
 }
 
-/// Reads a whole (small) file as bytes.
+/// Reads a whole (small) file named on the command line as bytes. A file that cannot be read is a usage error.
 pub(crate) fn file_bytes(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     let file = std::fs::File::open(path)
-        .map_err(|e| Failure::new(format!("cannot open {what} {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot open {what} {}: {e}", path.display())))?;
     let mut buf = Vec::new();
     file.take(MAX_INPUT)
         .read_to_end(&mut buf)
-        .map_err(|e| Failure::new(format!("cannot read {what} {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot read {what} {}: {e}", path.display())))?;
     Ok(buf)
 }
 
-/// Reads a whole (small) UTF-8 file.
+/// Reads a whole (small) UTF-8 file named on the command line (usage errors as [`file_bytes`]).
 pub(crate) fn file_text(path: &Path, what: &str) -> Result<String, Failure> {
     String::from_utf8(file_bytes(path, what)?)
-        .map_err(|_| Failure::new(format!("{what} {} is not UTF-8", path.display())))
+        .map_err(|_| Failure::usage(format!("{what} {} is not UTF-8", path.display())))
 }
 
 /// The current time in Unix seconds, or the value of `--now`.

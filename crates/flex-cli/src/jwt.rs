@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use flex_jwt::{Algorithm, AlgorithmSet, KeySet, RsaPublicKey, Verifier, dangerous};
+use flex_jwt::{Algorithm, AlgorithmSet, KeyError, KeySet, RsaPublicKey, Verifier, dangerous};
 use flex_types::Value;
 
 use crate::{Failure, input};
@@ -101,17 +101,28 @@ enum Keys {
     Single(RsaPublicKey),
 }
 
+/// A key the flags refuse; an `enc` key names the option that accepts it.
+fn key_failure(e: KeyError) -> Failure {
+    match e {
+        KeyError::WrongUse => Failure::new(
+            "the JWK's \"use\" is not \"sig\"; to verify a Flex transient token with its capture context's \
+             flx.jwk (an \"enc\" key), pass --flex-transient-token-key (or use `cybs-flex transient verify`)",
+        ),
+        other => other.into(),
+    }
+}
+
 fn load_keys(args: &VerifyArgs) -> Result<Keys, Failure> {
     let text = input::file_text(&args.key, "key file")?;
     let trimmed = text.trim_start();
     let key = if trimmed.starts_with("-----BEGIN") {
-        RsaPublicKey::from_pem(&text)?
+        RsaPublicKey::from_pem(&text).map_err(key_failure)?
     } else if args.flex_transient_token_key {
-        RsaPublicKey::from_flex_capture_context_jwk_json(&text)?
+        RsaPublicKey::from_flex_capture_context_jwk_json(&text).map_err(key_failure)?
     } else if serde_json::from_str::<Value<'_>>(&text).is_ok_and(|v| v.get("keys").is_some()) {
-        return Ok(Keys::Set(KeySet::from_jwks(&text)?));
+        return Ok(Keys::Set(KeySet::from_jwks(&text).map_err(key_failure)?));
     } else {
-        RsaPublicKey::from_jwk(&text)?
+        RsaPublicKey::from_jwk(&text).map_err(key_failure)?
     };
     if key.kid().is_some() {
         let mut set = KeySet::new();

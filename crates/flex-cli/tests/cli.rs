@@ -44,9 +44,21 @@ fn stderr(out: &Output) -> String {
 }
 
 /// A failure is exit code 1 and exactly one `cybs-flex: error:` line, which never contains the token.
+#[track_caller]
 fn assert_one_line_failure(out: &Output, token: &str, expected: &str) {
+    assert_one_line_exit(out, 1, token, expected);
+}
+
+/// A usage error found after parsing: exit code 2, otherwise as [`assert_one_line_failure`].
+#[track_caller]
+fn assert_one_line_usage(out: &Output, token: &str, expected: &str) {
+    assert_one_line_exit(out, 2, token, expected);
+}
+
+#[track_caller]
+fn assert_one_line_exit(out: &Output, code: i32, token: &str, expected: &str) {
     let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("cybs-flex: error: "), "{err}");
     assert!(err.contains(expected), "{err:?} should mention {expected:?}");
@@ -146,13 +158,11 @@ fn jwt_verify_failures_are_one_line_and_exit_1() {
     let out = flex(&["jwt", "verify", "--jwk", ec.to_str().unwrap(), &token], None, &[]);
     assert_one_line_failure(&out, &token, "not RSA");
 
-    // A missing key file.
+    // A missing key file, and no token at all: usage errors.
     let out = flex(&["jwt", "verify", "--jwk", "/nonexistent/key.jwk", &token], None, &[]);
-    assert_one_line_failure(&out, &token, "cannot open key file");
-
-    // No token at all.
+    assert_one_line_usage(&out, &token, "cannot open key file");
     let out = flex(&["jwt", "verify", "--jwk", jwk], Some(""), &[]);
-    assert_one_line_failure(&out, "", "no token given");
+    assert_one_line_usage(&out, "", "no token given");
 }
 
 #[test]
@@ -262,16 +272,17 @@ fn auth_sign_without_credentials_fails_cleanly() {
         "--url",
         "https://apitest.cybersource.com/x",
     ];
+    // Missing or unusable credentials are usage errors (exit 2).
     let out = flex(&args, None, &[]);
-    assert_one_line_failure(&out, "", "FLEX_MERCHANT_ID is not set");
+    assert_one_line_usage(&out, "", "FLEX_MERCHANT_ID is not set");
     let out = flex(&args, None, &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID)]);
-    assert_one_line_failure(&out, "", "FLEX_SHARED_SECRET is not set");
+    assert_one_line_usage(&out, "", "FLEX_SHARED_SECRET is not set");
     let out = flex(
         &args,
         None,
         &[("FLEX_MERCHANT_ID", MERCHANT), ("FLEX_KEY_ID", KEY_ID), ("FLEX_SHARED_SECRET", "not base64!")],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_one_line_usage(&out, "", "FLEX_SHARED_SECRET");
     assert!(!stderr(&out).contains("not base64!"), "the secret is echoed: {}", stderr(&out));
 }
 
@@ -390,12 +401,12 @@ fn session_and_jwe_encrypt_against_the_served_sandbox() {
     );
     assert_eq!(claims["flx"]["origin"], sandbox.url.as_str());
 
-    // Failures: missing credentials, unknown field, wrong secret (the gateway's 401).
+    // Failures: missing credentials and an unknown field (usage, exit 2), wrong secret (the gateway's 401).
     let out = flex(&["session", "--env", &sandbox.url], None, &[]);
-    assert_one_line_failure(&out, "", "FLEX_MERCHANT_ID is not set");
+    assert_one_line_usage(&out, "", "FLEX_MERCHANT_ID is not set");
     let out =
         flex(&["session", "--env", &sandbox.url, "--fields", "paymentInformation.card.numbr"], None, &creds);
-    assert_one_line_failure(&out, "", "unknown field path");
+    assert_one_line_usage(&out, "", "unknown field path");
     let wrong = [
         ("FLEX_MERCHANT_ID", MERCHANT),
         ("FLEX_KEY_ID", KEY_ID),
@@ -463,8 +474,14 @@ fn demo_runs_the_whole_flow_with_both_auth_schemes() {
         // The full card number and the CVV value never appear.
         assert!(!text.contains("4111111111111111"), "{text}");
         assert!(!text.contains("\"123\""), "{text}");
-        let signed_with = if extra == ["--auth", "jwt"] { "JWT (HS256)" } else { "HTTP Signature" };
+        // JWT by default; HTTP Signature on request.
+        let signed_with =
+            if extra == ["--auth", "http-signature"] { "HTTP Signature" } else { "JWT (HS256)" };
         assert!(text.contains(&format!("signed with {signed_with}")), "{text}");
+        // No Rust Debug rendering anywhere (type names, Some(..), quoted strings).
+        for debug in ["Flat {", "Nested {", "Some(", "None", "\"Flex API\"", "[\""] {
+            assert!(!text.contains(debug), "{debug:?} in:\n{text}");
+        }
     }
     let out = flex(&["demo", "--auth", "basic"], None, &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -528,11 +545,11 @@ fn sandbox_serve_tls_argument_errors() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    // Files that are missing or hold no certificate: one line, exit 1.
+    // Files that are missing or hold no certificate: the flags are wrong, one line, exit 2.
     let missing = std::env::temp_dir().join("flex-cli-no-such-cert.pem");
     let missing = missing.to_str().unwrap();
     let out = flex(&["sandbox", "serve", "--tls-cert", missing, "--tls-key", missing], None, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).lines().last().unwrap_or_default().starts_with("cybs-flex: error: "),
         "{}",
@@ -541,7 +558,7 @@ fn sandbox_serve_tls_argument_errors() {
     let junk = temp_file("junk.pem", b"not a pem");
     let junk = junk.to_str().unwrap();
     let out = flex(&["sandbox", "serve", "--tls-cert", junk, "--tls-key", junk], None, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
 }
 
@@ -558,9 +575,9 @@ fn jwt_verify_leeway_above_900_is_refused_not_clamped() {
         let out = flex(&["jwt", "verify", "--jwk", "unused.json", "--leeway", bad, "x.y.z"], None, &[]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
     }
-    // 900 itself is accepted by the parser (the command then fails on the missing key file, exit 1).
+    // 900 itself is accepted by the parser (the command then stops at the missing key file).
     let out = flex(&["jwt", "verify", "--jwk", "does-not-exist.json", "--leeway", "900", "x.y.z"], None, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot open key file"), "{}", stderr(&out));
 }
 
 #[test]
