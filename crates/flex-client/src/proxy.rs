@@ -255,7 +255,9 @@ impl Proxy {
         let route = |e: &Option<Endpoint>| {
             e.as_ref().map(|e| Route { authority: e.authority.clone(), auth: e.basic_auth() })
         };
-        Routes { matcher: builder.build(), https: route(&self.https), http: route(&self.http) }
+        // hyper-util's matcher applies `*` to domain names only; curl's `*` means every host, IPs included.
+        let bypass_all = self.no_proxy.split(',').any(|entry| entry.trim() == "*");
+        Routes { matcher: builder.build(), https: route(&self.https), http: route(&self.http), bypass_all }
     }
 }
 
@@ -290,6 +292,8 @@ pub(crate) struct Routes {
     matcher: Matcher,
     https: Option<Route>,
     http: Option<Route>,
+    /// `NO_PROXY` has `*`.
+    bypass_all: bool,
 }
 
 /// One proxy to tunnel through.
@@ -304,6 +308,9 @@ pub(crate) struct Route {
 impl Routes {
     /// The proxy for `target`, or `None` to connect directly (no proxy for its scheme, or `NO_PROXY`).
     pub(crate) fn route(&self, target: &http::Uri) -> Option<(&Route, http::Uri)> {
+        if self.bypass_all {
+            return None;
+        }
         let intercept = self.matcher.intercept(target)?;
         let route = match target.scheme_str() {
             Some("https") => self.https.as_ref()?,
@@ -405,7 +412,8 @@ mod tests {
         assert_eq!(r("https://10.1.2.3"), None);
         assert_eq!(r("https://[::1]:8443"), None);
         let star = Proxy::parse("http://proxy:3128").map(|p| p.with_no_proxy("*")).ok();
-        assert_eq!(star.and_then(|p| routed(&p, "https://api.cybersource.com")), None);
+        assert_eq!(star.as_ref().and_then(|p| routed(p, "https://api.cybersource.com")), None);
+        assert_eq!(star.as_ref().and_then(|p| routed(p, "https://127.0.0.1:8443")), None);
         let https_only = Proxy::from_lookup(env(&[("HTTPS_PROXY", "http://proxy:3128")]));
         assert_eq!(https_only.as_ref().and_then(|p| routed(p, "http://127.0.0.1:1")), None);
     }
