@@ -35,7 +35,7 @@ fn get(args: &GetArgs) -> Result<(), Failure> {
     let key = net::block_on(client.public_key(&args.kid))?.map_err(|e| match e.kind() {
         // The kid comes from the command line.
         ErrorKind::InvalidInput => Failure::usage(format!("KID: {e}")),
-        _ => net::client_failure(&e),
+        _ => net::failure_at(&e, client.environment().authority()),
     })?;
     let jwk = key.to_jwk_json();
     if args.net.json {

@@ -121,7 +121,7 @@ impl TimeoutArg {
 /// A failure to report: one line, no secrets; exit code 1 (the operation failed) or 2 (a usage error).
 #[derive(Debug)]
 pub(crate) struct Failure {
-    message: String,
+    pub(crate) message: String,
     usage: bool,
 }
 

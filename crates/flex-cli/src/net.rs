@@ -47,6 +47,21 @@ pub(crate) fn client_failure(e: &flex_client::Error) -> Failure {
     }
 }
 
+/// As [`client_failure`], naming `host` (the server the failed call went to) when the message does not already.
+pub(crate) fn failure_at(e: &flex_client::Error, host: &str) -> Failure {
+    let mut failure = client_failure(e);
+    if !failure.message.contains(host) {
+        failure.message = format!("{} (host {host})", failure.message);
+    }
+    failure
+}
+
+/// The authority (`host[:port]`) of a base URL or origin such as `https://127.0.0.1:8443`.
+pub(crate) fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
 impl NetArgs {
     /// The client builder: the environment's `FLEX_ENV`, `FLEX_AUTH` and proxy variables (`HTTPS_PROXY`,
     /// `HTTP_PROXY`, `NO_PROXY`, either case, as the client reads them), then `--env`, `--cacert` and
@@ -182,4 +197,17 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
         .build()
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
     Ok(runtime.block_on(future))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_of_urls_and_origins() {
+        assert_eq!(authority("https://127.0.0.1:8443"), "127.0.0.1:8443");
+        assert_eq!(authority("https://apitest.cybersource.com/flex/v2"), "apitest.cybersource.com");
+        assert_eq!(authority("http://[::1]:80?x"), "[::1]:80");
+        assert_eq!(authority("example.com"), "example.com");
+    }
 }

@@ -49,8 +49,8 @@ fn request(args: &SessionArgs) -> Result<SessionRequest, Failure> {
 pub(crate) fn run(args: &SessionArgs) -> Result<(), Failure> {
     let request = request(args)?;
     let client = args.net.client(|builder| args.credentials.apply(builder))?;
-    let context =
-        net::block_on(client.create_capture_context(&request))?.map_err(|e| net::client_failure(&e))?;
+    let context = net::block_on(client.create_capture_context(&request))?
+        .map_err(|e| net::failure_at(&e, client.environment().authority()))?;
     if args.net.json {
         input::print(&serde_json::to_string_pretty(context.claims())?)
     } else {

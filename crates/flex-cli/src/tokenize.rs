@@ -98,14 +98,18 @@ pub(crate) fn run(args: &TokenizeArgs) -> Result<(), Failure> {
         Ok(builder)
     })?;
     let token = net::block_on(async {
-        let context = client.verify_capture_context(&context).await?;
-        client.tokenize(&context, data).await
-    })?
-    .map_err(|e| match e.kind() {
-        // A field the context does not take, or a required one missing: the flags given do not fit.
-        ErrorKind::InvalidInput => Failure::usage(e.to_string()),
-        _ => net::client_failure(&e),
-    })?;
+        // The context's key comes from the --env host; the tokens request goes to flx.origin.
+        let context = client
+            .verify_capture_context(&context)
+            .await
+            .map_err(|e| net::failure_at(&e, client.environment().authority()))?;
+        let origin = net::authority(&context.claims().flx.origin).to_owned();
+        client.tokenize(&context, data).await.map_err(|e| match e.kind() {
+            // A field the context does not take, or a required one missing: the flags given do not fit.
+            ErrorKind::InvalidInput => Failure::usage(e.to_string()),
+            _ => net::failure_at(&e, &origin),
+        })
+    })??;
     if args.net.json {
         let header: serde_json::Value =
             serde_json::from_str(&input::protected_header(&token)).unwrap_or(serde_json::Value::Null);

@@ -44,10 +44,11 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     let context = input::named_token(Some(&args.capture_context), "capture context")?;
     let token = input::named_token(args.token.as_deref(), "transient token")?;
     let client = args.net.client(Ok)?;
+    // Both steps fetch keys (if at all) from the --env host.
     let verified = net::block_on(async {
         let context = client.verify_capture_context(&context).await?;
         client.verify_transient_token(&token, &context).await
     })?
-    .map_err(|e| net::client_failure(&e))?;
+    .map_err(|e| net::failure_at(&e, client.environment().authority()))?;
     input::print(&serde_json::to_string_pretty(verified.claims())?)
 }

@@ -303,7 +303,7 @@ fn session_tokenize_and_transient_verify_over_https() {
     let out = flex(&["keys", "get", &kid, "--env", &sandbox.url, "--json"], None, &ca_env);
     assert!(assert_ok(&out).lines().count() > 3, "pretty-printed");
     let out = flex(&["keys", "get", "no-such-kid", "--env", &sandbox.url], None, &ca_env);
-    assert_one_line(&out, 1, &["404"]);
+    assert_one_line(&out, 1, &["404", &sandbox.addr]);
     let out = flex(&["keys", "get", "bad/kid", "--env", &sandbox.url], None, &ca_env);
     assert_one_line(&out, 2, &["kid"]);
 
@@ -526,6 +526,7 @@ fn card_data_never_appears_in_output_logs_or_errors() {
         if expected_code == 1 {
             let last = err_text.lines().last().unwrap();
             assert!(last.starts_with("cybs-flex: error: "), "{last}");
+            assert!(last.contains("already been used") && last.contains(&sandbox.addr), "{last}");
         }
     }
     // Card values that do not validate are refused without being quoted.
