@@ -330,6 +330,7 @@ async fn mint(
             data: CtxData {
                 required_fields: required.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
                 optional_fields: optional.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
+                ..CtxData::default()
             },
             type_: Cow::Borrowed("api-0.1.0"),
         }],

@@ -351,7 +351,7 @@ fn detail(mut d: Members<'_>) -> ErrorDetail<'_> {
     }
 }
 
-fn error_information(mut e: Members<'_>) -> ErrorInformation<'_> {
+pub(crate) fn error_information(mut e: Members<'_>) -> ErrorInformation<'_> {
     ErrorInformation {
         reason: e.take_str("reason"),
         message: e.take_str("message"),
@@ -363,7 +363,7 @@ fn error_item(mut e: Members<'_>) -> ErrorItem<'_> {
     ErrorItem { type_: e.take_str("type"), message: e.take_str("message") }
 }
 
-fn owned_details(v: Vec<ErrorDetail<'_>>) -> Vec<ErrorDetail<'static>> {
+pub(crate) fn owned_details(v: Vec<ErrorDetail<'_>>) -> Vec<ErrorDetail<'static>> {
     v.into_iter()
         .map(|d| ErrorDetail {
             location: own_opt(d.location),

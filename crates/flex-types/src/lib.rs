@@ -8,6 +8,10 @@
 //! - [`SessionRequest`]: the body of `POST /flex/v2/sessions`, built from [`FieldPath`]s.
 //! - [`TransientTokenClaims`]: the payload of a transient token, with open-ended parts as [`Value`].
 //! - [`ErrorBody`]: any error body Cybersource sends, with a normalized view.
+//! - [`MicroformSessionRequest`]: the body of `POST /microform/v2/sessions` (Microform v2), checked when built;
+//!   [`CaptureContextClaims::kind`] tells a Microform context (`mf-*`) from a Flex API one (`api-*`).
+//! - [`PaymentRequest`] / [`PaymentResponse`]: the subset of `POST /pts/v2/payments` that authorizes a
+//!   transient token, with [`Amount`]s checked against their [`Currency`]'s minor units.
 //!
 //! Response types tolerate unknown members everywhere. Strings borrow from the input (`Cow::Borrowed`)
 //! unless they contain JSON escapes (`Cow::Owned`); `into_owned()` detaches a value from its input.
@@ -46,19 +50,29 @@ mod cow;
 pub mod capture_context;
 pub mod error_body;
 pub mod jwk;
+pub mod microform;
+pub mod payments;
 pub mod sessions;
 pub mod transient_token;
 pub mod value;
 
-pub use capture_context::{CaptureContextClaims, Ctx, CtxData, Flx};
+pub use capture_context::{CaptureContextClaims, ContextKind, Ctx, CtxData, Flx};
 pub use error_body::{
     ErrorBody, ErrorDetail, ErrorInformation, ErrorItem, ErrorShape, ErrorStatus, GatewayResponse,
     ResponseStatus,
 };
 pub use jwk::RsaJwk;
+pub use microform::{
+    CardNetwork, MicroformRequestError, MicroformSessionRequest, MicroformSessionRequestBuilder, PaymentType,
+    TransientTokenResponseOptions,
+};
+pub use payments::{
+    Amount, AmountDetails, AmountError, BillTo, ClientReferenceInformation, Currency, PaymentRequest,
+    PaymentRequestBuilder, PaymentRequestError, PaymentResponse, PaymentStatus, ProcessorInformation,
+};
 pub use sessions::{
     FieldGroup, FieldPath, ParseFieldPathError, Requirement, SessionRequest, SessionRequestError,
     SessionRequestErrorKind,
 };
-pub use transient_token::{CardSummary, TransientTokenClaims};
+pub use transient_token::{CardExpiry, CardSummary, TransientTokenClaims};
 pub use value::{Number, Value};

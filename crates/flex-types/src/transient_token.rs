@@ -8,9 +8,12 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::cow::own;
 use crate::value::{Members, Value};
 
-/// The claims of a transient token, generic over the observed formats (flex-api §6.1):
-/// Microform `mf-0.11.0` (card data in `data`) and Unified Checkout `gda-*` (card data in `content`,
-/// extra `metadata`). The Flex API (`api-0.1.0`) payload is unconfirmed, so both places are kept.
+/// The claims of a transient token, generic over the documented formats (docs/PROTOCOL.md §6.1):
+/// the older Microform `mf-0.11.0` (card data flat in `data`), Microform v2 `mf-2.*` and Unified Checkout
+/// `gda-*` (card data in `content.paymentInformation.card`, with `number{maskedValue, bin, detectedCardTypes}`,
+/// `expirationMonth{value}`, `expirationYear{value}`, `securityCode{}`; `gda` adds `metadata`), and Flex API
+/// `api-*`, whose payload Cybersource does not document, so both places are read. [`TransientTokenClaims::kind`]
+/// names the format; [`TransientTokenClaims::card`] reads the card details from whichever place holds them.
 ///
 /// Unknown top-level members are **kept**, in document order, in [`TransientTokenClaims::extra`]
 /// and serialized after the known ones. A known member given twice is an error (ambiguous claims).
@@ -43,14 +46,51 @@ pub struct TransientTokenClaims<'a> {
 pub struct CardSummary<'t> {
     /// Masked number, e.g. `411111XXXXXX1111` (mf) or `XXXXXXXXXXXX1111` (gda).
     pub masked_number: Option<&'t str>,
-    /// Issuer identification number (gda `number.bin`), e.g. `411111`.
+    /// Issuer identification number (`number.bin` of `mf-2`/`gda`), e.g. `411111`; for the older flat form,
+    /// the digits before the mask of `data.number` when there are 6 to 8 of them.
     pub bin: Option<&'t str>,
-    /// Cybersource card-type code, e.g. `001` (Visa).
+    /// Cybersource card-type code, e.g. `001` (Visa): `data.type`, `content...card.type.value`, or else the
+    /// first of `content...card.number.detectedCardTypes`.
     pub card_type: Option<&'t str>,
     /// Expiration month, e.g. `10`.
     pub expiration_month: Option<&'t str>,
     /// Expiration year, e.g. `2020`.
     pub expiration_year: Option<&'t str>,
+}
+
+/// A card expiry read from a transient token: month 1-12 and a four-digit year (a two-digit year `YY`
+/// means `20YY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct CardExpiry {
+    /// The year, e.g. `2031`.
+    pub year: u16,
+    /// The month, 1 to 12.
+    pub month: u8,
+}
+
+impl CardExpiry {
+    /// Parses a month (`"3"`, `"03"`, `"12"`) and a year (`"31"` or `"2031"`); `None` if either is malformed.
+    pub fn parse(month: &str, year: &str) -> Option<Self> {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(month) || month.len() > 2 || !digits(year) {
+            return None;
+        }
+        let month: u8 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+        let year: u16 = match year.len() {
+            2 => 2000 + year.parse::<u16>().ok()?,
+            4 => year.parse().ok()?,
+            _ => return None,
+        };
+        Some(CardExpiry { year, month })
+    }
+}
+
+impl std::fmt::Display for CardExpiry {
+    /// `MM/YYYY`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}/{}", self.month, self.year)
+    }
 }
 
 const KNOWN: [&str; 8] = ["iss", "iat", "exp", "jti", "type", "data", "content", "metadata"];
@@ -88,13 +128,23 @@ impl<'a> TransientTokenClaims<'a> {
                 card.as_str().or_else(|| card.get(inner)?.as_str())
             })
         };
+        let masked_number = flat("number").or_else(|| nested("number", "maskedValue"));
+        let bin = [&self.content, &self.data]
+            .into_iter()
+            .flatten()
+            .find_map(|root| root.get_path(["paymentInformation", "card", "number", "bin"])?.as_str())
+            .or_else(|| {
+                let flat_number = flat("number")?;
+                let digits = flat_number.bytes().take_while(u8::is_ascii_digit).count();
+                // Invariant: `digits` counts leading ASCII bytes, so `..digits` is a char boundary.
+                ((6..=8).contains(&digits) && digits < flat_number.len()).then(|| &flat_number[..digits])
+            });
         CardSummary {
-            masked_number: flat("number").or_else(|| nested("number", "maskedValue")),
-            bin: [&self.content, &self.data]
-                .into_iter()
-                .flatten()
-                .find_map(|root| root.get_path(["paymentInformation", "card", "number", "bin"])?.as_str()),
-            card_type: flat("type").or_else(|| nested("type", "value")),
+            masked_number,
+            bin,
+            card_type: flat("type")
+                .or_else(|| nested("type", "value"))
+                .or_else(|| self.detected_card_types().next()),
             expiration_month: flat("expirationMonth").or_else(|| nested("expirationMonth", "value")),
             expiration_year: flat("expirationYear").or_else(|| nested("expirationYear", "value")),
         }
@@ -103,6 +153,41 @@ impl<'a> TransientTokenClaims<'a> {
     /// The masked card number (see [`TransientTokenClaims::card`]), e.g. `411111XXXXXX1111`.
     pub fn masked_card_number(&self) -> Option<&str> {
         self.card().masked_number
+    }
+
+    /// The format this token's `type` names (`api-*`, `mf-*`, `gda-*`).
+    pub fn kind(&self) -> crate::ContextKind {
+        crate::ContextKind::of_type(&self.type_)
+    }
+
+    /// The BIN (see [`TransientTokenClaims::card`]), e.g. `411111`.
+    pub fn bin(&self) -> Option<&str> {
+        self.card().bin
+    }
+
+    /// The Cybersource card-type code (see [`TransientTokenClaims::card`]), e.g. `001`.
+    pub fn card_type(&self) -> Option<&str> {
+        self.card().card_type
+    }
+
+    /// Microform v2's `content.paymentInformation.card.number.detectedCardTypes`, e.g. `["001"]` (the
+    /// networks the number may belong to); empty for the other formats.
+    pub fn detected_card_types(&self) -> impl Iterator<Item = &str> + '_ {
+        [&self.content, &self.data]
+            .into_iter()
+            .flatten()
+            .find_map(|root| {
+                root.get_path(["paymentInformation", "card", "number", "detectedCardTypes"])?.as_array()
+            })
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_str)
+    }
+
+    /// The expiry, if the token reveals a well-formed month and year (see [`CardExpiry::parse`]).
+    pub fn expiry(&self) -> Option<CardExpiry> {
+        let card = self.card();
+        CardExpiry::parse(card.expiration_month?, card.expiration_year?)
     }
 
     /// Lifetime in seconds (`exp - iat`, saturating); 900 for real tokens.

@@ -132,6 +132,11 @@ fn unknown_members_at_every_level_are_ignored() {
     assert!(c.ctx[1].data.required_fields.is_empty() && c.ctx[1].data.optional_fields.is_empty());
     let mut first = c.clone();
     first.ctx.truncate(1);
+    // The Microform members are known now: read where they are strings, ignored where they are not.
+    let data = &mut first.ctx[0].data;
+    assert_eq!(data.client_library, None, "an object where a string belongs is ignored");
+    assert_eq!(data.client_library_integrity.take().as_deref(), Some("sha256-abc"));
+    assert_eq!(std::mem::take(&mut data.target_origins), ["https://example.com"]);
     check_claims(&first);
     let p = payload();
     let expected: CaptureContextClaims<'_> = serde_json::from_str(&p).unwrap();

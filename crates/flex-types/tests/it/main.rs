@@ -5,6 +5,8 @@ mod capture_context;
 mod error_body;
 mod fuzz_regressions;
 mod jwk;
+mod microform;
+mod payments;
 mod props;
 mod sessions;
 mod transient_token;
