@@ -93,6 +93,8 @@ pub(crate) fn run(args: &TokenizeArgs) -> Result<(), Failure> {
     let data = card_data(args)?;
     let client = args.net.client(|mut builder| {
         for origin in &args.allow_origin {
+            flex_client::OriginPattern::parse(origin)
+                .map_err(|e| Failure::usage(format!("--allow-origin: {e}")))?;
             builder = builder.allow_token_origin(origin);
         }
         Ok(builder)

@@ -432,6 +432,10 @@ fn every_failure_class_has_its_own_line_and_exit_code() {
     let mut args = vec!["tokenize", "--capture-context", "-", "--card-number", "-"];
     args.extend(["--expiration-month", "1", "--expiration-year", "2031"]);
     assert_one_line(&flex(&args, Some(""), &[]), 2, &["stdin"]);
+    // An --allow-origin that is not an origin pattern.
+    let mut args = vec!["tokenize", "--capture-context", "a.b.c", "--allow-origin", "ftp://example.com"];
+    args.extend(card_args());
+    assert_one_line(&flex(&args, None, &[]), 2, &["--allow-origin", "origin pattern"]);
     // A failure after parsing that is not the command line's: a token that does not verify is exit 1.
     let context =
         assert_ok(&flex(&["session", "--env", &sandbox.url, "--cacert", s(&sandbox.ca)], None, &creds()));
@@ -509,15 +513,29 @@ fn card_data_never_appears_in_output_logs_or_errors() {
         assert_ok(&flex(&["session", "--env", &sandbox.url, "--cacert", s(&sandbox.ca)], None, &creds()));
     let context_file = temp_file("pan-context", context.as_bytes());
     let at = format!("@{}", s(&context_file));
-    let mut args = vec!["-vvv", "tokenize", "--capture-context", &at, "--env", &sandbox.url];
-    args.extend(["--cacert", s(&sandbox.ca)]);
-    args.extend(card_args());
-    // Trace logs of every crate, once succeeding and once refused by the server (a context is used once).
-    for (expected_code, rust_log) in [(0, "trace"), (1, "trace")] {
-        let out = flex(&args, None, &[("RUST_LOG", rust_log.to_owned())]);
+    // Trace logs of every crate, once succeeding (-vvv) and once refused by the server (RUST_LOG=trace; a context
+    // is used once); NO_COLOR unset, so only the redirection keeps colour out.
+    for (expected_code, verbose, env) in
+        [(0, Some("-vvv"), vec![]), (1, None, vec![("RUST_LOG", "trace".to_owned())])]
+    {
+        let mut args: Vec<&str> = verbose.into_iter().collect();
+        args.extend([
+            "tokenize",
+            "--capture-context",
+            &at,
+            "--env",
+            &sandbox.url,
+            "--cacert",
+            s(&sandbox.ca),
+        ]);
+        args.extend(card_args());
+        let out = flex(&args, None, &env);
         let (out_text, err_text) = (stdout(&out), stderr(&out));
         assert_eq!(out.status.code(), Some(expected_code), "{err_text}");
-        assert!(err_text.lines().count() > 5, "trace logs expected: {err_text}");
+        assert!(
+            err_text.contains("TRACE") && err_text.lines().count() > 5,
+            "trace logs expected: {err_text}"
+        );
         for text in [&out_text, &err_text] {
             assert!(!text.contains(PAN), "the card number leaked: {text}");
             assert!(!text.contains("4111 1111"), "{text}");
