@@ -10,9 +10,8 @@
 //! 4. verify the transient token, as the merchant server must before a payment.
 #![allow(clippy::print_stdout)]
 
-use flex_client::{Client, PaymentData, mask};
+use flex_client::{Client, FieldPath, PaymentData, SessionRequest, mask};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
-use flex_types::{FieldPath, SessionRequest};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,7 +19,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sandbox listening on {}", sandbox.base_url());
 
     // Against Cybersource you would write `.environment(Environment::test())` and your own credentials,
-    // or `ClientBuilder::from_env()` with FLEX_ENV / FLEX_AUTH / FLEX_MERCHANT_ID / FLEX_KEY_ID / FLEX_SHARED_SECRET.
+    // or `ClientBuilder::from_env()` with FLEX_ENV / FLEX_AUTH / FLEX_MERCHANT_ID / FLEX_KEY_ID /
+    // FLEX_SHARED_SECRET or FLEX_PRIVATE_KEY_FILE (and HTTPS_PROXY / NO_PROXY / FLEX_CA_FILE when needed).
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)

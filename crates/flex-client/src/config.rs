@@ -436,7 +436,21 @@ mod tests {
         let exact = OriginPattern::parse("http://127.0.0.1:9000").ok();
         assert!(m(&exact, "http://127.0.0.1:9000"));
         assert!(!m(&exact, "http://127.0.0.1:9001"));
+        let port = OriginPattern::parse("https://*.visa.com:8443").ok();
+        assert!(m(&port, "https://sl73flxapq002.visa.com:8443"));
+        assert!(!m(&port, "https://sl73flxapq002.visa.com"));
+        assert!(!m(&port, "https://sl73flxapq002.visa.com:8444"));
+        assert!(!m(&port, "https://visa.com:8443"));
+        assert!(!m(&port, "http://x.visa.com:8443"));
+        assert!(!m(&port, "https://x.visa.com.evil.io:8443"));
+        assert_eq!(format!("{port:?}"), "Some(OriginPattern(https://*.visa.com:8443))");
+        // `:443` on https is the default port.
+        assert_eq!(
+            OriginPattern::parse("https://*.visa.com:443").ok(),
+            OriginPattern::parse("https://*.visa.com").ok()
+        );
         assert!(OriginPattern::parse("https://*.com:8443").is_err());
+        assert!(OriginPattern::parse("https://*.visa.com:0x1").is_err());
         assert!(OriginPattern::parse("https://*.com").is_err());
         assert!(OriginPattern::parse("*").is_err());
     }

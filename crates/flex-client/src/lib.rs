@@ -8,50 +8,74 @@
 //! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the *ring* provider (no aws-lc, no
 //!   OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
 //!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect, for each whole attempt (body
-//!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies, retries with full-jitter backoff for `GET`s and for requests that never left
-//!   the client; a `POST` that may have reached the server is never retried.
+//!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies,
+//!   retries with full-jitter backoff for `GET`s and for requests that never left the client; a `POST` that
+//!   may have reached the server is never retried, nor is a connection that failed for good (an untrusted
+//!   certificate, a proxy refusing `CONNECT`).
 //! - **Public keys**: fetched over the same transport as every other call (same pool, time limits and TLS;
 //!   the official SDKs build a second, unconfigured client for this), cached by (host, kid) with
 //!   single-flight on concurrent misses, a TTL, one refetch when a cached key fails a signature (rotation), a
 //!   rate limit for unknown kids and a bounded size. A kid is validated before it goes into a URL.
-//! - **Errors**: one opaque [`Error`] with an [`ErrorKind`]; error answers of every Cybersource shape are
+//! - **Proxies**: HTTP proxies from the builder ([`ClientBuilder::proxy`]) or the usual variables
+//!   (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, either case; [`Proxy`]): every connection is an HTTP `CONNECT`
+//!   tunnel (hyper-util's), TLS runs end to end inside it, and proxy credentials are never shown.
+//! - **Errors**: one opaque [`Error`] with an [`ErrorKind`]; a failed connection is one line naming the host
+//!   and the root cause (`connection refused to 127.0.0.1:9`, `certificate not trusted (unknown issuer) for
+//!   127.0.0.1:8443`, `cannot resolve host example.invalid`, `proxy 127.0.0.1:3128 refused CONNECT to
+//!   api.cybersource.com:443: 407`, `timed out after 30 s: ...`); error answers of every Cybersource shape are
 //!   parsed and the correlation id is always surfaced (body `correlationId` or `v-c-correlation-id`).
 //! - **Logs**: `tracing` spans per operation and per HTTP attempt; tokens and ids appear only as `***` plus
 //!   their last four characters ([`mask`]); secrets and card data never.
 //!
+//! This crate re-exports what a request needs ([`SessionRequest`], [`FieldPath`], [`PaymentData`],
+//! [`Credentials`], [`SharedSecret`], [`MerchantPrivateKey`], [`RsaPublicKey`] and the claims types), so it is the
+//! only dependency of the common path.
+//!
+//! # The server-side flow
+//!
+//! 1. When the checkout page loads, create a capture context and **store its string with the checkout
+//!    session** (it is a signed JWT; keep it exactly as received), then hand the same string to the page, which
+//!    loads Microform or Unified Checkout with it.
+//! 2. When the page posts the transient token back, **verify it against the stored string**:
+//!    [`Client::verify_capture_context`] re-checks the stored context (signature, expiry) and gives the
+//!    [`CaptureContext`] whose `flx.jwk` signs the token, then [`Client::verify_transient_token`] checks the
+//!    token. Only a verified token goes into a payment (`tokenInformation.transientTokenJwt`).
+//!
 //! # Example
 //!
-//! The whole flow against the embedded offline sandbox (`flex-sandbox`):
+//! The whole flow against the embedded offline sandbox (`flex-sandbox`), with the browser's step done here:
 //!
 //! ```
-//! use flex_client::{Client, ErrorKind, PaymentData};
+//! use flex_client::{Client, ErrorKind, FieldPath, PaymentData, SessionRequest};
 //! use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
-//! use flex_types::{FieldPath, SessionRequest};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::builder().start().await?;
+//! // Against Cybersource: `ClientBuilder::from_env()` (FLEX_ENV, FLEX_MERCHANT_ID, FLEX_KEY_ID,
+//! // FLEX_SHARED_SECRET or FLEX_PRIVATE_KEY_FILE, HTTPS_PROXY, FLEX_CA_FILE, ...).
 //! let client = Client::builder()
 //!     .base_url(sandbox.base_url())
 //!     .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
 //!     .build()?;
 //!
-//! // Server side: a verified capture context.
+//! // 1. Server side: a verified capture context; store its string with the checkout session.
 //! let request = SessionRequest::new()
 //!     .require(FieldPath::CardNumber)
 //!     .optional(FieldPath::CardExpirationMonth)
 //!     .optional(FieldPath::CardExpirationYear);
 //! let context = client.create_capture_context(&request).await?;
-//! assert_eq!(context.claims().iss, "Flex API");
+//! let stored: String = context.as_str().to_owned();
 //!
-//! // Browser/app side (here for the test): card data to a transient token.
+//! // Browser/app side (here for the example): card data to a transient token.
 //! let card = PaymentData::flat()
 //!     .with("paymentInformation.card.number", "4111111111111111")?
 //!     .with("paymentInformation.card.expirationMonth", "12")?
 //!     .with("paymentInformation.card.expirationYear", "2031")?;
 //! let token = client.tokenize(&context, card).await?;
 //!
-//! // Server side again: verify it before using it in a payment.
+//! // 2. Server side again, when the token arrives: verify it against the stored context string.
+//! let context = client.verify_capture_context(&stored).await?;
 //! let verified = client.verify_transient_token(&token, &context).await?;
 //! assert_eq!(verified.claims().masked_card_number(), Some("411111XXXXXX1111"));
 //!
@@ -60,6 +84,25 @@
 //! let err = client.verify_transient_token(&tampered, &context).await.unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::Verification);
 //! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Proxy and CA settings
+//!
+//! ```
+//! use flex_client::{Client, Proxy};
+//!
+//! # fn main() -> Result<(), flex_client::Error> {
+//! let proxy = Proxy::parse("http://user:password@proxy.internal:3128")?.with_no_proxy("localhost,10.0.0.0/8");
+//! assert_eq!(proxy.https_proxy().as_deref(), Some("http://***@proxy.internal:3128"));
+//! let client = Client::builder()
+//!     .proxy(proxy)
+//!     // Extra trusted roots, e.g. the CA `cybs-flex sandbox serve --tls-generate-ca ca.pem` wrote
+//!     // (`add_root_certificate_file`, or `FLEX_CA_FILE` with `from_env`).
+//!     // .add_root_certificate_file("ca.pem")
+//!     .build()?;
+//! # drop(client);
 //! # Ok(())
 //! # }
 //! ```
