@@ -1,9 +1,9 @@
 //! Compact JWS (RFC 7515 §7.1) encoding and splitting, and the minimal JSON writing the claims need.
 //!
-//! Base64url is `base64ct::Base64UrlUnpadded`, which is strict: it rejects `=` padding, `+`, `/`, whitespace
-//! and non-zero trailing bits.
+//! Base64url and the split are flex-jose's, the SDK's one strict implementation of each (no `=` padding, `+`,
+//! `/` or whitespace; canonical last character; exactly three segments under a size cap).
 
-use base64ct::{Base64UrlUnpadded, Encoding as _};
+use flex_jose::{b64, compact};
 
 /// Largest bearer token the verifier reads (RS256 with an 8192-bit key is about 1.9 KB of signature).
 pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -25,36 +25,31 @@ pub(crate) fn finish(mut signing_input: String, signature: &[u8]) -> String {
 }
 
 fn push_b64url(out: &mut String, bytes: &[u8]) {
-    out.push_str(&Base64UrlUnpadded::encode_string(bytes));
+    b64::encode_to(out, bytes);
 }
 
-/// The three segments of a compact JWS, borrowed from the token.
-pub(crate) struct Parts<'t> {
-    pub(crate) header: &'t str,
-    pub(crate) payload: &'t str,
-    pub(crate) signature: &'t str,
-    /// `header '.' payload`, the bytes the signature covers.
-    pub(crate) signing_input: &'t str,
-}
-
-/// Splits into exactly three non-empty segments (an empty payload is not a JWT).
-pub(crate) fn split(token: &str) -> Option<Parts<'_>> {
-    if token.len() > MAX_TOKEN_LEN {
-        return None;
-    }
-    let (header, rest) = token.split_once('.')?;
-    let (payload, signature) = rest.split_once('.')?;
-    if header.is_empty() || payload.is_empty() || signature.is_empty() || signature.contains('.') {
-        return None;
-    }
-    let signing_input = token.get(..header.len() + 1 + payload.len())?;
-    Some(Parts { header, payload, signature, signing_input })
+/// Splits into exactly three non-empty segments (an empty payload is not a JWT), at most [`MAX_TOKEN_LEN`] bytes.
+pub(crate) fn split(token: &str) -> Option<compact::Jws<'_>> {
+    let parts = compact::split_jws(token, MAX_TOKEN_LEN).ok()?;
+    let empty = parts.header.is_empty() || parts.payload.is_empty() || parts.signature.is_empty();
+    (!empty).then_some(parts)
 }
 
 /// Strict base64url decoding.
 pub(crate) fn decode(segment: &str) -> Option<Vec<u8>> {
-    Base64UrlUnpadded::decode_vec(segment).ok()
+    b64::decode_vec(segment).ok()
 }
+
+/// Reads `json` with the SDK's strict JSON reader (flex-jose's): one object, no duplicate member at any depth
+/// (compared after unescaping), at most [`MAX_JSON_DEPTH`] deep, into `T` in one pass. `None` on any refusal.
+pub(crate) fn strict_json<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Option<T> {
+    let text = core::str::from_utf8(json).ok()?;
+    let options = flex_jose::json::Options { max_depth: MAX_JSON_DEPTH, spill: true };
+    flex_jose::json::de::from_str(text, options, &mut |_| {}).ok()
+}
+
+/// The deepest nesting accepted in a JWT-auth header or claims set (both are flat objects).
+pub(crate) const MAX_JSON_DEPTH: usize = 8;
 
 /// Appends `s` as a JSON string literal (RFC 8259 §7: `"`, `\` and control characters escaped).
 pub(crate) fn push_json_str(out: &mut String, s: &str) {
@@ -139,5 +134,13 @@ mod tests {
             assert!(split(bad).is_none(), "{bad}");
         }
         assert_eq!(split("ab.cd.ef").map(|p| p.signing_input), Some("ab.cd"));
+    }
+
+    #[test]
+    fn strict_json_refuses_duplicates_at_any_depth() {
+        assert_eq!(strict_json::<serde_json::Value>(br#"{"x":1}"#), Some(serde_json::json!({"x": 1})));
+        assert_eq!(strict_json::<serde_json::Value>(br#"{"x":1,"x":2}"#), None);
+        assert_eq!(strict_json::<serde_json::Value>(br#"{"a":{"x":1,"\u0078":2}}"#), None);
+        assert_eq!(strict_json::<serde_json::Value>(b"{\"x\":1} x"), None);
     }
 }

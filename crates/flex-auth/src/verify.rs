@@ -474,8 +474,7 @@ impl<L: CredentialLookup> Verifier<L> {
     ) -> Result<Authenticated, VerifyError> {
         let parts = jws::split(token).ok_or(VerifyError::MalformedToken)?;
         let header_json = jws::decode(parts.header).ok_or(VerifyError::MalformedToken)?;
-        let header: JwsHeader<'_> =
-            serde_json::from_slice(&header_json).map_err(|_| VerifyError::MalformedToken)?;
+        let header: JwsHeader<'_> = jws::strict_json(&header_json).ok_or(VerifyError::MalformedToken)?;
         if header.crit.is_some() || header.b64.is_some() || header.typ.as_deref().is_some_and(|t| t != "JWT")
         {
             return Err(VerifyError::MalformedToken);
@@ -502,8 +501,7 @@ impl<L: CredentialLookup> Verifier<L> {
         verified.map_err(|_| VerifyError::BadSignature)?;
 
         let payload = jws::decode(parts.payload).ok_or(VerifyError::MalformedToken)?;
-        let claims: AuthClaims<'_> =
-            serde_json::from_slice(&payload).map_err(|_| VerifyError::MalformedToken)?;
+        let claims: AuthClaims<'_> = jws::strict_json(&payload).ok_or(VerifyError::MalformedToken)?;
         if claims.version != "2" {
             return Err(VerifyError::UnsupportedJwtVersion);
         }
@@ -553,7 +551,8 @@ impl<L: CredentialLookup> Verifier<L> {
     }
 }
 
-/// The JOSE header members the verifier reads. Duplicate members are refused by serde; unknown ones
+/// The JOSE header members the verifier reads, through the strict reader: duplicate members are refused at any
+/// depth, compared after unescaping; unknown ones
 /// (`jku`, `x5u`, `jwk`, …) are ignored and never used to find a key.
 #[derive(Deserialize)]
 struct JwsHeader<'a> {
@@ -569,8 +568,8 @@ struct JwsHeader<'a> {
     b64: Option<serde::de::IgnoredAny>,
 }
 
-/// The JWT-authentication claims (§7.2). Both digest-algorithm spellings are read; sending both is a
-/// duplicate and refused. Unknown claims (e.g. `v-c-response-mle-kid`) are ignored.
+/// The JWT-authentication claims (§7.2), read through the strict reader like the header. Both digest-algorithm
+/// spellings are read; sending both is a duplicate and refused. Unknown claims (e.g. `v-c-response-mle-kid`) are ignored.
 #[derive(Deserialize)]
 struct AuthClaims<'a> {
     #[serde(borrow, default)]

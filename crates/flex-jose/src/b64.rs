@@ -5,13 +5,37 @@
 //! constant-time `base64ct` decoder was the largest cost of ours on the verify path. The unit tests check it
 //! against `base64ct::Base64UrlUnpadded` (which is equally strict) on arbitrary input.
 
+use core::fmt;
+
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+
 /// A segment is not strict base64url. Deliberately carries no detail (and no input bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct InvalidBase64;
+#[non_exhaustive]
+pub struct InvalidBase64;
+
+impl fmt::Display for InvalidBase64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not strict base64url")
+    }
+}
+
+impl std::error::Error for InvalidBase64 {}
+
+/// Encodes `bytes` as unpadded base64url. Encoding has no strictness to get wrong, so this is `base64ct`'s
+/// encoder (constant-time, which secrets such as a JWE's encrypted key do not need but do not mind).
+pub fn encode(bytes: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(bytes)
+}
+
+/// Appends the unpadded base64url encoding of `bytes` to `out`.
+pub fn encode_to(out: &mut String, bytes: &[u8]) {
+    out.push_str(&encode(bytes));
+}
 
 /// The exact decoded length of `encoded_len` characters of unpadded base64, or `None` if no string of that length
 /// is valid (`len ≡ 1 mod 4`).
-pub(crate) const fn decoded_len(encoded_len: usize) -> Option<usize> {
+pub const fn decoded_len(encoded_len: usize) -> Option<usize> {
     let full = (encoded_len / 4) * 3;
     match encoded_len % 4 {
         0 => Some(full),
@@ -92,7 +116,7 @@ fn put_word(out: &mut [u8], at: usize, word: u64) {
 /// Table-driven rather than constant-time: every JWS segment is public data, and this sits on the hot path
 /// (base64ct's constant-time decoder cost several microseconds per capture context). The strictness rules are
 /// the module's: alphabet, length, canonical trailing bits; the unit tests check it against base64ct.
-pub(crate) fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
+pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
     let bytes = src.as_bytes();
     let len = decoded_len(bytes.len()).ok_or(InvalidBase64)?;
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
@@ -174,8 +198,16 @@ fn sextet(c: u8) -> u8 {
     TABLE[usize::from(c)]
 }
 
+/// Decodes `src` into `out`, which must be exactly as long as the decoded bytes (an IV, a tag).
+pub fn decode_exact(src: &str, out: &mut [u8]) -> Result<(), InvalidBase64> {
+    if decoded_len(src.len()) != Some(out.len()) {
+        return Err(InvalidBase64);
+    }
+    decode_into(src, out).map(|_| ())
+}
+
 /// Decodes `src` into a new `Vec` (used only after the signature check, or off the hot path).
-pub(crate) fn decode_vec(src: &str) -> Result<Vec<u8>, InvalidBase64> {
+pub fn decode_vec(src: &str) -> Result<Vec<u8>, InvalidBase64> {
     let len = decoded_len(src.len()).ok_or(InvalidBase64)?;
     let mut out = vec![0u8; len];
     decode_into(src, &mut out)?;

@@ -21,68 +21,74 @@
 //! Callers see the top-level members as [`Member`]s: a name ([`JsonStr`], compared and read without allocating)
 //! and a raw value span with its [`Kind`].
 
-#[cfg(any(test, feature = "fuzzing"))]
 use std::borrow::Cow;
 
-use crate::error::{ClaimProblem, JsonError};
+use crate::error::{JsonError, NumericDateError};
 
-pub(crate) mod de;
+pub mod de;
 
 /// The deepest nesting the scanner ever accepts, whatever the caller asks for (it bounds recursion).
-pub(crate) const MAX_DEPTH_CAP: usize = 128;
+pub const MAX_DEPTH_CAP: usize = 128;
 
 /// How many member names (summed over the open objects) are tracked on the stack for duplicate detection.
-pub(crate) const INLINE_MEMBERS: usize = 32;
+pub const INLINE_MEMBERS: usize = 32;
 
 /// Validates that `input` is exactly one strict RFC 8259 JSON object: UTF-8, no duplicate member names at any
 /// depth (compared after unescaping), nesting at most `max_depth` (the top-level object is depth 1), no
-/// trailing bytes. Objects with many members spill to the heap. The fuzzing oracles and tests call it; the
-/// verifying paths scan with their own [`Options`].
-#[cfg(any(test, feature = "fuzzing"))]
-pub(crate) fn validate_object(input: &[u8], max_depth: usize) -> Result<(), JsonError> {
+/// trailing bytes. Objects with many members spill to the heap. The verifying paths scan with their own
+/// [`Options`].
+pub fn validate_object(input: &[u8], max_depth: usize) -> Result<(), JsonError> {
     let text = core::str::from_utf8(input).map_err(|_| JsonError::InvalidUtf8)?;
     scan_object(text, Options { max_depth, spill: true }, |_| {})
 }
 
 /// Scanner options.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Options {
+pub struct Options {
     /// Deepest nesting accepted; the top-level object is depth 1.
-    pub(crate) max_depth: usize,
+    pub max_depth: usize,
     /// Whether objects with more than [`INLINE_MEMBERS`] members may spill to the heap.
-    pub(crate) spill: bool,
+    pub spill: bool,
 }
 
 /// The JSON type of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
+    /// `{...}`
     Object,
+    /// `[...]`
     Array,
+    /// `"..."`
     String,
+    /// A number.
     Number,
+    /// `true` or `false`.
     Bool,
+    /// `null`.
     Null,
 }
 
 /// A JSON string as it appears between its quotes, already validated.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct JsonStr<'a> {
+pub struct JsonStr<'a> {
     raw: &'a str,
     escaped: bool,
 }
 
 /// A raw, validated JSON value.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Value<'a> {
+pub struct Value<'a> {
     raw: &'a str,
     kind: Kind,
 }
 
 /// A member of the top-level object.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Member<'a> {
-    pub(crate) name: JsonStr<'a>,
-    pub(crate) value: Value<'a>,
+pub struct Member<'a> {
+    /// The member's name.
+    pub name: JsonStr<'a>,
+    /// The member's value.
+    pub value: Value<'a>,
 }
 
 /// Scans `text` as one strict JSON object and calls `visit` for each top-level member, in order.
@@ -90,7 +96,7 @@ pub(crate) struct Member<'a> {
 /// The whole document is validated; if it is invalid the error is returned even if `visit` already saw some
 /// members, so callers must only keep what they collected when this returns `Ok`. A duplicate top-level member
 /// is reported before `visit` sees the second occurrence.
-pub(crate) fn scan_object<'a>(
+pub fn scan_object<'a>(
     text: &'a str,
     options: Options,
     mut visit: impl FnMut(Member<'a>),
@@ -111,27 +117,27 @@ pub(crate) fn scan_object<'a>(
 
 impl<'a> JsonStr<'a> {
     /// The string if it has no escapes (then it is exactly the unescaped value), else `None`.
-    pub(crate) fn borrowed(&self) -> Option<&'a str> {
+    pub fn borrowed(&self) -> Option<&'a str> {
         if self.escaped { None } else { Some(self.raw) }
     }
 
     /// The unescaped characters.
-    pub(crate) fn chars(&self) -> Unescape<'a> {
+    pub fn chars(&self) -> Unescape<'a> {
         Unescape { rest: self.raw.as_bytes(), pending_low: None }
     }
 
     /// Whether the unescaped string equals `s` (no allocation).
-    pub(crate) fn eq_str(&self, s: &str) -> bool {
+    pub fn eq_str(&self, s: &str) -> bool {
         if self.escaped { self.chars().eq(s.chars()) } else { self.raw == s }
     }
 
     /// Whether two strings are equal after unescaping (no allocation).
-    pub(crate) fn same(&self, other: &JsonStr<'_>) -> bool {
+    pub fn same(&self, other: &JsonStr<'_>) -> bool {
         if !self.escaped && !other.escaped { self.raw == other.raw } else { self.chars().eq(other.chars()) }
     }
 
     /// Unescapes into `buf`; `None` if it does not fit.
-    pub(crate) fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+    pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
         if !self.escaped {
             // No escapes: the raw text is the value; one copy instead of a walk over its characters.
             let dst = buf.get_mut(..self.raw.len())?;
@@ -150,9 +156,8 @@ impl<'a> JsonStr<'a> {
         core::str::from_utf8(buf.get(..len)?).ok()
     }
 
-    /// The unescaped string, borrowed when it has no escapes. Used by the fuzzing hooks and tests.
-    #[cfg(any(test, feature = "fuzzing"))]
-    pub(crate) fn to_cow(self) -> Cow<'a, str> {
+    /// The unescaped string, borrowed when it has no escapes.
+    pub fn to_cow(self) -> Cow<'a, str> {
         match self.borrowed() {
             Some(s) => Cow::Borrowed(s),
             None => Cow::Owned(self.chars().collect()),
@@ -162,18 +167,17 @@ impl<'a> JsonStr<'a> {
 
 impl<'a> Value<'a> {
     /// The value's JSON type.
-    pub(crate) fn kind(&self) -> Kind {
+    pub fn kind(&self) -> Kind {
         self.kind
     }
 
     /// The value's exact source text.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn raw(&self) -> &'a str {
+    pub fn raw(&self) -> &'a str {
         self.raw
     }
 
     /// The string, if the value is a string.
-    pub(crate) fn as_str(&self) -> Option<JsonStr<'a>> {
+    pub fn as_str(&self) -> Option<JsonStr<'a>> {
         if self.kind != Kind::String {
             return None;
         }
@@ -183,28 +187,28 @@ impl<'a> Value<'a> {
 
     /// A NumericDate (RFC 7519 §2) read strictly: an integer in `0..=i64::MAX`.
     ///
-    /// Not a number: [`ClaimProblem::WrongType`]. A negative number, a fraction, an exponent (even `1e3` or
-    /// `1.0`) or a value above `i64::MAX`: [`ClaimProblem::OutOfRange`].
-    pub(crate) fn numeric_date(&self) -> Result<i64, ClaimProblem> {
+    /// Not a number: [`NumericDateError::WrongType`]. A negative number, a fraction, an exponent (even `1e3` or
+    /// `1.0`) or a value above `i64::MAX`: [`NumericDateError::OutOfRange`].
+    pub fn numeric_date(&self) -> Result<i64, NumericDateError> {
         if self.kind != Kind::Number {
-            return Err(ClaimProblem::WrongType);
+            return Err(NumericDateError::WrongType);
         }
         let mut acc: i64 = 0;
         for b in self.raw.bytes() {
             if !b.is_ascii_digit() {
                 // '-', '.', 'e', 'E', '+': a validated number with any of them is not a non-negative integer.
-                return Err(ClaimProblem::OutOfRange);
+                return Err(NumericDateError::OutOfRange);
             }
             acc = acc
                 .checked_mul(10)
                 .and_then(|a| a.checked_add(i64::from(b - b'0')))
-                .ok_or(ClaimProblem::OutOfRange)?;
+                .ok_or(NumericDateError::OutOfRange)?;
         }
         Ok(acc)
     }
 
     /// Iterates the elements of an array value (validated already); `None` if it is not an array.
-    pub(crate) fn array_strings(&self) -> Option<ArrayStrings<'a>> {
+    pub fn array_strings(&self) -> Option<ArrayStrings<'a>> {
         if self.kind != Kind::Array {
             return None;
         }
@@ -216,7 +220,7 @@ impl<'a> Value<'a> {
 /// Iterates the elements of a validated JSON array, yielding `Some(JsonStr)` for string elements and `None`
 /// for any other element.
 #[derive(Debug)]
-pub(crate) struct ArrayStrings<'a> {
+pub struct ArrayStrings<'a> {
     rest: &'a str,
 }
 
@@ -251,7 +255,7 @@ impl<'a> Iterator for ArrayStrings<'a> {
 
 /// Iterator over the unescaped characters of a validated JSON string body.
 #[derive(Debug, Clone)]
-pub(crate) struct Unescape<'a> {
+pub struct Unescape<'a> {
     rest: &'a [u8],
     pending_low: Option<char>,
 }
@@ -1180,10 +1184,10 @@ mod tests {
         assert_eq!(get("n").numeric_date(), Ok(1_618_206_379));
         assert_eq!(get("max").numeric_date(), Ok(i64::MAX));
         for bad in ["f", "neg", "e", "big"] {
-            assert_eq!(get(bad).numeric_date(), Err(ClaimProblem::OutOfRange), "{bad}");
+            assert_eq!(get(bad).numeric_date(), Err(NumericDateError::OutOfRange), "{bad}");
         }
         for wrong in ["str", "o", "arr", "s"] {
-            assert_eq!(get(wrong).numeric_date(), Err(ClaimProblem::WrongType), "{wrong}");
+            assert_eq!(get(wrong).numeric_date(), Err(NumericDateError::WrongType), "{wrong}");
         }
         assert_eq!(get("o").kind(), Kind::Object);
         assert_eq!(get("o").raw(), "{\"x\":[1]}");

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use flex_jose::compact;
 use zeroize::Zeroizing;
 
 use crate::alg::KeyAlgorithm;
@@ -138,17 +139,16 @@ impl DecryptionKey {
     }
 
     fn try_decrypt(&self, compact: &str) -> Option<Decrypted> {
-        if compact.len() > MAX_COMPACT_LEN {
-            return None;
-        }
-        let mut segments = compact.split('.');
-        let mut next = || segments.next();
-        let (header_b64, key_b64, iv_b64, ct_b64, tag_b64) = (next()?, next()?, next()?, next()?, next()?);
-        if segments.next().is_some() {
-            return None;
-        }
+        let compact::Jwe {
+            header: header_b64,
+            encrypted_key: key_b64,
+            iv: iv_b64,
+            ciphertext: ct_b64,
+            tag: tag_b64,
+            ..
+        } = compact::split_jwe(compact, MAX_COMPACT_LEN).ok()?;
 
-        let parsed = header::parse(&b64::decode(header_b64)?)?;
+        let parsed = header::parse(&b64::decode_vec(header_b64).ok()?)?;
         if !self.allows(parsed.alg) {
             return None;
         }
@@ -156,15 +156,15 @@ impl DecryptionKey {
             return None;
         }
 
-        let encrypted_key = b64::decode(key_b64)?;
+        let encrypted_key = b64::decode_vec(key_b64).ok()?;
         if encrypted_key.len() != self.key.size() {
             return None;
         }
         let mut iv = [0u8; IV_LEN];
-        b64::decode_exact(iv_b64, &mut iv)?;
+        b64::decode_exact(iv_b64, &mut iv).ok()?;
         let mut tag = [0u8; TAG_LEN];
-        b64::decode_exact(tag_b64, &mut tag)?;
-        let mut buffer = Zeroizing::new(b64::decode(ct_b64)?);
+        b64::decode_exact(tag_b64, &mut tag).ok()?;
+        let mut buffer = Zeroizing::new(b64::decode_vec(ct_b64).ok()?);
         buffer.extend_from_slice(&tag);
 
         let mut rng = SystemRandom::new();

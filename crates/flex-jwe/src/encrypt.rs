@@ -30,8 +30,8 @@ impl RecipientKey {
     /// [`KeyError::UnsupportedKeySize`] or [`KeyError::InvalidKey`] for an unusable key.
     pub fn from_jwk_components(kid: &str, n: &str, e: &str) -> Result<Self, KeyError> {
         let kid = check_kid(kid)?;
-        let n = b64::decode(n).ok_or(KeyError::InvalidEncoding)?;
-        let e = b64::decode(e).ok_or(KeyError::InvalidEncoding)?;
+        let n = b64::decode_vec(n).map_err(|_| KeyError::InvalidEncoding)?;
+        let e = b64::decode_vec(e).map_err(|_| KeyError::InvalidEncoding)?;
         Ok(Self { kid, key: RsaPublic::from_components(&n, &e)? })
     }
 

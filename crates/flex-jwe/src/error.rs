@@ -185,4 +185,11 @@ impl PayloadError {
     pub(crate) fn from_json(err: &serde_json::Error) -> Self {
         Self::Json { line: err.line(), column: err.column() }
     }
+
+    /// [`Self::Json`] at the position of a refusal of the strict reader within `text`.
+    pub(crate) fn from_refused(refused: &flex_jose::json::de::Refused, text: &str) -> Self {
+        let (line, column) = refused.line_column(text);
+        let wide = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        Self::Json { line: wide(line), column: wide(column) }
+    }
 }

@@ -1,6 +1,7 @@
 //! The JWE protected header: exact bytes on the way out, strict parsing on the way in.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -22,15 +23,20 @@ pub(crate) fn encode(alg: KeyAlgorithm, kid: &str) -> Option<String> {
 }
 
 /// A header that passed [`parse`]: `enc` is `A256GCM`, `alg` is a known algorithm, no `zip`, no
-/// `crit`, no duplicate member. Other members are ignored (RFC 7516 §4).
+/// `crit`, no duplicate member at any depth (the strict reader's rule). Other members are ignored (RFC 7516 §4).
 pub(crate) struct Parsed {
     pub(crate) alg: KeyAlgorithm,
     pub(crate) kid: Option<String>,
 }
 
-/// Parses the decoded protected header. `None` on any deviation.
+/// The deepest nesting accepted in a protected header (the members this crate reads are flat).
+const MAX_DEPTH: usize = 8;
+
+/// Parses the decoded protected header with the SDK's strict JSON reader (flex-jose). `None` on any deviation.
 pub(crate) fn parse(json: &[u8]) -> Option<Parsed> {
-    let raw: RawHeader = serde_json::from_slice(json).ok()?;
+    let text = core::str::from_utf8(json).ok()?;
+    let options = flex_jose::json::Options { max_depth: MAX_DEPTH, spill: true };
+    let raw: RawHeader = flex_jose::json::de::from_str(text, options, &mut |_| {}).ok()?;
     let alg = KeyAlgorithm::from_name(raw.alg.as_deref()?)?;
     if raw.enc.as_deref()? != CONTENT_ENCRYPTION {
         return None;
@@ -60,13 +66,10 @@ impl<'de> Visitor<'de> for HeaderVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
+        // Duplicate members never get here: the strict reader refuses them first.
         let mut header = RawHeader { alg: None, enc: None, kid: None };
-        let mut seen: Vec<String> = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
-            if seen.contains(&name) {
-                return Err(de::Error::custom("duplicate header member"));
-            }
-            match name.as_str() {
+        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+            match name.as_ref() {
                 "alg" => header.alg = Some(map.next_value()?),
                 "enc" => header.enc = Some(map.next_value()?),
                 "kid" => header.kid = Some(map.next_value()?),
@@ -77,7 +80,6 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
-            seen.push(name);
         }
         Ok(header)
     }

@@ -59,8 +59,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+// base64url, the compact split and the strict JSON reader are flex-jose's, shared with flex-jwt and flex-auth.
+use flex_jose::b64;
+
 mod alg;
-mod b64;
 mod crypto;
 mod decrypt;
 mod encrypt;

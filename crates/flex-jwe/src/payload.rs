@@ -716,7 +716,7 @@ impl<'a> TokenizePayload<'a> {
     /// # Errors
     /// [`PayloadError::TooLarge`] beyond [`MAX_PAYLOAD_LEN`] bytes (before any parsing);
     /// [`PayloadError::Json`] (position only) for malformed JSON, a missing `context` / `data` /
-    /// `index`, a duplicate top-level member or non-string data values;
+    /// `index`, a duplicate member name at any depth (the strict reader's rule) or non-string data values;
     /// [`PayloadError::TooManyFields`] and [`PayloadError::TooDeep`] beyond the limits;
     /// [`PayloadError::InvalidPath`], [`PayloadError::DuplicatePath`] and
     /// [`PayloadError::PathConflict`] for the path rules of [`FlatData`] and [`NestedData`].
@@ -724,8 +724,7 @@ impl<'a> TokenizePayload<'a> {
         if json.len() > MAX_PAYLOAD_LEN {
             return Err(PayloadError::TooLarge { len: json.len(), max: MAX_PAYLOAD_LEN });
         }
-        let raw: RawPayload<'a> =
-            serde_json::from_slice(json).map_err(|err| PayloadError::from_json(&err))?;
+        let raw: RawPayload<'a> = strict_json(json)?;
         raw.check()
     }
 }
@@ -740,6 +739,24 @@ impl fmt::Debug for TokenizePayload<'_> {
             .field("jti", &self.jti)
             .finish()
     }
+}
+
+/// Reads `json` with the SDK's strict JSON reader (flex-jose): one object, no duplicate member name at any depth
+/// (compared after unescaping), no escaped NUL or lone surrogate, nesting at most the reader's cap, and the
+/// target type in the same pass. Errors carry the position only.
+fn strict_json<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, PayloadError> {
+    use flex_jose::json::{self, de::Problem, de::Refused};
+    let text = core::str::from_utf8(json).map_err(|e| {
+        // The error is at the end of the longest valid prefix, which is UTF-8 by definition.
+        let valid =
+            json.get(..e.valid_up_to()).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default();
+        let refused =
+            Refused { problem: Problem::Json(flex_jose::JsonError::InvalidUtf8), offset: valid.len() };
+        PayloadError::from_refused(&refused, valid)
+    })?;
+    let options = json::Options { max_depth: json::MAX_DEPTH_CAP, spill: true };
+    json::de::from_str(text, options, &mut |_| {})
+        .map_err(|refused| PayloadError::from_refused(&refused, text))
 }
 
 /// Counts serialized bytes without storing them.

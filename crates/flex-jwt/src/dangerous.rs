@@ -58,10 +58,8 @@ impl core::fmt::Debug for InsecureDecoded {
 /// including ones a [`crate::Verifier`] can never accept (`none`, `HS256`), because this is for inspection.
 pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
     let limits = Limits::DEFAULT;
-    if token.len() > limits.max_token_len() {
-        return Err(Error::TokenTooLarge { limit: limits.max_token_len() });
-    }
-    let (header, payload, signature) = crate::jwt::split(token)?;
+    let flex_jose::compact::Jws { header, payload, signature, .. } =
+        crate::jwt::split(token, limits.max_token_len())?;
     if header.is_empty() {
         return Err(Error::EmptySegment(Segment::Header));
     }

@@ -27,42 +27,8 @@ impl fmt::Display for Segment {
     }
 }
 
-/// Why a JSON document (header, claims or JWK) was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JsonError {
-    /// Not well-formed RFC 8259 JSON (includes trailing bytes and invalid escapes).
-    Syntax,
-    /// The top-level value is not an object.
-    NotAnObject,
-    /// An object has the same member name twice (compared after unescaping).
-    DuplicateMember,
-    /// Nesting deeper than the configured limit.
-    TooDeep,
-    /// An object has more members than the parser tracks for duplicate detection.
-    TooManyMembers,
-    /// A string contains an escaped lone surrogate or `\u0000`-style control that is refused by policy.
-    InvalidString,
-    /// The document is not valid UTF-8.
-    InvalidUtf8,
-    /// A number too large in magnitude for an `f64` (above `1e308`), which `serde_json` would refuse.
-    NumberOutOfRange,
-}
-
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Syntax => "malformed JSON",
-            Self::NotAnObject => "not a JSON object",
-            Self::DuplicateMember => "duplicate member name",
-            Self::TooDeep => "JSON nested too deeply",
-            Self::TooManyMembers => "too many members in one object",
-            Self::InvalidString => "invalid string escape",
-            Self::InvalidUtf8 => "not UTF-8",
-            Self::NumberOutOfRange => "number out of range",
-        })
-    }
-}
+/// Why a JSON document (header, claims or JWK) was refused: flex-jose's, the one strict JSON reader of the SDK.
+pub use flex_jose::JsonError;
 
 /// A registered claim that the verifier checks itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

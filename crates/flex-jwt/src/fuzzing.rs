@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use crate::b64;
 use crate::dangerous;
 use crate::error::{Error, Segment};
-use crate::json::{self, Options};
 use crate::jwt::Jwt;
 use crate::key::{ExponentPolicy, RsaPublicKey};
 use crate::kid::Kid;
@@ -108,94 +107,31 @@ pub fn verify_into_without_rsa_check<'b, T: serde::Deserialize<'b>, K: crate::Ke
     verifier.verify_into_with::<SkipRsa, T, K>(token, keys, now, buf).is_ok()
 }
 
-/// Runs the strict JSON scanner (as used for claims) over `data` and reads every top-level member the way the
-/// verifier does. Returns whether the document was accepted.
+/// Runs the strict JSON scanner over `data` and reads every top-level member the way the verifier does
+/// (flex-jose's hook). Returns whether the document was accepted.
 pub fn claims_json(data: &[u8]) -> bool {
-    let Ok(text) = core::str::from_utf8(data) else {
-        return json::validate_object(data, 32).is_ok();
-    };
-    let mut touched = 0usize;
-    let accepted = json::scan_object(text, Options { max_depth: 32, spill: true }, |m| {
-        let _ = m.value.numeric_date();
-        if let Some(s) = m.value.as_str() {
-            touched = touched.wrapping_add(s.to_cow().len());
-        }
-        if let Some(items) = m.value.array_strings() {
-            touched = touched.wrapping_add(items.count());
-        }
-        touched = touched.wrapping_add(m.name.chars().count());
-    })
-    .is_ok();
-    accepted && touched < usize::MAX
+    flex_jose::fuzzing::scan(data)
 }
 
 /// Deserializes `text` as claims the way the verifier does after the signature check (strict JSON and the
 /// target type in one pass, `max_depth` 32); `None` if refused. For the differential fuzz target and benchmarks.
 pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<T> {
-    json::de::from_str(text, Options { max_depth: 32, spill: true }, &mut |_| {}).ok()
+    flex_jose::fuzzing::strict(text)
 }
 
-/// Differential oracle for the claims deserializer, against the strict scanner and serde_json on the same bytes:
-/// - it accepts a document (into `serde_json::Value`) exactly when the scanner does;
-/// - what it builds equals serde_json's `Value`, floats bit for bit. This needs serde_json's `float_roundtrip`
-///   feature, which flex-jwt's tests and the fuzz crate turn on: serde_json's default float reading is a few units
-///   in the last place off on some inputs (ours is correctly rounded), and this oracle would report those;
-/// - into `flex_types::CaptureContextClaims`, it succeeds exactly when the scanner accepts and serde_json
-///   deserializes them, and both give equal claims.
-///
-/// Returns a description of the first disagreement.
+/// flex-jose's differential oracle (scanner, deserializer and serde_json on the same bytes) with
+/// `flex_types::CaptureContextClaims` as the typed target. Returns a description of the first disagreement.
 pub fn claims_differential(data: &[u8]) -> Result<(), &'static str> {
-    let Ok(text) = core::str::from_utf8(data) else { return Ok(()) };
-    let scanned = json::validate_object(data, 32).is_ok();
-    let ours = strict_claims::<serde_json::Value>(text);
-    if ours.is_some() != scanned {
-        return Err("deserializer and scanner disagree on acceptance");
-    }
-    if let Some(ours) = &ours {
-        let theirs: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| "accepted what serde_json rejects")?;
-        if !same_value(ours, &theirs) {
-            return Err("deserializer and serde_json built different values");
-        }
-    }
-    type Claims<'a> = flex_types::CaptureContextClaims<'a>;
-    let typed = strict_claims::<Claims<'_>>(text);
-    let reference = if scanned { serde_json::from_str::<Claims<'_>>(text).ok() } else { None };
-    match (typed, reference) {
-        (None, None) => Ok(()),
-        (Some(a), Some(b)) if a == b => Ok(()),
-        (Some(_), Some(_)) => Err("typed claims differ from serde_json's"),
-        (Some(_), None) => Err("typed claims accepted where serde_json or the scanner refuse"),
-        (None, Some(_)) => Err("typed claims refused where serde_json and the scanner accept"),
-    }
+    flex_jose::fuzzing::differential::<flex_types::CaptureContextClaims<'_>>(data)
 }
 
-/// `Value` equality with floats compared bit for bit (so `-0.0` is not `0.0`), which `Value`'s own `==` does not.
-fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
-    use serde_json::Value as V;
-    match (a, b) {
-        (V::Number(x), V::Number(y)) if x.is_f64() || y.is_f64() => {
-            x.is_f64() == y.is_f64() && x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits)
-        }
-        (V::Array(x), V::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y)),
-        (V::Object(x), V::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-/// Differential oracle: `false` if the strict scanner accepts a document that `serde_json` rejects (the scanner
-/// must be at least as strict as serde_json on every input).
+/// `false` if the strict scanner accepts a document that `serde_json` rejects (flex-jose's oracle).
 pub fn json_differential(data: &[u8]) -> bool {
-    if json::validate_object(data, 32).is_err() {
-        return true;
-    }
-    serde_json::from_slice::<serde_json::Value>(data).is_ok_and(|v| v.is_object())
+    flex_jose::fuzzing::scanner_within_serde_json(data)
 }
 
-/// The crate's strict base64url decoder (no padding, URL-safe alphabet, canonical trailing bits), exposed for
-/// fuzzing and for the Wycheproof base64 cases whose tokens use algorithms this crate cannot verify.
+/// The strict base64url decoder (flex-jose's), for the Wycheproof base64 cases whose tokens use algorithms this
+/// crate cannot verify.
 pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
     b64::decode_vec(data).ok()
 }
@@ -203,24 +139,6 @@ pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The oracle compares floats exactly, so the test build must have serde_json's correctly rounded reading
-    /// (`float_roundtrip`, from flex-jwt's dev-dependencies). Its default reading gives `...9e25` here.
-    #[test]
-    fn serde_json_reads_floats_correctly_rounded_in_tests() {
-        let text = "-1.4628751917259885e+141";
-        let core: f64 = text.parse().unwrap();
-        assert_eq!(serde_json::from_str::<f64>(text).unwrap().to_bits(), core.to_bits());
-    }
-
-    /// CI found this subnormal, which serde_json's default reading puts one unit in the last place off.
-    #[test]
-    fn subnormal_from_ci_agrees() {
-        let text = r#"{"":[{"":-1.89425418475576e-309}]}"#;
-        assert_eq!(claims_differential(text.as_bytes()), Ok(()));
-        let ours = strict_claims::<serde_json::Value>(text).and_then(|v| v[""][0][""].as_f64());
-        assert_eq!(ours.map(f64::to_bits), Some((-1.89425418475576e-309f64).to_bits()));
-    }
 
     #[test]
     fn the_insecure_readers_agree_on_good_and_bad_payloads() {
@@ -235,12 +153,5 @@ mod tests {
         }
         assert!(insecure_paths_agree::<serde_json::Value>(b"not a token"));
         assert!(insecure_paths_agree::<serde_json::Value>(&[0xFF, b'.', b'.']));
-    }
-
-    #[test]
-    fn negative_zero_is_not_zero() {
-        assert!(!same_value(&serde_json::json!(-0.0), &serde_json::json!(0.0)));
-        assert!(!same_value(&serde_json::json!(1.0), &serde_json::json!(1)));
-        assert!(same_value(&serde_json::json!([{"a": -0.0}]), &serde_json::json!([{"a": -0.0}])));
     }
 }

@@ -8,6 +8,9 @@
 
 use core::fmt;
 
+use flex_jose::CompactError;
+use flex_jose::compact::{self, Jws};
+
 use crate::alg::Algorithm;
 use crate::b64;
 use crate::error::{Error, Segment};
@@ -74,27 +77,13 @@ const HEADER_BUF_LEN: usize = Limits::MAX_HEADER_LEN_CAP / 4 * 3;
 /// Encoded headers up to this length are decoded into a small stack buffer instead of the [`HEADER_BUF_LEN`] one.
 const SMALL_HEADER_LEN: usize = 256;
 
-/// Splits a compact serialization at its two dots; any other number of dots is [`Error::SegmentCount`].
-///
-/// A SIMD byte search (`memchr`): this is most of what parsing a capture context costs otherwise.
-pub(crate) fn split(token: &str) -> Result<(&str, &str, &str), Error> {
-    let bytes = token.as_bytes();
-    let first = memchr::memchr(b'.', bytes).ok_or(Error::SegmentCount)?;
-    let after_first = first + 1;
-    let second = bytes
-        .get(after_first..)
-        .and_then(|rest| memchr::memchr(b'.', rest))
-        .map(|i| after_first + i)
-        .ok_or(Error::SegmentCount)?;
-    let after_second = second + 1;
-    if bytes.get(after_second..).is_some_and(|rest| memchr::memchr(b'.', rest).is_some()) {
-        return Err(Error::SegmentCount);
-    }
-    // Both dots are ASCII, so every cut is on a character boundary.
-    match (token.get(..first), token.get(after_first..second), token.get(after_second..)) {
-        (Some(header), Some(payload), Some(signature)) => Ok((header, payload, signature)),
-        _ => Err(Error::SegmentCount),
-    }
+/// The size cap, then the split at the two dots (flex-jose's), in this crate's errors: above `max_len`
+/// [`Error::TokenTooLarge`], any other number of dots [`Error::SegmentCount`].
+pub(crate) fn split(token: &str, max_len: usize) -> Result<Jws<'_>, Error> {
+    compact::split_jws(token, max_len).map_err(|e| match e {
+        CompactError::TooLarge { limit } => Error::TokenTooLarge { limit },
+        _ => Error::SegmentCount,
+    })
 }
 
 /// Decodes the header into `buf` and parses it.
@@ -138,10 +127,8 @@ impl<'a> Jwt<'a> {
     }
 
     fn parse_inner(token: &'a str, limits: &Limits, rule: KidRule) -> Result<Self, Error> {
-        if token.len() > limits.max_token_len {
-            return Err(Error::TokenTooLarge { limit: limits.max_token_len });
-        }
-        let (header_b64, payload_b64, signature_b64) = split(token)?;
+        let Jws { header: header_b64, payload: payload_b64, signature: signature_b64, signing_input, .. } =
+            split(token, limits.max_token_len)?;
         if header_b64.is_empty() {
             return Err(Error::EmptySegment(Segment::Header));
         }
@@ -159,9 +146,6 @@ impl<'a> Jwt<'a> {
             decode_header(header_b64, &mut [0u8; HEADER_BUF_LEN], rule)
         };
         let header = header?;
-        // header '.' payload: both segments are prefixes of `token` separated by one ASCII dot.
-        let signing_len = header_b64.len() + 1 + payload_b64.len();
-        let signing_input = token.get(..signing_len).ok_or(Error::SegmentCount)?;
         Ok(Self { header, token, header_b64, payload_b64, signature_b64, signing_input })
     }
 

@@ -65,8 +65,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+// base64url, the compact split and the strict JSON reader are flex-jose's, shared with flex-jwe and flex-auth.
+use flex_jose::{b64, json};
+
 mod alg;
-mod b64;
 mod crypto;
 pub mod dangerous;
 mod error;
@@ -76,7 +78,6 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod header;
-mod json;
 mod jwt;
 mod key;
 mod kid;

@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use flex_jose::NumericDateError;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
@@ -484,6 +485,14 @@ struct Times {
     iat: Option<i64>,
 }
 
+/// A NumericDate read strictly (flex-jose's rule: an integer in `0..=i64::MAX`), as a claim problem.
+fn numeric_date(value: json::Value<'_>) -> Result<i64, ClaimProblem> {
+    value.numeric_date().map_err(|e| match e {
+        NumericDateError::WrongType => ClaimProblem::WrongType,
+        _ => ClaimProblem::OutOfRange,
+    })
+}
+
 impl<'e> Registered<'e> {
     fn new(expected_iss: Option<&'e str>) -> Self {
         Self { expected_iss, exp: None, nbf: None, iat: None, iss: None }
@@ -500,9 +509,9 @@ impl<'e> Registered<'e> {
         };
         let &[a, b, c] = name else { return };
         match [a, b, c] {
-            [b'e', b'x', b'p'] => self.exp = Some(m.value.numeric_date()),
-            [b'n', b'b', b'f'] => self.nbf = Some(m.value.numeric_date()),
-            [b'i', b'a', b't'] => self.iat = Some(m.value.numeric_date()),
+            [b'e', b'x', b'p'] => self.exp = Some(numeric_date(m.value)),
+            [b'n', b'b', b'f'] => self.nbf = Some(numeric_date(m.value)),
+            [b'i', b'a', b't'] => self.iat = Some(numeric_date(m.value)),
             [b'i', b's', b's'] => {
                 if let Some(expected) = self.expected_iss {
                     self.iss =
@@ -553,7 +562,8 @@ impl<'e> Registered<'e> {
 pub(crate) fn payload_error(payload: &str, refused: json::de::Refused) -> Error {
     match refused.problem {
         json::de::Problem::Json(error) => Error::Json { segment: Segment::Payload, error },
-        json::de::Problem::Shape => {
+        // A shape mismatch (and any refusal a later flex-jose names): the position only.
+        _ => {
             let (line, column) = refused.line_column(payload);
             Error::ClaimsShape { line, column }
         }

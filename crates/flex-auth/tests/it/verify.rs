@@ -270,6 +270,37 @@ fn jwt_claim_rejections() {
     );
 }
 
+/// The JWT-auth verifier reads header and claims with the SDK's one strict JSON reader (flex-jose), as flex-jwt
+/// does: duplicate member names are refused at any depth, also among members it ignores and after unescaping.
+/// serde_json alone accepted every one of these.
+#[test]
+fn jwt_auth_refuses_duplicate_members_anywhere() {
+    let body = BODY.as_bytes();
+    let check = |token: String| {
+        let h = bearer(&token);
+        assert_eq!(
+            verify_with(&as_refs(&h), "POST", PATH, body, NOW).unwrap_err(),
+            VerifyError::MalformedToken
+        );
+    };
+    let claims = vector_claims().to_string();
+    for duplicated in [r#"{"x":1,"x":2,"#, r#"{"y":{"a":1,"a":2},"#, r#"{"\u0069ss":"testrest","#] {
+        check(hs256_token(HS256_HEADER, &claims.replacen('{', duplicated, 1), SECRET));
+    }
+    for header in [
+        r#"{"typ":"JWT","alg":"HS256","kid":"08c94330-f618-42a3-b09d-e1e43be5efda","x":1,"x":2}"#,
+        r#"{"typ":"JWT","alg":"HS256","kid":"08c94330-f618-42a3-b09d-e1e43be5efda","x":{"a":1,"\u0061":2}}"#,
+    ] {
+        check(hs256_token(header, &claims, SECRET));
+    }
+    // The same token without the duplicate verifies: the refusal is the duplicate's.
+    let once = claims.replacen('{', r#"{"x":1,"y":{"a":1},"#, 1);
+    assert!(
+        verify_with(&as_refs(&bearer(&hs256_token(HS256_HEADER, &once, SECRET))), "POST", PATH, body, NOW)
+            .is_ok()
+    );
+}
+
 #[test]
 fn jwt_header_rejections() {
     let body = BODY.as_bytes();

@@ -29,7 +29,8 @@ use crate::error::JsonError;
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Problem {
+#[non_exhaustive]
+pub enum Problem {
     /// It is not strict JSON (the scanner's rules).
     Json(JsonError),
     /// It is strict JSON, but not the shape of the target type (serde's message is dropped: it can quote input).
@@ -38,14 +39,16 @@ pub(crate) enum Problem {
 
 /// A refused document: the problem and the byte offset at which it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refused {
-    pub(crate) problem: Problem,
-    pub(crate) offset: usize,
+pub struct Refused {
+    /// What was wrong.
+    pub problem: Problem,
+    /// The byte offset in the document at which it was found.
+    pub offset: usize,
 }
 
 impl Refused {
     /// The 1-based line and column (in bytes) of the offset within `text`.
-    pub(crate) fn line_column(&self, text: &str) -> (u32, u32) {
+    pub fn line_column(&self, text: &str) -> (u32, u32) {
         let before = text.as_bytes().get(..self.offset).unwrap_or(text.as_bytes());
         let line = before.iter().filter(|&&b| b == b'\n').count();
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -57,7 +60,7 @@ impl Refused {
 
 /// The deserializer's error while it runs; the offset is added when it reaches [`from_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DeError(Problem);
+struct DeError(Problem);
 
 impl From<JsonError> for DeError {
     fn from(e: JsonError) -> Self {
@@ -88,7 +91,7 @@ const SHAPE: DeError = DeError(Problem::Shape);
 /// Deserializes `text`, which must be one strict JSON object (see the module docs of `json`), into `T`, calling
 /// `observer` with each top-level member after its value was deserialized. On error, whatever `observer` saw
 /// must be discarded.
-pub(crate) fn from_str<'de, T: de::Deserialize<'de>>(
+pub fn from_str<'de, T: de::Deserialize<'de>>(
     text: &'de str,
     options: Options,
     observer: &mut dyn FnMut(Member<'de>),
@@ -98,7 +101,7 @@ pub(crate) fn from_str<'de, T: de::Deserialize<'de>>(
 
 /// [`from_str`] with the refusal mapped by `map`, so that a caller's error type is built here and the value is
 /// moved once on its way out (a `map_err` on the result would move it again: claims types are large).
-pub(crate) fn from_str_map<'de, T: de::Deserialize<'de>, E>(
+pub fn from_str_map<'de, T: de::Deserialize<'de>, E>(
     text: &'de str,
     options: Options,
     observer: &mut dyn FnMut(Member<'de>),

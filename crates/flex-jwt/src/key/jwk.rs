@@ -145,7 +145,8 @@ fn from_strict<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, KeyError> {
     let options = json::Options { max_depth: MAX_DEPTH, spill: true };
     json::de::from_str(json, options, &mut |_| {}).map_err(|refused| match refused.problem {
         json::de::Problem::Json(e) => KeyError::Json(e),
-        json::de::Problem::Shape => KeyError::Json(JsonError::Syntax),
+        // A shape mismatch (and any refusal a later flex-jose names) is reported as malformed.
+        _ => KeyError::Json(JsonError::Syntax),
     })
 }
 

@@ -1,0 +1,34 @@
+//! The strict JOSE primitives of the flex SDK, each implemented once: `flex-jwt`, `flex-jwe` and `flex-auth` read
+//! tokens through this crate, so one strictness holds everywhere.
+//!
+//! - [`b64`]: base64url (RFC 7515 §2): URL-safe alphabet, no padding, no whitespace, canonical last character.
+//! - [`compact`]: the compact serialization of a JWS (three segments) or a JWE (five), after a size cap.
+//! - [`json`]: a strict JSON reader (RFC 8259) and serde `Deserializer`: duplicate member names refused at any
+//!   depth (compared after unescaping), integer-only NumericDate, depth and size caps, errors with a position and
+//!   never input.
+//!
+//! Sans-IO: no sockets, files, environment or clock.
+//!
+//! ```
+//! use flex_jose::{b64, compact, json};
+//!
+//! let token = "eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln";
+//! let parts = compact::split_jws(token, 16 * 1024)?;
+//! let header = b64::decode_vec(parts.header)?;
+//! assert_eq!(header, br#"{"alg":"RS256"}"#);
+//! assert_eq!(json::validate_object(br#"{"x":1,"x":2}"#, 8), Err(flex_jose::JsonError::DuplicateMember));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod b64;
+pub mod compact;
+mod error;
+/// Hooks for `fuzz/` and the crates' differential tests (the oracles against serde_json). Unstable, not for
+/// production: compiled only with the non-default `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod json;
+
+pub use error::{CompactError, JsonError, NumericDateError};
