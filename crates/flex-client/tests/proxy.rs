@@ -276,5 +276,12 @@ async fn an_unreachable_proxy_is_named_as_the_proxy() {
     let err = client.public_key(&sandbox.signing_kid()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.to_string().ends_with(&format!("connection refused to proxy {authority}")), "{err}");
+    // A proxy name that does not resolve (`.invalid`, RFC 6761).
+    let client =
+        builder(&sandbox).proxy(Proxy::parse("http://u:p4ss@proxy.invalid:3128").unwrap()).build().unwrap();
+    let err = client.public_key(&sandbox.signing_kid()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("transport error: cannot resolve proxy host proxy.invalid"), "{text}");
+    assert!(!format!("{err:?} {text}").contains("p4ss"));
     sandbox.shutdown().await;
 }
