@@ -2,13 +2,14 @@
 //!
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
 //! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, release hygiene (no fuzzing
-//!   hooks or serde_json in default builds), every published crate packaged and built from its package alone, the
+//!   hooks or serde_json in default builds), ARCHITECTURE.md's crate graph against cargo's, every published crate packaged and built from its package alone, the
 //!   benches and the fuzz targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
 //! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
 //! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
 //! - `cargo xtask bench --best-of`   the same cases timed, fastest of 5 passes (wall-clock ratios on a noisy machine)
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
 //! - `cargo xtask fuzz [TARGET] [--secs N]` one target (or all) for longer (default 60 s each)
+//! - `cargo xtask architecture`   ARCHITECTURE.md's crate graph against cargo's (part of `ci`)
 //! - `cargo xtask interop`     the official Cybersource Python and Node SDKs, unchanged, against the sandbox over
 //!   HTTPS (pinned versions from PyPI and npm; needs python3 and npm)
 //!
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|a| a == "--best-of") => bench_best_of(),
         Some("bench") => bench(args.iter().any(|a| a == "--quick")),
         Some("deny") => deny(),
+        Some("architecture") => architecture(),
         Some("interop") => interop(),
         Some("fuzz-smoke") => {
             fuzz_args(&args[1..], false).and_then(|(_, secs)| fuzz(None, secs.unwrap_or(10)))
@@ -61,6 +63,7 @@ fn usage() {
          bench --instructions   instructions per operation under callgrind (needs valgrind)\n  \
          bench --best-of   the same cases timed: the fastest of 5 passes of 15 rounds of about 20 ms\n  \
          deny             cargo deny check licenses bans sources (deny.toml)\n  \
+         architecture     ARCHITECTURE.md's crate graph against cargo's normal dependencies\n  \
          interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
          fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
          fuzz [TARGET] [--secs N]    one fuzz target (default: all) for N s each (default 60)"
@@ -103,6 +106,7 @@ fn ci() -> Result<(), String> {
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     release_hygiene()?;
+    architecture()?;
     package()?;
     // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
     // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
@@ -195,6 +199,104 @@ fn ungated_hook_modules(source: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// ARCHITECTURE.md tells the truth about the crates: its `crate-graph` block lists, for every workspace crate
+/// named `flex-*`, its normal `flex-*` dependencies (all features), and they must be exactly what cargo resolves.
+/// Fails with the differences, one line per crate. Resolution only (`cargo tree`): a few seconds.
+fn architecture() -> Result<(), String> {
+    let tree = cargo_output(&[
+        "tree",
+        "--workspace",
+        "-e",
+        "normal",
+        "--depth",
+        "1",
+        "--prefix",
+        "depth",
+        "--all-features",
+        "--no-dedupe",
+        "--locked",
+    ])?;
+    let path = project_root().join("ARCHITECTURE.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let documented = documented_graph(&doc)?;
+    let differences = graph_differences(&documented, &resolved_graph(&tree));
+    if !differences.is_empty() {
+        return Err(format!(
+            "ARCHITECTURE.md's crate-graph block disagrees with cargo (documented / resolved):\n{}",
+            differences.join("\n")
+        ));
+    }
+    eprintln!("xtask: architecture: ARCHITECTURE.md's crate graph is cargo's ({} crates)", documented.len());
+    Ok(())
+}
+
+/// A crate and the workspace crates it depends on.
+type Graph = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// The `flex-*` edges of `cargo tree --depth 1 --prefix depth --no-dedupe` output: a `0name vX (path)` line opens
+/// a crate, each `1name vX ...` line under it is a dependency.
+fn resolved_graph(tree: &str) -> Graph {
+    let mut graph = Graph::new();
+    let mut current: Option<String> = None;
+    for line in tree.lines() {
+        let (depth, rest) = line.split_at(line.find(|c: char| !c.is_ascii_digit()).unwrap_or(0));
+        let Some(name) = rest.split_whitespace().next().filter(|n| n.starts_with("flex-")) else {
+            if depth == "0" {
+                current = None;
+            }
+            continue;
+        };
+        match depth {
+            "0" => {
+                graph.entry(name.to_owned()).or_default();
+                current = Some(name.to_owned());
+            }
+            "1" => {
+                if let Some(crate_name) = &current {
+                    graph.entry(crate_name.clone()).or_default().insert(name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    graph
+}
+
+/// The lines `crate -> dep dep ...` of the fenced block that follows the `<!-- crate-graph -->` marker.
+fn documented_graph(doc: &str) -> Result<Graph, String> {
+    let after = doc
+        .split_once("<!-- crate-graph -->")
+        .map(|(_, after)| after)
+        .ok_or("no <!-- crate-graph --> marker")?;
+    let mut lines = after.lines().skip_while(|l| l.trim().is_empty());
+    if !lines.next().is_some_and(|l| l.trim_start().starts_with("```")) {
+        return Err("the <!-- crate-graph --> marker is not followed by a fenced block".to_owned());
+    }
+    let mut graph = Graph::new();
+    for line in lines.take_while(|l| !l.trim_start().starts_with("```")) {
+        let Some((name, deps)) = line.split_once("->") else {
+            return Err(format!("crate-graph line without `->`: {line:?}"));
+        };
+        graph.insert(name.trim().to_owned(), deps.split_whitespace().map(str::to_owned).collect());
+    }
+    Ok(graph)
+}
+
+/// One line per crate whose documented and resolved dependencies differ, or that only one side lists.
+fn graph_differences(documented: &Graph, resolved: &Graph) -> Vec<String> {
+    let show = |deps: Option<&std::collections::BTreeSet<String>>| match deps {
+        None => "(not listed)".to_owned(),
+        Some(deps) if deps.is_empty() => "(none)".to_owned(),
+        Some(deps) => deps.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
+    };
+    let names: std::collections::BTreeSet<&String> = documented.keys().chain(resolved.keys()).collect();
+    names
+        .into_iter()
+        .filter(|name| documented.get(*name) != resolved.get(*name))
+        .map(|name| format!("  {name}: {} / {}", show(documented.get(name)), show(resolved.get(name))))
+        .collect()
 }
 
 /// Packages every published crate and builds each from its package alone (cargo's verification; workspace crates
@@ -584,7 +686,28 @@ fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::ungated_hook_modules;
+    use super::{documented_graph, graph_differences, resolved_graph, ungated_hook_modules};
+
+    #[test]
+    fn the_crate_graph_check_reports_every_difference() {
+        let tree = "0flex-a v0.1.0 (/a)\n1flex-b v0.1.0 (/b)\n1serde v1.0.0\n0flex-b v0.1.0 (/b)\n0xtask v0.1.0\n1flex-a v0.1.0\n";
+        let resolved = resolved_graph(tree);
+        assert_eq!(format!("{resolved:?}"), r#"{"flex-a": {"flex-b"}, "flex-b": {}}"#);
+        let doc = "text\n<!-- crate-graph -->\n```text\nflex-a -> flex-b\nflex-b ->\n```\nmore -> text\n";
+        let documented = documented_graph(doc).unwrap();
+        assert!(graph_differences(&documented, &resolved).is_empty());
+        let wrong = documented_graph("<!-- crate-graph -->\n```\nflex-a ->\nflex-c -> flex-a\n```").unwrap();
+        assert_eq!(
+            graph_differences(&wrong, &resolved),
+            [
+                "  flex-a: (none) / flex-b",
+                "  flex-b: (not listed) / (none)",
+                "  flex-c: flex-a / (not listed)"
+            ]
+        );
+        assert!(documented_graph("no marker").is_err());
+        assert!(documented_graph("<!-- crate-graph -->\n```\nflex-a flex-b\n```").is_err());
+    }
 
     #[test]
     fn hook_modules_must_be_gated_by_the_fuzzing_feature() {
