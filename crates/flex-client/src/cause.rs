@@ -73,7 +73,11 @@ fn describe_proxy(failure: &ProxyFailure, connect_timeout: Duration) -> Cause {
             let links = chain(&**source);
             describe_links(&links, &failure.proxy, "proxy ", true, connect_timeout)
         }
-        ProxyReason::Refused(_) => Cause::permanent(failure.to_string()),
+        // 4xx (407 credentials, 403 policy) will not change on a retry; a 5xx from the proxy may.
+        ProxyReason::Refused(Some(status)) if (400..500).contains(status) => {
+            Cause::permanent(failure.to_string())
+        }
+        ProxyReason::Refused(_) => Cause::transport(failure.to_string()),
         ProxyReason::Broken(_) => Cause::transport(failure.to_string()),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use flex_client::{
     Client, ClientBuilder, ErrorKind, FieldPath, PaymentData, Proxy, RetryPolicy, SessionRequest,
@@ -245,7 +246,8 @@ async fn a_proxy_refusing_connect_is_one_line_naming_proxy_target_and_status() {
     // Wrong credentials: 407, and the credentials appear in no error text.
     let proxy = TestProxy::start(Mode::Tunnel { auth: Some("Basic b3RoZXI6b3RoZXI=") }).await;
     let url = format!("http://alice:hunter2@{}", proxy.authority);
-    let client = builder(&sandbox).proxy(Proxy::parse(&url).unwrap()).build().unwrap();
+    let client =
+        builder(&sandbox).retry_policy(retries()).proxy(Proxy::parse(&url).unwrap()).build().unwrap();
     let err = client.public_key(&sandbox.signing_kid()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     let text = err.to_string();
@@ -262,7 +264,23 @@ async fn a_proxy_refusing_connect_is_one_line_naming_proxy_target_and_status() {
         err.to_string().ends_with(&format!("proxy {} refused CONNECT to {target}: 403", proxy.authority)),
         "{err}"
     );
+    // With retries allowed, a 4xx refusal is final, a 5xx from the proxy is retried like any transient failure.
+    for (status, attempts) in [(403, 1), (407, 1), (502, 3)] {
+        let proxy = TestProxy::start(Mode::Refuse(status)).await;
+        let client = builder(&sandbox)
+            .retry_policy(retries())
+            .proxy(Proxy::parse(&proxy.url).unwrap())
+            .build()
+            .unwrap();
+        let err = client.public_key(&sandbox.signing_kid()).await.unwrap_err();
+        assert!(err.to_string().ends_with(&format!(": {status}")), "{err}");
+        assert_eq!(proxy.requests().len(), attempts, "{status}");
+    }
     sandbox.shutdown().await;
+}
+
+fn retries() -> RetryPolicy {
+    RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) }
 }
 
 #[tokio::test]
