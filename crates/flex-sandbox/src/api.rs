@@ -7,8 +7,9 @@ use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
 use flex_auth::{KeyStore, ReceivedRequest, UnixTime, Verifier};
 use flex_jwe::TokenizePayload;
 use flex_types::{
-    CaptureContextClaims, Ctx, CtxData, ErrorBody, ErrorDetail, ErrorStatus, FieldPath, Flx, GatewayResponse,
-    ResponseStatus, RsaJwk, SessionRequest, TransientTokenClaims, Value,
+    CaptureContextClaims, CardNetwork, Ctx, CtxData, ErrorBody, ErrorDetail, ErrorStatus, FieldPath, Flx,
+    GatewayResponse, MicroformSessionRequest, PaymentType, ResponseStatus, RsaJwk, SessionRequest,
+    TransientTokenClaims, Value,
 };
 use serde::Deserialize;
 
@@ -18,12 +19,17 @@ use crate::crypto::{self, CpuPool, KeyMaterial};
 use crate::error::SandboxError;
 use crate::faults::{Faults, JwtFault};
 use crate::keys::{KeySource, SigningKeys};
-use crate::state::{self, MAX_MERCHANT_ID_LEN, NotFirstUse, ReplayCache, Session, Sessions, Unusable};
+use crate::state::{
+    self, IssuedToken, IssuedTokens, MAX_MERCHANT_ID_LEN, MicroformSession, NotFirstUse, Payments,
+    ReplayCache, Session, Sessions, Unusable,
+};
 
 /// Path of the tokens endpoint (`flx.path`).
 pub(crate) const TOKENS_PATH: &str = "/flex/v2/tokens";
 /// Path of the sessions endpoint.
 pub(crate) const SESSIONS_PATH: &str = "/flex/v2/sessions";
+/// Path of the Microform sessions endpoint.
+pub(crate) const MICROFORM_SESSIONS_PATH: &str = "/microform/v2/sessions";
 /// Prefix of the public-keys endpoint.
 pub(crate) const PUBLIC_KEYS_PREFIX: &str = "/flex/v2/public-keys/";
 
@@ -48,6 +54,10 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) sessions: Mutex<Sessions>,
     pub(crate) jwt_replays: Mutex<ReplayCache>,
+    /// The transient tokens issued and not yet expired (what `POST /pts/v2/payments` accepts).
+    pub(crate) issued_tokens: Mutex<IssuedTokens>,
+    /// The answers of `POST /pts/v2/payments`, for `GET /pts/v2/payments/{id}`.
+    pub(crate) payments: Mutex<Payments>,
     pub(crate) signing: RwLock<SigningKeys>,
     pub(crate) keys: KeySource,
     pub(crate) faults: Faults,
@@ -58,6 +68,14 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn sessions(&self) -> std::sync::MutexGuard<'_, Sessions> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn issued_tokens(&self) -> std::sync::MutexGuard<'_, IssuedTokens> {
+        self.issued_tokens.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn payments(&self) -> std::sync::MutexGuard<'_, Payments> {
+        self.payments.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn signing(&self) -> std::sync::RwLockReadGuard<'_, SigningKeys> {
@@ -99,7 +117,7 @@ impl Reply {
         Self::json(status, Vec::new())
     }
 
-    fn json(status: u16, body: Vec<u8>) -> Self {
+    pub(crate) fn json(status: u16, body: Vec<u8>) -> Self {
         Self {
             status,
             content_type: "application/json",
@@ -162,7 +180,7 @@ fn auth_failed() -> Reply {
     reply
 }
 
-fn internal_error() -> Reply {
+pub(crate) fn internal_error() -> Reply {
     flex_error(500, "SYSTEM_ERROR", "Internal error.", Vec::new())
 }
 
@@ -215,9 +233,14 @@ async fn sign_off_reactor(
         .ok_or(SandboxError::Signing)?
 }
 
-/// `POST /flex/v2/sessions`.
-pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
-    let now = shared.clock.now();
+/// Authenticates a request (HTTP Signature or JWT) against the configured merchants and records a JWT's `jti`
+/// against replay; the merchant id, or the answer to give. `what` names the endpoint in the log.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    req: &RequestParts<'_>,
+    now: i64,
+    what: &'static str,
+) -> Result<String, Reply> {
     let received = ReceivedRequest {
         method: req.method,
         authority: req.authority,
@@ -225,8 +248,8 @@ pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Re
         headers: req.headers,
         body: req.body,
     };
-    let Some(now_t) = UnixTime::from_secs(now) else { return internal_error() };
-    let merchant_id = match shared.verifier.verify(&received, now_t) {
+    let Some(now_t) = UnixTime::from_secs(now) else { return Err(internal_error()) };
+    match shared.verifier.verify(&received, now_t) {
         Ok(who) => {
             if let Some(jti) = &who.jti {
                 // Remembered for as long as the verifier could accept the token (exp + skew).
@@ -238,59 +261,109 @@ pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Re
                 match recorded {
                     Ok(()) => {}
                     Err(NotFirstUse::Replayed) => {
-                        tracing::info!(merchant = %who.merchant_id, "sessions: authentication JWT replayed");
-                        return auth_failed();
+                        tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT replayed");
+                        return Err(auth_failed());
                     }
                     Err(NotFirstUse::TooLong) => {
-                        tracing::info!(merchant = %who.merchant_id, "sessions: authentication JWT id too long");
-                        return auth_failed();
+                        tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT id too long");
+                        return Err(auth_failed());
                     }
                     Err(NotFirstUse::Full) => {
-                        tracing::warn!("sessions: replay cache full of live token ids, refusing");
-                        return flex_error(
+                        tracing::warn!(endpoint = what, "replay cache full of live token ids, refusing");
+                        return Err(flex_error(
                             503,
                             "SERVICE_UNAVAILABLE",
                             "Too many recent authentication tokens; try again later.",
                             Vec::new(),
-                        );
+                        ));
                     }
                 }
             }
-            who.merchant_id
+            Ok(who.merchant_id)
         }
         Err(err) => {
-            tracing::info!(reason = %err, "sessions: authentication failed");
-            return auth_failed();
+            tracing::info!(reason = %err, endpoint = what, "authentication failed");
+            Err(auth_failed())
         }
-    };
+    }
+}
 
+/// What kind of capture context to mint, with what it needs.
+pub(crate) enum ContextSpec {
+    /// `POST /flex/v2/sessions`: the requested fields.
+    FlexApi(SessionRequest),
+    /// `POST /microform/v2/sessions`.
+    Microform(MicroformSessionRequest),
+}
+
+/// `POST /flex/v2/sessions`.
+pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
+    let now = shared.clock.now();
+    let merchant_id = match authenticate(shared, &req, now, "sessions") {
+        Ok(m) => m,
+        Err(reply) => return reply,
+    };
     let request = match parse_session_request(req.body) {
         Ok(r) => r,
         Err(reply) => return reply,
     };
+    issue_context(shared, &merchant_id, ContextSpec::FlexApi(request), now).await
+}
+
+/// `POST /microform/v2/sessions`: the same authentication, keys and store as `/flex/v2/sessions`, a Microform
+/// (`mf-2.0.0`) context.
+pub(crate) async fn create_microform_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
+    let now = shared.clock.now();
+    let merchant_id = match authenticate(shared, &req, now, "microform sessions") {
+        Ok(m) => m,
+        Err(reply) => return reply,
+    };
+    let bad = |location: String, message: String| {
+        flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location, message)])
+    };
+    let value: Value<'_> = match serde_json::from_slice(req.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return bad(String::new(), format!("malformed JSON at line {}, column {}", e.line(), e.column()));
+        }
+    };
+    let request = match MicroformSessionRequest::from_value(&value) {
+        Ok(r) => r,
+        Err(e) => return bad(e.location(), e.to_string()),
+    };
+    issue_context(shared, &merchant_id, ContextSpec::Microform(request), now).await
+}
+
+async fn issue_context(shared: &Shared, merchant_id: &str, spec: ContextSpec, now: i64) -> Reply {
+    let full = || {
+        flex_error(503, "SERVICE_UNAVAILABLE", "Too many live capture contexts; try again later.", Vec::new())
+    };
     if !shared.sessions().make_room(now) {
         tracing::warn!("sessions: store full, refusing");
-        return flex_error(
-            503,
-            "SERVICE_UNAVAILABLE",
-            "Too many live capture contexts; try again later.",
-            Vec::new(),
-        );
+        return full();
     }
-    match mint(shared, &merchant_id, &request, now).await {
+    match mint(shared, merchant_id, &spec, now).await {
         Ok(Some(token)) => Reply::jwt(201, token, false),
-        Ok(None) => flex_error(
-            503,
-            "SERVICE_UNAVAILABLE",
-            "Too many live capture contexts; try again later.",
-            Vec::new(),
-        ),
+        Ok(None) => full(),
         Err(err) => {
             tracing::error!(error = %err, "sessions: cannot mint a capture context");
             internal_error()
         }
     }
 }
+
+/// Where the sandbox says the Microform library is. It does not serve it (a `404`): a page cannot run the
+/// hosted fields against the sandbox, only the server-side steps.
+const MICROFORM_LIBRARY_PATH: &str = "/microform/bundle/v2.0/flex-microform.min.js";
+/// The networks a Microform context accepts when the request names none.
+const DEFAULT_NETWORKS: [CardNetwork; 6] = [
+    CardNetwork::Visa,
+    CardNetwork::Mastercard,
+    CardNetwork::Amex,
+    CardNetwork::Discover,
+    CardNetwork::DinersClub,
+    CardNetwork::Jcb,
+];
 
 fn parse_session_request(body: &[u8]) -> Result<SessionRequest, Reply> {
     let bad = |location: &str, message: String| {
@@ -309,7 +382,7 @@ fn parse_session_request(body: &[u8]) -> Result<SessionRequest, Reply> {
 async fn mint(
     shared: &Shared,
     merchant_id: &str,
-    request: &SessionRequest,
+    spec: &ContextSpec,
     now: i64,
 ) -> Result<Option<String>, SandboxError> {
     let key = shared.keys.take().await?;
@@ -317,8 +390,66 @@ async fn mint(
     let jti = crypto::random_string(16, ALNUM)?;
     let data = Base64::encode_string(&crypto::random_bytes(79)?);
     let exp = now.saturating_add(shared.lifetime);
-    let required: Vec<FieldPath> = request.required_paths().collect();
-    let optional: Vec<FieldPath> = request.optional_paths().collect();
+    let (required, optional, microform, ctx) = match spec {
+        ContextSpec::FlexApi(request) => {
+            let required: Vec<FieldPath> = request.required_paths().collect();
+            let optional: Vec<FieldPath> = request.optional_paths().collect();
+            let ctx = Ctx {
+                data: CtxData {
+                    required_fields: required.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
+                    optional_fields: optional.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
+                    ..CtxData::default()
+                },
+                type_: Cow::Borrowed("api-0.1.0"),
+            };
+            (required, optional, None, ctx)
+        }
+        ContextSpec::Microform(request) => {
+            let networks: Vec<CardNetwork> = if request.allowed_card_networks().is_empty() {
+                DEFAULT_NETWORKS.to_vec()
+            } else {
+                request.allowed_card_networks().to_vec()
+            };
+            let types: Vec<&'static str> = if request.allowed_payment_types().is_empty() {
+                vec![PaymentType::Card.as_str()]
+            } else {
+                request.allowed_payment_types().iter().map(|t| t.as_str()).collect()
+            };
+            let bin_digits = match request.include_card_prefix() {
+                None => 6,
+                Some(true) => 8,
+                Some(false) => 0,
+            };
+            let library = format!("{}{MICROFORM_LIBRARY_PATH}", shared.base_url);
+            let ctx = Ctx {
+                data: CtxData {
+                    // SRI of the empty body the sandbox would serve: a well-formed value, checked by nobody.
+                    client_library_integrity: Some(Cow::Owned(format!(
+                        "sha256-{}",
+                        Base64::encode_string(&crypto::sha256(b""))
+                    ))),
+                    client_library: Some(Cow::Owned(library)),
+                    target_origins: request.target_origins().map(|o| Cow::Owned(o.to_owned())).collect(),
+                    mf_origin: Some(Cow::Borrowed(&shared.base_url)),
+                    allowed_card_networks: networks.iter().map(|n| Cow::Borrowed(n.as_str())).collect(),
+                    allowed_payment_types: types.iter().map(|t| Cow::Borrowed(*t)).collect(),
+                    ..CtxData::default()
+                },
+                type_: Cow::Borrowed("mf-2.0.0"),
+            };
+            // The hosted fields capture the number and the security code; the page adds the expiry.
+            let required = vec![FieldPath::CardNumber];
+            let optional = vec![
+                FieldPath::CardSecurityCode,
+                FieldPath::CardExpirationMonth,
+                FieldPath::CardExpirationYear,
+                FieldPath::CardType,
+            ];
+            let session =
+                MicroformSession { bin_digits, networks: networks.iter().map(|n| n.as_str()).collect() };
+            (required, optional, Some(session), ctx)
+        }
+    };
     let claims = CaptureContextClaims {
         flx: Flx {
             path: Cow::Borrowed(TOKENS_PATH),
@@ -326,14 +457,7 @@ async fn mint(
             origin: Cow::Borrowed(&shared.base_url),
             jwk: RsaJwk::new(key.n(), key.e()).with_use("enc").with_kid(session_kid.as_str()),
         },
-        ctx: vec![Ctx {
-            data: CtxData {
-                required_fields: required.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
-                optional_fields: optional.iter().map(|p| Cow::Borrowed(p.as_str())).collect(),
-                ..CtxData::default()
-            },
-            type_: Cow::Borrowed("api-0.1.0"),
-        }],
+        ctx: vec![ctx],
         iss: Cow::Borrowed("Flex API"),
         exp,
         iat: now,
@@ -359,6 +483,7 @@ async fn mint(
         optional,
         exp,
         used: false,
+        microform,
     };
     let mut sessions = shared.sessions();
     // Re-check: other requests may have filled the store while this one waited for a key.
@@ -494,14 +619,14 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
             Vec::new(),
         );
     }
-    let (required, optional, merchant) = {
+    let (required, optional, merchant, microform) = {
         let mut sessions = shared.sessions();
         // Again: other requests ran while this one waited for its decryption.
         if let Err(why) = sessions.check(&kid, now, false) {
             return unusable(why);
         }
         match sessions.get(&kid) {
-            Some(s) => (s.required.clone(), s.optional.clone(), s.merchant_id.clone()),
+            Some(s) => (s.required.clone(), s.optional.clone(), s.merchant_id.clone(), s.microform.clone()),
             None => return decrypt_failed(),
         }
     };
@@ -543,45 +668,80 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
             return field_error(check.path.as_str(), check.message);
         }
     }
-
-    // Consume the session (a concurrent replay may have won the race since the check above).
-    if let Err(why) = shared.sessions().check(&kid, now, true) {
-        return unusable(why);
-    }
-    let mut data: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
-    if let Some(number) = get(FieldPath::CardNumber) {
-        data.push((Cow::Borrowed("number"), Value::String(Cow::Owned(card::mask(number)))));
-    }
-    let card_type =
-        get(FieldPath::CardType).or_else(|| get(FieldPath::CardNumber).and_then(card::detect_type));
-    if let Some(t) = card_type {
-        data.push((Cow::Borrowed("type"), Value::from(t)));
-    }
-    for (path, name) in [
-        (FieldPath::CardExpirationMonth, "expirationMonth"),
-        (FieldPath::CardExpirationYear, "expirationYear"),
-    ] {
-        if let Some(v) = get(path) {
-            data.push((Cow::Borrowed(name), Value::from(v)));
+    let number = get(FieldPath::CardNumber);
+    let detected = number.and_then(card::detect_type);
+    let card_type = get(FieldPath::CardType).or(detected);
+    if let Some(mf) = &microform {
+        // A recognised network the context does not accept is refused (an unrecognised one is let through).
+        let network = card_type.and_then(card::network_of_type);
+        if network.is_some_and(|n| !mf.networks.contains(&n)) {
+            return field_error(
+                FieldPath::CardNumber.as_str(),
+                "card network not accepted by the capture context",
+            );
         }
     }
+    let rule = number.map_or(card::PaymentRule::Approve, card::payment_rule);
+
     let jti = match crypto::random_string(64, UPPER_ALNUM) {
         Ok(j) => j,
         Err(_) => return internal_error(),
     };
-    let mut claims = TransientTokenClaims::new(
-        "Flex/08",
-        now,
-        now.saturating_add(shared.lifetime),
-        jti.as_str(),
-        "api-0.1.0",
-    );
-    claims.data = Some(Value::Object(data));
+    let exp = now.saturating_add(shared.lifetime);
+    // Room for the token before the context is consumed: a full store must not cost the caller its context.
+    if !shared.issued_tokens().make_room(now) {
+        tracing::warn!("tokens: store of issued transient tokens full, refusing");
+        return flex_error(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "Too many live transient tokens; try again later.",
+            Vec::new(),
+        );
+    }
+    // Consume the session (a concurrent replay may have won the race since the check above).
+    if let Err(why) = shared.sessions().check(&kid, now, true) {
+        return unusable(why);
+    }
+    let claims = match &microform {
+        None => {
+            let mut data: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
+            if let Some(number) = number {
+                data.push((Cow::Borrowed("number"), Value::String(Cow::Owned(card::mask(number)))));
+            }
+            if let Some(t) = card_type {
+                data.push((Cow::Borrowed("type"), Value::from(t)));
+            }
+            for (path, name) in [
+                (FieldPath::CardExpirationMonth, "expirationMonth"),
+                (FieldPath::CardExpirationYear, "expirationYear"),
+            ] {
+                if let Some(v) = get(path) {
+                    data.push((Cow::Borrowed(name), Value::from(v)));
+                }
+            }
+            let mut claims = TransientTokenClaims::new("Flex/08", now, exp, jti.as_str(), "api-0.1.0");
+            claims.data = Some(Value::Object(data));
+            claims
+        }
+        Some(mf) => {
+            let mut claims = TransientTokenClaims::new("Flex/08", now, exp, jti.as_str(), "mf-2.0.0");
+            claims.content = Some(microform_content(mf, number, card_type, &get));
+            claims
+        }
+    };
     let Ok(claims_json) = serde_json::to_vec(&claims) else { return internal_error() };
     let impostor = shared.signing().current().key;
     let fault = shared.faults.take_jwt_fault();
-    match sign_off_reactor(&shared.cpu, kid.clone(), claims_json, key, impostor, fault).await {
+    let signing_key = Arc::clone(&key);
+    match sign_off_reactor(&shared.cpu, kid.clone(), claims_json, signing_key, impostor, fault).await {
         Ok(token) => {
+            let mut tokens = shared.issued_tokens();
+            // Checked above; a concurrent request may have taken the last place since. The token is then
+            // still issued, but cannot pay: rare, and a payment refused is the safe side.
+            if tokens.make_room(now) {
+                tokens.insert(jti, IssuedToken { kid: kid.clone(), key, exp, used: false, rule });
+            }
+            drop(tokens);
             tracing::info!(merchant = %merchant, session = %kid, "tokens: transient token issued");
             Reply::jwt(201, token, true)
         }
@@ -590,6 +750,41 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
             internal_error()
         }
     }
+}
+
+/// Microform v2's `content`: `paymentInformation.card` with `number{detectedCardTypes, maskedValue, bin}`,
+/// `expirationMonth{value}`, `expirationYear{value}` and `securityCode{}` (captured, never revealed).
+fn microform_content<'v>(
+    mf: &MicroformSession,
+    number: Option<&'v str>,
+    card_type: Option<&'v str>,
+    get: &dyn Fn(FieldPath) -> Option<&'v str>,
+) -> Value<'v> {
+    let mut card: Vec<(Cow<'v, str>, Value<'v>)> = Vec::new();
+    if let Some(number) = number {
+        let mut n: Vec<(Cow<'v, str>, Value<'v>)> = Vec::new();
+        if let Some(t) = card_type {
+            n.push((Cow::Borrowed("detectedCardTypes"), Value::Array(vec![Value::from(t)])));
+        }
+        n.push((Cow::Borrowed("maskedValue"), Value::String(Cow::Owned(card::mask_all_but_last4(number)))));
+        if let Some(bin) = number.get(..mf.bin_digits).filter(|b| !b.is_empty()) {
+            n.push((Cow::Borrowed("bin"), Value::from(bin)));
+        }
+        card.push((Cow::Borrowed("number"), Value::Object(n)));
+    }
+    for (path, name) in [
+        (FieldPath::CardExpirationMonth, "expirationMonth"),
+        (FieldPath::CardExpirationYear, "expirationYear"),
+    ] {
+        if let Some(v) = get(path) {
+            card.push((Cow::Borrowed(name), Value::Object(vec![(Cow::Borrowed("value"), Value::from(v))])));
+        }
+    }
+    if get(FieldPath::CardSecurityCode).is_some() {
+        card.push((Cow::Borrowed("securityCode"), Value::Object(Vec::new())));
+    }
+    let card = Value::Object(vec![(Cow::Borrowed("card"), Value::Object(card))]);
+    Value::Object(vec![(Cow::Borrowed("paymentInformation"), card)])
 }
 
 /// Which rule a refused payload broke, for the log (the error itself may hold a field name of any length).

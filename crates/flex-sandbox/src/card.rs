@@ -64,6 +64,60 @@ pub(crate) fn detect_type(number: &str) -> Option<&'static str> {
     }
 }
 
+/// What `POST /pts/v2/payments` does with a card, decided from the full number when the transient token is
+/// issued (the number itself is not kept). The test numbers are listed in the crate README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PaymentRule {
+    /// `AUTHORIZED`, approval code `831000`, response code `00`.
+    Approve,
+    /// `DECLINED` (`PROCESSOR_DECLINED`, response code `05`): 4000 0000 0000 0002.
+    Decline,
+    /// `AUTHORIZED_PENDING_REVIEW`: 4000 0000 0000 0010.
+    Review,
+    /// `PARTIAL_AUTHORIZED`, half the amount (rounded down to the currency's minor unit): 4000 0000 0000 0028.
+    Partial,
+}
+
+/// The Luhn-valid test number that declines.
+pub(crate) const DECLINE_PAN: &str = "4000000000000002";
+/// The Luhn-valid test number that goes to review.
+pub(crate) const REVIEW_PAN: &str = "4000000000000010";
+/// The Luhn-valid test number that is authorized for half the amount.
+pub(crate) const PARTIAL_PAN: &str = "4000000000000028";
+
+/// The rule for a (valid) card number.
+pub(crate) fn payment_rule(number: &str) -> PaymentRule {
+    match number {
+        DECLINE_PAN => PaymentRule::Decline,
+        REVIEW_PAN => PaymentRule::Review,
+        PARTIAL_PAN => PaymentRule::Partial,
+        _ => PaymentRule::Approve,
+    }
+}
+
+/// The Microform network name (`allowedCardNetworks`) of a Cybersource card-type code, for the common brands.
+pub(crate) fn network_of_type(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "001" => "VISA",
+        "002" => "MASTERCARD",
+        "003" => "AMEX",
+        "004" => "DISCOVER",
+        "005" => "DINERSCLUB",
+        "007" => "JCB",
+        _ => return None,
+    })
+}
+
+/// Every `X` but the last four digits (`XXXXXXXXXXXX1111`), as Microform v2's `maskedValue`. Call only on a
+/// [`valid_number`].
+pub(crate) fn mask_all_but_last4(number: &str) -> String {
+    let len = number.len();
+    let tail = number.get(len.saturating_sub(4)..).unwrap_or_default();
+    let mut out: String = std::iter::repeat_n('X', len.saturating_sub(4)).collect();
+    out.push_str(tail);
+    out
+}
+
 /// The first six and last four digits with `X` between (`411111XXXXXX1111`), as in real transient tokens.
 /// Call only on a [`valid_number`] (at least 12 digits).
 pub(crate) fn mask(number: &str) -> String {
@@ -94,6 +148,21 @@ mod tests {
             prop_assert_eq!(&masked[digits.len() - 4..], &digits[digits.len() - 4..]);
             prop_assert!(masked[6..digits.len() - 4].bytes().all(|b| b == b'X'));
         }
+    }
+
+    #[test]
+    fn test_numbers_are_valid_and_mapped() {
+        for (pan, rule) in [
+            (DECLINE_PAN, PaymentRule::Decline),
+            (REVIEW_PAN, PaymentRule::Review),
+            (PARTIAL_PAN, PaymentRule::Partial),
+            ("4111111111111111", PaymentRule::Approve),
+        ] {
+            assert!(valid_number(pan), "{pan}");
+            assert_eq!(payment_rule(pan), rule);
+        }
+        assert_eq!(mask_all_but_last4("4111111111111111"), "XXXXXXXXXXXX1111");
+        assert_eq!(network_of_type("002"), Some("MASTERCARD"));
     }
 
     #[test]

@@ -157,6 +157,8 @@ pub struct SandboxConfig {
     pub(crate) max_sessions: usize,
     pub(crate) max_replay_entries: usize,
     pub(crate) max_replay_bytes: usize,
+    pub(crate) max_transient_tokens: usize,
+    pub(crate) max_payments: usize,
     pub(crate) key_pool_size: usize,
     pub(crate) test_keys: Option<TestKeys>,
     pub(crate) retained_signing_keys: usize,
@@ -177,6 +179,8 @@ impl Default for SandboxConfig {
             max_sessions: 10_000,
             max_replay_entries: 100_000,
             max_replay_bytes: 16 << 20,
+            max_transient_tokens: 10_000,
+            max_payments: 10_000,
             key_pool_size: 4,
             test_keys: None,
             retained_signing_keys: 4,
@@ -199,6 +203,8 @@ impl fmt::Debug for SandboxConfig {
             .field("max_sessions", &self.max_sessions)
             .field("max_replay_entries", &self.max_replay_entries)
             .field("max_replay_bytes", &self.max_replay_bytes)
+            .field("max_transient_tokens", &self.max_transient_tokens)
+            .field("max_payments", &self.max_payments)
             .field("key_pool_size", &self.key_pool_size)
             .field("test_keys", &self.test_keys)
             .field("retained_signing_keys", &self.retained_signing_keys)
@@ -269,6 +275,24 @@ impl SandboxConfig {
     #[must_use]
     pub fn max_replay_bytes(mut self, max: usize) -> Self {
         self.max_replay_bytes = max;
+        self
+    }
+
+    /// Most issued, unexpired transient tokens kept at once (default 10 000), so that `POST /pts/v2/payments`
+    /// can verify each with the key that signed it and accept it once. Expired ones are dropped first; a live one
+    /// is never dropped: when full of live tokens, `POST /flex/v2/tokens` answers `503` (before it consumes the
+    /// capture context). Each entry is under 300 bytes (a 64-character id, the session kid, a shared key handle).
+    #[must_use]
+    pub fn max_transient_tokens(mut self, max: usize) -> Self {
+        self.max_transient_tokens = max;
+        self
+    }
+
+    /// Most payment answers kept for `GET /pts/v2/payments/{id}` (default 10 000; 0 keeps none). When full, the
+    /// oldest is forgotten (its `GET` is then `404`). Each answer is at most 4 KiB.
+    #[must_use]
+    pub fn max_payments(mut self, max: usize) -> Self {
+        self.max_payments = max;
         self
     }
 

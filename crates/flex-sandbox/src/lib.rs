@@ -86,6 +86,7 @@ mod crypto;
 mod error;
 mod faults;
 mod keys;
+mod payments;
 mod server;
 mod state;
 mod tls;

@@ -24,13 +24,17 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
-use crate::api::{self, PUBLIC_KEYS_PREFIX, Reply, RequestParts, SESSIONS_PATH, Shared, TOKENS_PATH};
+use crate::api::{
+    self, MICROFORM_SESSIONS_PATH, PUBLIC_KEYS_PREFIX, Reply, RequestParts, SESSIONS_PATH, Shared,
+    TOKENS_PATH,
+};
 use crate::config::{Merchant, SandboxConfig};
 use crate::crypto::CpuPool;
 use crate::error::SandboxError;
 use crate::faults::Faults;
 use crate::keys::{KeyPool, KeySource, SigningKeys};
-use crate::state::{ReplayCache, Sessions};
+use crate::payments::{self, PAYMENT_PREFIX, PAYMENTS_PATH};
+use crate::state::{IssuedTokens, Payments, ReplayCache, Sessions};
 
 /// Largest request body read (the sessions body is tiny; a JWE with card data is a few KiB).
 const MAX_BODY: usize = 256 * 1024;
@@ -255,6 +259,9 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
     if config.context_lifetime <= 0 {
         return Err(SandboxError::InvalidConfig("context lifetime must be at least 1 s"));
     }
+    if config.max_transient_tokens == 0 {
+        return Err(SandboxError::InvalidConfig("max_transient_tokens must be at least 1"));
+    }
     config.http.validate()?;
     let mut store = KeyStore::new();
     let mut merchants = config.merchants;
@@ -299,6 +306,8 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
         base_url: base_url.clone(),
         sessions: Mutex::new(Sessions::new(config.max_sessions, config.context_lifetime)),
         jwt_replays: Mutex::new(ReplayCache::new(config.max_replay_entries, config.max_replay_bytes)),
+        issued_tokens: Mutex::new(IssuedTokens::new(config.max_transient_tokens)),
+        payments: Mutex::new(Payments::new(config.max_payments)),
         signing: RwLock::new(signing),
         keys,
         faults: Faults::default(),
@@ -743,60 +752,92 @@ async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) 
     if let Some(kid) = path.strip_prefix(PUBLIC_KEYS_PREFIX) {
         return if method == Method::GET { api::public_key(shared, kid) } else { not_allowed() };
     }
+    let payment_id = path.strip_prefix(PAYMENT_PREFIX).map(str::to_owned);
     match path.as_str() {
         // CORS preflight: browsers post the JWE cross-origin, as with the real service.
         TOKENS_PATH if method == Method::OPTIONS => Reply::empty(204),
-        SESSIONS_PATH | TOKENS_PATH if method != Method::POST => not_allowed(),
-        SESSIONS_PATH => {
-            // The target URI's authority (HTTP/2 `:authority`, or an absolute-form HTTP/1.1 target) wins over
-            // `Host` (RFC 9110 §7.2); it is the host, with its port, that the client signed.
-            let authority = req
-                .uri()
-                .authority()
-                .map(|a| a.as_str().to_owned())
-                .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
-            let path_and_query =
-                req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-            let (parts, body) = req.into_parts();
-            let body = match read_body(body, body_timeout).await {
-                Ok(b) => b,
-                Err(reply) => return reply,
-            };
-            let Some(authority) = authority else {
-                return api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new());
-            };
-            // Every header, none dropped: `check_headers` has refused values that are not text.
-            let headers = match parts
-                .headers
-                .iter()
-                .map(|(n, v)| v.to_str().map(|v| (n.as_str(), v)))
-                .collect::<Result<Vec<(&str, &str)>, _>>()
-            {
-                Ok(headers) => headers,
-                Err(_) => {
-                    return api::flex_error(
-                        400,
-                        "INVALID_HEADER",
-                        "A header value is not visible ASCII text.",
-                        Vec::new(),
-                    );
-                }
-            };
-            let request = RequestParts {
-                method: parts.method.as_str(),
-                authority: &authority,
-                path_and_query: &path_and_query,
-                headers: &headers,
-                body: &body,
-            };
-            api::create_session(shared, request).await
+        SESSIONS_PATH | MICROFORM_SESSIONS_PATH | PAYMENTS_PATH | TOKENS_PATH if method != Method::POST => {
+            not_allowed()
+        }
+        SESSIONS_PATH | MICROFORM_SESSIONS_PATH | PAYMENTS_PATH => {
+            authenticated(shared, body_timeout, req, |shared, parts| {
+                Box::pin(async move {
+                    match parts.path_and_query.split('?').next().unwrap_or_default() {
+                        SESSIONS_PATH => api::create_session(shared, parts).await,
+                        MICROFORM_SESSIONS_PATH => api::create_microform_session(shared, parts).await,
+                        _ => payments::create_payment(shared, parts).await,
+                    }
+                })
+            })
+            .await
         }
         TOKENS_PATH => match read_body(req.into_body(), body_timeout).await {
             Ok(body) => api::tokenize(shared, &body).await,
             Err(reply) => reply,
         },
-        _ => api::flex_error(404, "NOT_FOUND", "Not found.", Vec::new()),
+        _ => match payment_id {
+            Some(_) if method != Method::GET => not_allowed(),
+            Some(id) => {
+                authenticated(shared, body_timeout, req, move |shared, parts| {
+                    Box::pin(async move { payments::get_payment(shared, parts, &id) })
+                })
+                .await
+            }
+            None => api::flex_error(404, "NOT_FOUND", "Not found.", Vec::new()),
+        },
     }
+}
+
+/// A boxed handler future borrowing the shared state and the request.
+type Handler<'s> = core::pin::Pin<Box<dyn Future<Output = Reply> + Send + 's>>;
+
+/// Reads an authenticated endpoint's request (authority, path, every header, body) and hands it to `handle`.
+async fn authenticated<F>(shared: &Shared, body_timeout: Duration, req: Request<Incoming>, handle: F) -> Reply
+where
+    F: for<'s> FnOnce(&'s Shared, RequestParts<'s>) -> Handler<'s>,
+{
+    let path = req.uri().path().to_owned();
+    // The target URI's authority (HTTP/2 `:authority`, or an absolute-form HTTP/1.1 target) wins over
+    // `Host` (RFC 9110 §7.2); it is the host, with its port, that the client signed.
+    let authority = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
+    let path_and_query = req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body, body_timeout).await {
+        Ok(b) => b,
+        Err(reply) => return reply,
+    };
+    let Some(authority) = authority else {
+        return api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new());
+    };
+    // Every header, none dropped: `check_headers` has refused values that are not text.
+    let headers = match parts
+        .headers
+        .iter()
+        .map(|(n, v)| v.to_str().map(|v| (n.as_str(), v)))
+        .collect::<Result<Vec<(&str, &str)>, _>>()
+    {
+        Ok(headers) => headers,
+        Err(_) => {
+            return api::flex_error(
+                400,
+                "INVALID_HEADER",
+                "A header value is not visible ASCII text.",
+                Vec::new(),
+            );
+        }
+    };
+    let request = RequestParts {
+        method: parts.method.as_str(),
+        authority: &authority,
+        path_and_query: &path_and_query,
+        headers: &headers,
+        body: &body,
+    };
+    handle(shared, request).await
 }
 
 /// Reads the whole body, at most [`MAX_BODY`] bytes within `timeout` (counted from the end of the head).

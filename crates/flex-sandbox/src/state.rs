@@ -1,10 +1,11 @@
 //! The bounded in-memory session store.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use flex_types::FieldPath;
 
+use crate::card::PaymentRule;
 use crate::crypto::KeyMaterial;
 
 /// One issued capture context, keyed by its `flx.jwk.kid`.
@@ -21,6 +22,152 @@ pub(crate) struct Session {
     pub(crate) exp: i64,
     /// Set once a transient token has been issued for it.
     pub(crate) used: bool,
+    /// For a Microform context: what shapes its transient token.
+    pub(crate) microform: Option<MicroformSession>,
+}
+
+/// What a Microform (`mf-*`) session changes in tokenization.
+#[derive(Debug, Clone)]
+pub(crate) struct MicroformSession {
+    /// Digits of `number.bin` in the transient token: 6 (default), 8 (`includeCardPrefix: true`) or 0 (`false`).
+    pub(crate) bin_digits: usize,
+    /// The accepted networks (`allowedCardNetworks`), at most the 19 known names.
+    pub(crate) networks: Vec<&'static str>,
+}
+
+/// One transient token this sandbox issued, keyed by its `jti`, kept until it expires so that
+/// `POST /pts/v2/payments` can verify it with the key that signed it and use it once.
+#[derive(Debug)]
+pub(crate) struct IssuedToken {
+    /// The header `kid` (the session's), at most 64 bytes.
+    pub(crate) kid: String,
+    /// The session key that signed it.
+    pub(crate) key: Arc<KeyMaterial>,
+    pub(crate) exp: i64,
+    pub(crate) used: bool,
+    /// What a payment with it does, decided from the card number at tokenization (the number is not kept).
+    pub(crate) rule: PaymentRule,
+}
+
+/// Why an issued token cannot pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenUnusable {
+    /// Never issued here, or forgotten after it expired.
+    Unknown,
+    Expired,
+    Used,
+}
+
+/// The issued transient tokens, bounded by entries; ordered by `exp` so expired ones are dropped first. A live
+/// token is never dropped: when full of live tokens, tokenization answers `503`.
+#[derive(Debug)]
+pub(crate) struct IssuedTokens {
+    map: HashMap<String, IssuedToken>,
+    order: BTreeSet<(i64, String)>,
+    max: usize,
+}
+
+impl IssuedTokens {
+    pub(crate) fn new(max: usize) -> Self {
+        Self { map: HashMap::new(), order: BTreeSet::new(), max }
+    }
+
+    /// Drops the expired tokens (a used or expired token is refused the same way once forgotten); whether there
+    /// is room for one more.
+    pub(crate) fn make_room(&mut self, now: i64) -> bool {
+        while let Some((exp, _)) = self.order.first() {
+            if *exp >= now {
+                break;
+            }
+            if let Some((_, jti)) = self.order.pop_first() {
+                self.map.remove(&jti);
+            }
+        }
+        self.map.len() < self.max
+    }
+
+    /// Stores a token (call [`make_room`](Self::make_room) first).
+    pub(crate) fn insert(&mut self, jti: String, token: IssuedToken) {
+        let exp = token.exp;
+        if let Some(replaced) = self.map.insert(jti.clone(), token) {
+            self.order.remove(&(replaced.exp, jti.clone()));
+        }
+        self.order.insert((exp, jti));
+    }
+
+    /// Checks that `jti` was issued, is unexpired and unused; marks it used when `consume` is set. Returns the
+    /// token's kid, key and rule.
+    pub(crate) fn check(
+        &mut self,
+        jti: &str,
+        now: i64,
+        consume: bool,
+    ) -> Result<(String, Arc<KeyMaterial>, PaymentRule), TokenUnusable> {
+        let token = self.map.get_mut(jti).ok_or(TokenUnusable::Unknown)?;
+        if now > token.exp {
+            return Err(TokenUnusable::Expired);
+        }
+        if token.used {
+            return Err(TokenUnusable::Used);
+        }
+        if consume {
+            token.used = true;
+        }
+        Ok((token.kid.clone(), Arc::clone(&token.key), token.rule))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// Longest stored payment answer (bytes). Ours are under 2 KiB: every echoed value is bounded (reference 50
+/// characters, amounts 16, ids 22); this is a defensive bound.
+pub(crate) const MAX_PAYMENT_BODY: usize = 4096;
+
+/// The answers of `POST /pts/v2/payments`, for `GET /pts/v2/payments/{id}`: at most `max`, the oldest forgotten
+/// first (a forgotten payment is `404`; nothing live depends on it).
+#[derive(Debug)]
+pub(crate) struct Payments {
+    map: HashMap<String, (String, Vec<u8>)>,
+    order: VecDeque<String>,
+    max: usize,
+}
+
+impl Payments {
+    pub(crate) fn new(max: usize) -> Self {
+        Self { map: HashMap::new(), order: VecDeque::new(), max }
+    }
+
+    /// Stores the answer `body` of payment `id` made by `merchant_id`; answers larger than [`MAX_PAYMENT_BODY`]
+    /// are not kept.
+    pub(crate) fn insert(&mut self, id: String, merchant_id: String, body: Vec<u8>) {
+        if body.len() > MAX_PAYMENT_BODY || self.max == 0 {
+            return;
+        }
+        while self.map.len() >= self.max {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        if self.map.insert(id.clone(), (merchant_id, body)).is_none() {
+            self.order.push_back(id);
+        }
+    }
+
+    /// The answer of payment `id`, if it was made by `merchant_id` and is still kept.
+    pub(crate) fn get(&self, id: &str, merchant_id: &str) -> Option<&[u8]> {
+        self.map.get(id).filter(|(m, _)| m == merchant_id).map(|(_, body)| body.as_slice())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
 }
 
 /// Longest merchant id a session keeps (bytes). Merchant ids come from the configured credentials, so this is a
@@ -224,7 +371,50 @@ mod tests {
             optional: Vec::new(),
             exp,
             used: false,
+            microform: None,
         }
+    }
+
+    fn token(exp: i64) -> IssuedToken {
+        IssuedToken {
+            kid: "k".to_owned(),
+            key: session(exp).key,
+            exp,
+            used: false,
+            rule: PaymentRule::Approve,
+        }
+    }
+
+    #[test]
+    fn issued_tokens_are_used_once_and_forgotten_only_after_expiry() {
+        let mut tokens = IssuedTokens::new(2);
+        assert!(tokens.make_room(100));
+        tokens.insert("a".to_owned(), token(1000));
+        tokens.insert("b".to_owned(), token(500));
+        // Full of live tokens: no room, nothing forgotten.
+        assert!(!tokens.make_room(400));
+        assert_eq!(tokens.len(), 2);
+        assert!(tokens.check("a", 400, true).is_ok());
+        assert_eq!(tokens.check("a", 401, true).err(), Some(TokenUnusable::Used));
+        assert_eq!(tokens.check("b", 501, false).err(), Some(TokenUnusable::Expired));
+        // Once "b" expired it makes room; "a" stays until its own expiry.
+        assert!(tokens.make_room(501));
+        assert_eq!(tokens.check("b", 501, false).err(), Some(TokenUnusable::Unknown));
+        assert_eq!(tokens.check("a", 501, false).err(), Some(TokenUnusable::Used));
+    }
+
+    #[test]
+    fn payments_keep_the_newest_and_only_for_their_merchant() {
+        let mut payments = Payments::new(2);
+        payments.insert("1".to_owned(), "m".to_owned(), b"one".to_vec());
+        payments.insert("2".to_owned(), "m".to_owned(), b"two".to_vec());
+        payments.insert("3".to_owned(), "m".to_owned(), b"three".to_vec());
+        assert_eq!(payments.len(), 2);
+        assert_eq!(payments.get("1", "m"), None);
+        assert_eq!(payments.get("3", "m"), Some(&b"three"[..]));
+        assert_eq!(payments.get("3", "other"), None);
+        payments.insert("4".to_owned(), "m".to_owned(), vec![0; MAX_PAYMENT_BODY + 1]);
+        assert_eq!(payments.get("4", "m"), None);
     }
 
     #[test]

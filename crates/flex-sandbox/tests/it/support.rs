@@ -146,6 +146,25 @@ impl Api {
         headers
     }
 
+    /// Signs `method path` with `body` as the test merchant (HTTP Signature) at `now`.
+    pub fn signed(&self, method: &str, path: &str, body: &str, now: i64) -> Vec<(String, String)> {
+        let secret = SharedSecret::from_base64(TEST_SHARED_SECRET).unwrap();
+        let creds = Credentials::shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, secret).unwrap();
+        let req = SignableRequest::new(method, &self.authority, path, body.as_bytes()).unwrap();
+        let params = SigningParams::http_signature(UnixTime::from_secs(now).unwrap());
+        let instructions = sign(&req, &creds, &params).unwrap();
+        let mut headers: Vec<(String, String)> =
+            instructions.headers().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+        headers.push(("Content-Type".to_owned(), "application/json;charset=utf-8".to_owned()));
+        headers
+    }
+
+    /// An authenticated request as the test merchant.
+    pub async fn send_signed(&self, method: &str, path: &str, body: &str, now: i64) -> Resp {
+        let headers = self.signed(method, path, body, now);
+        self.send(method, path, &headers, body.as_bytes().to_vec()).await
+    }
+
     pub async fn create_session_with(&self, scheme: Scheme, body: &str, now: i64) -> Resp {
         let headers = self.session_headers(scheme, body, now);
         self.send("POST", "/flex/v2/sessions", &headers, body.as_bytes().to_vec()).await
@@ -199,6 +218,14 @@ pub fn verify_token(
 /// The default card fields.
 pub fn card(data: PaymentData) -> PaymentData {
     flex_testkit::TEST_CARD.iter().fold(data, |data, &(path, value)| data.with(path, value).unwrap())
+}
+
+/// The test card's fields with another card number.
+pub fn card_numbered(pan: &str) -> PaymentData {
+    flex_testkit::TEST_CARD.iter().fold(PaymentData::flat(), |data, &(path, value)| {
+        let value = if path == "paymentInformation.card.number" { pan } else { value };
+        data.with(path, value).unwrap()
+    })
 }
 
 /// Encrypts `data` with `context` to the context's `flx.jwk`.
