@@ -11,31 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const MERCHANT: &str = "testrest";
-const KEY_ID: &str = "08c94330-f618-42a3-b09d-e1e43be5efda";
-const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
-const PAN: &str = "4111111111111111";
+use crate::support::{CLEARED, KEY_ID, MERCHANT, SECRET, run, stderr, stdout, temp_file, temp_path};
 
-/// Every variable the binary reads, cleared so that the caller's environment cannot change a test.
-const CLEARED: [&str; 17] = [
-    "FLEX_ENV",
-    "FLEX_AUTH",
-    "FLEX_TIMEOUT_SECS",
-    "FLEX_MERCHANT_ID",
-    "FLEX_KEY_ID",
-    "FLEX_SHARED_SECRET",
-    "FLEX_PRIVATE_KEY_FILE",
-    "FLEX_CA_FILE",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "RUST_LOG",
-];
+const PAN: &str = "4111111111111111";
 
 fn creds() -> Vec<(&'static str, String)> {
     vec![
@@ -46,28 +24,8 @@ fn creds() -> Vec<(&'static str, String)> {
 }
 
 fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cybs-flex"));
-    cmd.args(args);
-    for name in CLEARED {
-        cmd.env_remove(name);
-    }
-    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run(args, stdin, &env)
 }
 
 #[track_caller]
@@ -87,16 +45,6 @@ fn assert_one_line(out: &Output, code: i32, expected: &[&str]) {
         assert!(err.contains(part), "{err:?} should mention {part:?}");
     }
     assert!(stdout(out).is_empty(), "{}", stdout(out));
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("flex-cli-flow-{}-{name}", std::process::id()))
-}
-
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = temp_path(name);
-    std::fs::write(&path, contents).unwrap();
-    path
 }
 
 fn s(path: &Path) -> &str {

@@ -1,13 +1,11 @@
-//! Runs the `flex` binary as a user would: exit codes, stdout, and one-line errors that never echo a token.
+//! Runs the `cybs-flex` binary as a user would: exit codes, stdout, and one-line errors that never echo a token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-const MERCHANT: &str = "testrest";
-const KEY_ID: &str = "08c94330-f618-42a3-b09d-e1e43be5efda";
-const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
+use crate::support::{KEY_ID, MERCHANT, SECRET, run, stderr, stdout, temp_file};
 
 fn vectors() -> PathBuf {
     flex_testkit::testdata()
@@ -18,29 +16,7 @@ fn vector_text(rel: &str) -> String {
 }
 
 fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cybs-flex"));
-    cmd.args(args)
-        .env_remove("FLEX_TIMEOUT_SECS")
-        .env_remove("FLEX_MERCHANT_ID")
-        .env_remove("FLEX_KEY_ID")
-        .env_remove("FLEX_SHARED_SECRET")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
+    run(args, stdin, env)
 }
 
 /// A failure is exit code 1 and exactly one `cybs-flex: error:` line, which never contains the token.
@@ -68,12 +44,6 @@ fn assert_one_line_exit(out: &Output, code: i32, token: &str, expected: &str) {
         }
     }
     assert!(stdout(out).is_empty());
-}
-
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("flex-cli-test-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).unwrap();
-    path
 }
 
 #[test]
