@@ -12,6 +12,14 @@ What it checks, with the SDK's own code paths:
 5. The browser step, with an independent JWE implementation (jwcrypto, a dependency of the SDK): RSA-OAEP +
    A256GCM to flx.jwk, POST /flex/v2/tokens, then the SDK's JWTUtility.verify_jwt checks the transient token
    with flx.jwk.
+6. Microform: MicroformIntegrationApi.generate_capture_context (POST /microform/v2/sessions) -> 201 and a JWT that
+   the SDK's parse_capture_context_response verifies (public-keys fetch, RS256) and whose ctx is mf-* with
+   clientLibrary, clientLibraryIntegrity and the requested targetOrigins; tokenized with jwcrypto as in 5 into a
+   Microform v2 transient token (content.paymentInformation.card) that JWTUtility.verify_jwt accepts.
+7. Payments: PaymentsApi.create_payment (POST /pts/v2/payments) authorizes with that transient token (201,
+   AUTHORIZED, deserialized into the SDK's PtsV2PaymentsPost201Response); the same token again is an
+   ApiException 400 with details [{"field": "tokenInformation.jti", "reason": "INVALID_DATA"}]; the test card
+   4000000000000002 gives a DECLINED 201.
 
 The only thing set up around the SDK is trust in the sandbox's CA: the SDK always passes certifi's bundle to
 urllib3, so this script points certifi.where() at a bundle of certifi's roots plus the sandbox CA before the
@@ -162,6 +170,131 @@ if "jwt" in contexts:
         r2 = http.request("POST", url, body=json.dumps({"keyId": compact}).encode(),
                           headers={"Content-Type": "application/json; charset=utf-8"})
         check("a replayed JWE is refused", r2.status >= 400, f"status {r2.status}")
+
+# Microform v2 and payments.
+import urllib3  # noqa: E402
+from jwcrypto import jwe, jwk  # noqa: E402
+
+http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=bundle.name)
+
+
+def tokenize(context, number):
+    """The browser step, done by jwcrypto: RSA-OAEP + A256GCM to flx.jwk, POST to flx.origin + flx.path."""
+    flx = JWTUtility.parse(context)["payload"]["flx"]
+    key = jwk.JWK(**{k: flx["jwk"][k] for k in ("kty", "n", "e", "kid")})
+    payload = {
+        "context": context,
+        "index": 0,
+        "data": {
+            "paymentInformation.card.number": number,
+            "paymentInformation.card.securityCode": "123",
+            "paymentInformation.card.expirationMonth": "12",
+            "paymentInformation.card.expirationYear": "2031",
+        },
+    }
+    token = jwe.JWE(json.dumps(payload).encode(), json.dumps(
+        {"alg": "RSA-OAEP", "enc": "A256GCM", "kid": flx["jwk"]["kid"]}))
+    token.add_recipient(key)
+    r = http.request("POST", flx["origin"] + flx["path"], body=json.dumps({"keyId": token.serialize(compact=True)}).encode(),
+                     headers={"Content-Type": "application/json; charset=utf-8"})
+    return r.status, r.data.decode(), flx["jwk"]
+
+
+def microform_context():
+    request = CyberSource.GenerateCaptureContextRequest(
+        client_version="v2",
+        target_origins=["https://www.example.com"],
+        allowed_card_networks=["VISA", "MASTERCARD", "AMEX"],
+        allowed_payment_types=["CARD"],
+        transient_token_response_options=CyberSource.Microformv2sessionsTransientTokenResponseOptions(
+            include_card_prefix=False),
+    )
+    result = CyberSource.MicroformIntegrationApi(config("jwt")).generate_capture_context(
+        json.dumps(model_dict(request)))
+    return result if isinstance(result, tuple) else (result, 201, None)
+
+
+def payment_request(transient, reference):
+    request = CyberSource.CreatePaymentRequest(
+        client_reference_information=CyberSource.Ptsv2paymentsClientReferenceInformation(code=reference),
+        processing_information=CyberSource.Ptsv2paymentsProcessingInformation(capture=False),
+        order_information=CyberSource.Ptsv2paymentsOrderInformation(
+            amount_details=CyberSource.Ptsv2paymentsOrderInformationAmountDetails(total_amount="102.21", currency="USD"),
+            bill_to=CyberSource.Ptsv2paymentsOrderInformationBillTo(
+                first_name="John", last_name="Doe", address1="1 Market St", locality="san francisco",
+                administrative_area="CA", postal_code="94105", country="US", email="test@cybs.com",
+                phone_number="4158880000"),
+        ),
+        token_information=CyberSource.Ptsv2paymentsTokenInformation(transient_token_jwt=transient),
+    )
+    return json.dumps(model_dict(request))
+
+
+def pay(transient, reference):
+    result = CyberSource.PaymentsApi(config("http_signature")).create_payment(payment_request(transient, reference))
+    return result if isinstance(result, tuple) else (result, 201, None)
+
+
+mf_transient = None
+try:
+    mf_context, status, _ = microform_context()
+    check("microform: POST /microform/v2/sessions -> 201", status == 201, f"status {status}")
+    merchant_config = MerchantConfiguration()
+    merchant_config.set_merchantconfig(config("jwt"))
+    mf_claims = parse_capture_context_response(mf_context, merchant_config)
+    ctx = mf_claims["ctx"][0]
+    check("microform: SDK verifies the capture context (fetches the public key)", mf_claims["iss"] == "Flex API")
+    check("microform: ctx type is mf-*", ctx["type"].startswith("mf-"), ctx["type"])
+    check("microform: ctx data has clientLibrary and clientLibraryIntegrity",
+          bool(ctx["data"].get("clientLibrary")) and ctx["data"].get("clientLibraryIntegrity", "").startswith("sha256-"))
+    check("microform: ctx data has the requested targetOrigins and networks",
+          ctx["data"].get("targetOrigins") == ["https://www.example.com"]
+          and ctx["data"].get("allowedCardNetworks") == ["VISA", "MASTERCARD", "AMEX"], json.dumps(ctx["data"]))
+    status, mf_transient, mf_jwk = tokenize(mf_context, "4111111111111111")
+    check("microform: jwcrypto JWE -> POST /flex/v2/tokens -> 201", status == 201, f"status {status}")
+    JWTUtility.verify_jwt(mf_transient, mf_jwk)
+    check("microform: SDK's verify_jwt accepts the transient token with flx.jwk", True)
+    card = JWTUtility.parse(mf_transient)["payload"]["content"]["paymentInformation"]["card"]
+    check("microform: transient token has the Microform v2 card shape",
+          card["number"]["maskedValue"] == "XXXXXXXXXXXX1111" and "bin" not in card["number"]
+          and card["expirationMonth"] == {"value": "12"} and card["securityCode"] == {}, json.dumps(card))
+except Exception as e:
+    check("microform: capture context and tokenization", False, f"{type(e).__name__}: {str(e)[:300]}")
+
+if mf_transient:
+    try:
+        data, status, _ = pay(mf_transient, "interop-1")
+        check("payments: create_payment with our transient token -> 201", status == 201, f"status {status}")
+        check("payments: deserialized into PtsV2PaymentsPost201Response",
+              type(data).__name__ == "PtsV2PaymentsPost201Response", type(data).__name__)
+        check("payments: status AUTHORIZED", data.status == "AUTHORIZED", str(data.status))
+        check("payments: authorized amount, approval code, reference",
+              data.order_information.amount_details.authorized_amount == "102.21"
+              and data.processor_information.approval_code
+              and data.client_reference_information.code == "interop-1")
+    except Exception as e:
+        check("payments: create_payment with our transient token", False, f"{type(e).__name__}: {str(e)[:300]}")
+    try:
+        pay(mf_transient, "interop-2")
+        check("payments: a reused transient token is refused", False, "the sandbox accepted it")
+    except CyberSource.rest.ApiException as e:
+        body = json.loads(e.body)
+        check("payments: a reused transient token is refused with 400", e.status == 400, f"status {e.status}")
+        check("payments: details name tokenInformation.jti / INVALID_DATA",
+              body.get("details") == [{"field": "tokenInformation.jti", "reason": "INVALID_DATA"}], str(e.body)[:300])
+    except Exception as e:
+        check("payments: a reused transient token is refused", False, f"{type(e).__name__}: {str(e)[:300]}")
+
+if "http_signature" in contexts:
+    try:
+        status, declined_token, _ = tokenize(create("http_signature")[0], "4000000000000002")
+        check("payments: Flex API token for the declining test card -> 201", status == 201, f"status {status}")
+        data, status, _ = pay(declined_token, "interop-3")
+        check("payments: the declining test card gives a 201 DECLINED",
+              status == 201 and data.status == "DECLINED" and data.error_information.reason == "PROCESSOR_DECLINED",
+              f"{status} {data.status}")
+    except Exception as e:
+        check("payments: the declining test card", False, f"{type(e).__name__}: {str(e)[:300]}")
 
 os.unlink(bundle.name)
 print(f"python sdk: {len(failures)} failure(s)")
