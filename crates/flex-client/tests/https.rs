@@ -1,5 +1,9 @@
 //! The client's TLS path for real: the sandbox over HTTPS with a CA generated at start-up, trusted with
 //! `add_root_certificate_pem`, HTTP/2 or HTTP/1.1 chosen by ALPN (seen in the transport's `answered` log line).
+//!
+//! A test binary of its own (not in `tests/it/`): it reads the protocol from captured logs, and `tracing` caches
+//! each callsite's interest process-wide, so tests of other modules hitting the same callsites with no subscriber
+//! could make a capture miss events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::OnceLock;

@@ -1,4 +1,7 @@
 //! Logs at TRACE level never contain a token, a signature, the shared secret or card data.
+//!
+//! A test binary of its own (not in `tests/it/`): `tracing` caches each callsite's interest process-wide, so tests
+//! of other modules hitting the same callsites with no subscriber could make this capture miss events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flex_client::{AuthScheme, Client, PaymentData};

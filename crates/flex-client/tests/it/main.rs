@@ -1,0 +1,8 @@
+//! Integration tests of `flex-client` against the embedded sandbox on loopback: one test binary, one module per
+//! concern. The two tests that read captured logs (`tests/https.rs`, `tests/logging.rs`) have their own processes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod credentials;
+mod errors;
+mod proxy;
+mod sandbox;
