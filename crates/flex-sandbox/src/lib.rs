@@ -14,9 +14,19 @@
 //!   was issued here, is unexpired and unused (one-time), that the fields match `requiredFields` /
 //!   `optionalFields` (flat or nested `data`), and the card number (Luhn), month and year; answers `201` with a
 //!   transient token signed by the session key (verifiable with `flx.jwk`) and a `Digest: SHA-256=` header.
+//! - `POST /microform/v2/sessions`: the same authentication, keys and session store; the body is a
+//!   [`MicroformSessionRequest`](flex_types::MicroformSessionRequest); the capture context is a Microform one
+//!   (`ctx[0].type` `mf-2.0.0`, `clientLibrary`, `targetOrigins`, `mfOrigin`, the networks), and its transient token
+//!   (through the same `/flex/v2/tokens`) has the Microform v2 `content` shape.
+//! - `POST /pts/v2/payments`: authenticated like sessions; authorizes a [`PaymentRequest`](flex_types::PaymentRequest)
+//!   whose transient token this sandbox issued, verified with the key that signed it, unexpired and unused (a
+//!   second use is `400` with `details[{field:"tokenInformation.jti", reason:"INVALID_DATA"}]`); the outcome follows
+//!   test card numbers (decline, review, partial authorization; see the README). `GET /pts/v2/payments/{id}`
+//!   returns the answer again.
 //!
 //! Time comes from a [`Clock`] ([`ManualClock`] in tests, so expiry needs no sleeping); state is bounded
-//! ([`SandboxConfig::max_sessions`], [`SandboxConfig::max_replay_entries`], [`SandboxConfig::max_replay_bytes`]);
+//! ([`SandboxConfig::max_sessions`], [`SandboxConfig::max_replay_entries`], [`SandboxConfig::max_replay_bytes`],
+//! [`SandboxConfig::max_transient_tokens`], [`SandboxConfig::max_payments`]);
 //! RSA decryption, signing and key generation run off the async threads, one job per core at a time; the
 //! signing key rotates on demand; [`Faults`] injects latency, 5xx answers, malformed or wrongly signed JWTs and
 //! dropped connections. Logs go through `tracing` and never contain card data, secrets or tokens.
@@ -27,7 +37,7 @@
 //! connection. The host the signatures cover is the authority the client used, with the port (`:authority`
 //! under HTTP/2). Responses are never compressed.
 //!
-//! Not yet: interop runs with the official SDKs.
+//! The official Python and Node SDKs run against it unchanged (`cargo xtask interop`).
 //!
 //! # Example
 //!
