@@ -29,6 +29,10 @@ fn json_value() -> impl Strategy<Value = Value<'static>> {
         Just("exp".to_owned()),
         Just("data".to_owned()),
         Just("responseStatus".to_owned()),
+        Just("targetOrigins".to_owned()),
+        Just("orderInformation".to_owned()),
+        Just("amountDetails".to_owned()),
+        Just("status".to_owned()),
         ".{0,8}",
     ];
     let leaf = prop_oneof![
@@ -63,6 +67,9 @@ fn deserialize_all(bytes: &[u8]) {
     let _ = serde_json::from_slice::<ErrorBody<'_>>(bytes);
     let _ = serde_json::from_slice::<Value<'_>>(bytes);
     let _ = serde_json::from_slice::<flex_types::ErrorStatus<'_>>(bytes);
+    let _ = serde_json::from_slice::<flex_types::MicroformSessionRequest>(bytes);
+    let _ = serde_json::from_slice::<flex_types::PaymentRequest<'static>>(bytes);
+    let _ = serde_json::from_slice::<flex_types::PaymentResponse<'_>>(bytes);
 }
 
 fn seeds() -> Vec<Vec<u8>> {
@@ -106,6 +113,43 @@ proptest! {
             }
         }
         prop_assert_eq!(leaves, req.len());
+    }
+
+    #[test]
+    fn amounts_never_panic_and_accepted_ones_are_exact(
+        value in r"-?[0-9]{0,16}(\.[0-9]{0,5})?|.{0,20}",
+        code in prop_oneof![Just("USD".to_owned()), Just("JPY".to_owned()), Just("KWD".to_owned()), "[A-Z]{3}"],
+    ) {
+        if let Ok(amount) = flex_types::Amount::parse(&value, &code) {
+            let digits = usize::from(amount.currency().minor_units());
+            // Re-deriving the minor units from the string gives the same number.
+            let (int, frac) = value.split_once('.').unwrap_or((&value, ""));
+            let padded = format!("{int}{frac:0<digits$}");
+            prop_assert_eq!(padded.parse::<u64>().unwrap(), amount.minor_units());
+            prop_assert!(amount.minor_units() > 0);
+        }
+    }
+
+    #[test]
+    fn microform_requests_round_trip(
+        origins in prop::collection::vec("https://[a-z]{1,10}\\.example(:[1-9][0-9]{0,3})?", 1..10),
+        networks in prop::sample::subsequence(flex_types::CardNetwork::ALL.to_vec(), 0..19),
+        prefix in prop::option::of(any::<bool>()),
+    ) {
+        let mut builder = flex_types::MicroformSessionRequest::builder().target_origins(origins.iter().cloned()).card_networks(networks);
+        if let Some(p) = prefix {
+            builder = builder.include_card_prefix(p);
+        }
+        let unique = origins.iter().enumerate().all(|(i, o)| !origins[..i].contains(o));
+        match builder.build() {
+            Ok(req) => {
+                prop_assert!(unique);
+                let bytes = serde_json::to_vec(&req).unwrap();
+                let back: flex_types::MicroformSessionRequest = serde_json::from_slice(&bytes).unwrap();
+                prop_assert_eq!(back, req);
+            }
+            Err(e) => prop_assert!(!unique, "{e}"),
+        }
     }
 
     #[test]
