@@ -40,12 +40,24 @@ async fn logs_hold_no_sensitive_data() {
     let context2 = api.create_session(T0).await;
     let bad = PaymentData::flat().with("paymentInformation.card.number", "4111111111111112").unwrap();
     assert_eq!(api.tokenize(&support::jwe_for(&context2, bad)).await.status, 400);
+    // A Microform context, its token, a payment and the reuse of its token.
+    let mf_body = r#"{"clientVersion":"v2","targetOrigins":["https://shop.example"]}"#;
+    let mf = api.send_signed("POST", "/microform/v2/sessions", mf_body, T0).await;
+    assert_eq!(mf.status, 201, "{}", mf.body);
+    let mf_token = api.tokenize(&support::jwe_for(&mf.body, support::card(PaymentData::flat()))).await.body;
+    let payment = format!(
+        r#"{{"orderInformation":{{"amountDetails":{{"totalAmount":"1.00","currency":"USD"}},"billTo":{{"email":"jane@example.com"}}}},"tokenInformation":{{"transientTokenJwt":"{mf_token}"}}}}"#
+    );
+    assert_eq!(api.send_signed("POST", "/pts/v2/payments", &payment, T0).await.status, 201);
+    assert_eq!(api.send_signed("POST", "/pts/v2/payments", &payment, T0).await.status, 400);
     sandbox.shutdown().await;
 
     let logs = captured.text();
     assert!(logs.contains("capture context issued"), "{logs}");
     assert!(logs.contains("transient token issued"), "{logs}");
     assert!(logs.contains("merchant=testrest"), "{logs}");
+    assert!(logs.contains("payments: processed"), "{logs}");
+    assert!(logs.contains("already used"), "{logs}");
     let sig_value = signature.split("signature=\"").nth(1).unwrap().trim_end_matches('"');
     let bearer_token = bearer.trim_start_matches("Bearer ");
     for secret in [
@@ -60,6 +72,10 @@ async fn logs_hold_no_sensitive_data() {
         jwe.as_str(),
         token.as_str(),
         token.rsplit('.').next().unwrap(),
+        mf.body.as_str(),
+        mf_token.as_str(),
+        mf_token.rsplit('.').next().unwrap(),
+        "jane@example.com",
     ] {
         assert!(!logs.contains(secret), "the logs contain {secret:.20}...");
     }
