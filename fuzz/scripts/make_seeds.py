@@ -63,6 +63,11 @@ for g in json.loads((V / "wycheproof/json_web_key_test.json").read_text())["test
 # Claims and error bodies.
 put("capture_context_claims", "flex-docs-sn", (V / "capture-context/flex-docs-sn.payload.json").read_bytes())
 put("capture_context_claims", "fresh", compact(cc_payload))
+# flex-jose's primitives: a JSON object, a compact JWS and a JWE shape, a bare base64url text.
+put("jose", "claims", (V / "capture-context/flex-docs-sn.payload.json").read_bytes())
+put("jose", "jws", read("keys/rsa2048.sample.jwt"))
+put("jose", "jwe-shape", ".".join(b64u(x) for x in [b'{"alg":"RSA-OAEP","enc":"A256GCM"}', b"key", b"iv", b"ct", b"tag"]))
+put("jose", "b64", b64u(b"flex-jose"))
 for i, body in enumerate([
     '{"responseStatus":{"status":400,"reason":"BAD_REQUEST","message":"Invalid request","correlationId":"abc-123","details":[{"location":"fields","message":"bad"}]},"_links":{"self":{"href":"/flex/v2/sessions","title":"s","method":"POST"}}}',
     '{"response":{"rmsg":"Authentication Failed"}}',

@@ -35,6 +35,7 @@ pub fn encode_to(out: &mut String, bytes: &[u8]) {
 
 /// The exact decoded length of `encoded_len` characters of unpadded base64, or `None` if no string of that length
 /// is valid (`len ≡ 1 mod 4`).
+#[inline]
 pub const fn decoded_len(encoded_len: usize) -> Option<usize> {
     let full = (encoded_len / 4) * 3;
     match encoded_len % 4 {
@@ -116,6 +117,7 @@ fn put_word(out: &mut [u8], at: usize, word: u64) {
 /// Table-driven rather than constant-time: every JWS segment is public data, and this sits on the hot path
 /// (base64ct's constant-time decoder cost several microseconds per capture context). The strictness rules are
 /// the module's: alphabet, length, canonical trailing bits; the unit tests check it against base64ct.
+#[inline]
 pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
     let bytes = src.as_bytes();
     let len = decoded_len(bytes.len()).ok_or(InvalidBase64)?;

@@ -38,7 +38,8 @@ pub fn scan(data: &[u8]) -> bool {
     accepted && touched < usize::MAX
 }
 
-/// The differential oracle of the strict reader against the scanner and serde_json on the same bytes:
+/// The differential oracle of the strict reader against the scanner and serde_json on the same bytes (after
+/// [`scan`] for coverage of the member accessors):
 /// - the scanner never accepts a document that serde_json rejects;
 /// - the deserializer accepts a document (into `serde_json::Value`) exactly when the scanner does;
 /// - what it builds equals serde_json's `Value`, floats bit for bit. This needs serde_json's `float_roundtrip`
@@ -48,6 +49,8 @@ pub fn scan(data: &[u8]) -> bool {
 ///
 /// Returns a description of the first disagreement.
 pub fn differential<'de, T: Deserialize<'de> + PartialEq>(data: &'de [u8]) -> Result<(), &'static str> {
+    // The scanner's accessors (strings, NumericDate, string arrays, names) on the same bytes, for coverage.
+    let _ = scan(data);
     if !scanner_within_serde_json(data) {
         return Err("strict scanner accepted what serde_json rejects");
     }
@@ -101,6 +104,13 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 /// verifier of the SDK accepts.
 pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
     b64::decode_vec(data).ok()
+}
+
+/// The `jose` fuzz target: [`b64_and_compact`], then [`differential`] into `serde_json::Value`. Returns the first
+/// violation.
+pub fn jose(data: &[u8]) -> Result<(), &'static str> {
+    b64_and_compact(data)?;
+    differential::<serde_json::Value>(data)
 }
 
 /// The base64url decoder and the compact splitters on arbitrary bytes: a decoded text re-encodes to itself (there

@@ -117,26 +117,31 @@ pub fn scan_object<'a>(
 
 impl<'a> JsonStr<'a> {
     /// The string if it has no escapes (then it is exactly the unescaped value), else `None`.
+    #[inline]
     pub fn borrowed(&self) -> Option<&'a str> {
         if self.escaped { None } else { Some(self.raw) }
     }
 
     /// The unescaped characters.
+    #[inline]
     pub fn chars(&self) -> Unescape<'a> {
         Unescape { rest: self.raw.as_bytes(), pending_low: None }
     }
 
     /// Whether the unescaped string equals `s` (no allocation).
+    #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
         if self.escaped { self.chars().eq(s.chars()) } else { self.raw == s }
     }
 
     /// Whether two strings are equal after unescaping (no allocation).
+    #[inline]
     pub fn same(&self, other: &JsonStr<'_>) -> bool {
         if !self.escaped && !other.escaped { self.raw == other.raw } else { self.chars().eq(other.chars()) }
     }
 
     /// Unescapes into `buf`; `None` if it does not fit.
+    #[inline]
     pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
         if !self.escaped {
             // No escapes: the raw text is the value; one copy instead of a walk over its characters.
@@ -167,16 +172,19 @@ impl<'a> JsonStr<'a> {
 
 impl<'a> Value<'a> {
     /// The value's JSON type.
+    #[inline]
     pub fn kind(&self) -> Kind {
         self.kind
     }
 
     /// The value's exact source text.
+    #[inline]
     pub fn raw(&self) -> &'a str {
         self.raw
     }
 
     /// The string, if the value is a string.
+    #[inline]
     pub fn as_str(&self) -> Option<JsonStr<'a>> {
         if self.kind != Kind::String {
             return None;
@@ -189,6 +197,7 @@ impl<'a> Value<'a> {
     ///
     /// Not a number: [`NumericDateError::WrongType`]. A negative number, a fraction, an exponent (even `1e3` or
     /// `1.0`) or a value above `i64::MAX`: [`NumericDateError::OutOfRange`].
+    #[inline]
     pub fn numeric_date(&self) -> Result<i64, NumericDateError> {
         if self.kind != Kind::Number {
             return Err(NumericDateError::WrongType);
@@ -208,6 +217,7 @@ impl<'a> Value<'a> {
     }
 
     /// Iterates the elements of an array value (validated already); `None` if it is not an array.
+    #[inline]
     pub fn array_strings(&self) -> Option<ArrayStrings<'a>> {
         if self.kind != Kind::Array {
             return None;

@@ -34,17 +34,60 @@ fn fixed_key() -> Option<&'static RsaPublicKey> {
     .as_ref()
 }
 
+/// The `jwt_parse` target: [`parse`], the agreement of the two unverified payload readers
+/// ([`insecure_paths_agree`]), and segments that tile the input exactly. Returns the first violation.
+pub fn jwt_parse(data: &[u8]) -> Result<(), &'static str> {
+    let _ = parse(data);
+    if !insecure_paths_agree::<serde::de::IgnoredAny>(data) {
+        return Err("the strict scanner and the strict deserializer disagree on a payload");
+    }
+    if let Ok(text) = core::str::from_utf8(data)
+        && let Ok(jwt) = Jwt::parse(text)
+        && (jwt.signing_input().len() + 1 + jwt.signature_b64().len() != text.len() || jwt.as_str() != text)
+    {
+        return Err("segments do not tile the token");
+    }
+    Ok(())
+}
+
+/// The `jwk_parse` target: JWK, JWKS and `flx.jwk` import on arbitrary text. An accepted key must survive a JWK
+/// and a PKCS#1 DER round trip unchanged, and a key set's `kid`s must all be found. Returns the first violation.
+pub fn jwk_parse(data: &[u8]) -> Result<(), &'static str> {
+    let Ok(text) = core::str::from_utf8(data) else { return Ok(()) };
+    if let Ok(key) = RsaPublicKey::from_jwk(text) {
+        let again =
+            RsaPublicKey::from_jwk(&key.to_jwk_json()).map_err(|_| "an exported JWK does not re-import")?;
+        if again.modulus() != key.modulus() || again.exponent() != key.exponent() || again.kid() != key.kid()
+        {
+            return Err("a JWK round trip changed the key");
+        }
+        let der = RsaPublicKey::from_pkcs1_der(&key.to_pkcs1_der())
+            .map_err(|_| "exported DER does not re-import")?;
+        if der.modulus() != key.modulus() {
+            return Err("a DER round trip changed the key");
+        }
+    }
+    if let Ok(set) = crate::KeySet::from_jwks(text) {
+        if set.iter().count() != set.len() {
+            return Err("a key set's len disagrees with its iterator");
+        }
+        if set.iter().filter_map(RsaPublicKey::kid).any(|kid| set.get(kid.as_str()).is_none()) {
+            return Err("a key set's kid is not found");
+        }
+    }
+    let _ = RsaPublicKey::from_flex_capture_context_jwk_json(text);
+    if let Some(jwk) = flex_jose::fuzzing::strict::<flex_types::RsaJwk<'_>>(text) {
+        let _ = jwk.has_private_members();
+        let _ = RsaPublicKey::from_flex_capture_context_jwk(&jwk);
+    }
+    Ok(())
+}
+
 /// Parses `data` as a JWT (and, for coverage, decodes it insecurely). Returns whether it parsed.
 pub fn parse(data: &[u8]) -> bool {
     let Ok(text) = core::str::from_utf8(data) else { return false };
     let _ = dangerous::insecure_decode(text);
     Jwt::parse(text).is_ok()
-}
-
-/// Differential oracle for the header fast path: `false` if the fast path for the two common header shapes
-/// returns a header that the general parser, on the same bytes taken as header JSON, does not return.
-pub fn header_fast_path_agrees(data: &[u8]) -> bool {
-    crate::header::common_shape_agrees(data)
 }
 
 /// Differential oracle for the two unverified payload readers: `false` if, for a token that [`Jwt::parse`]
@@ -107,12 +150,6 @@ pub fn verify_into_without_rsa_check<'b, T: serde::Deserialize<'b>, K: crate::Ke
     verifier.verify_into_with::<SkipRsa, T, K>(token, keys, now, buf).is_ok()
 }
 
-/// Runs the strict JSON scanner over `data` and reads every top-level member the way the verifier does
-/// (flex-jose's hook). Returns whether the document was accepted.
-pub fn claims_json(data: &[u8]) -> bool {
-    flex_jose::fuzzing::scan(data)
-}
-
 /// Deserializes `text` as claims the way the verifier does after the signature check (strict JSON and the
 /// target type in one pass, `max_depth` 32); `None` if refused. For the differential fuzz target and benchmarks.
 pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<T> {
@@ -123,11 +160,6 @@ pub fn strict_claims<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Option<
 /// `flex_types::CaptureContextClaims` as the typed target. Returns a description of the first disagreement.
 pub fn claims_differential(data: &[u8]) -> Result<(), &'static str> {
     flex_jose::fuzzing::differential::<flex_types::CaptureContextClaims<'_>>(data)
-}
-
-/// `false` if the strict scanner accepts a document that `serde_json` rejects (flex-jose's oracle).
-pub fn json_differential(data: &[u8]) -> bool {
-    flex_jose::fuzzing::scanner_within_serde_json(data)
 }
 
 /// The strict base64url decoder (flex-jose's), for the Wycheproof base64 cases whose tokens use algorithms this
