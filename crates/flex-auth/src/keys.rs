@@ -106,8 +106,9 @@ impl MerchantPrivateKey {
 
     fn new(der: Zeroizing<Vec<u8>>, kind: PrivateKeyDer) -> Result<Self, CredentialError> {
         let public_der = crypto::rsa_validate_private_key(&der, kind).map_err(|p| match p {
-            RsaKeyProblem::Invalid => CredentialError::InvalidPrivateKey,
             RsaKeyProblem::UnsupportedSize => CredentialError::UnsupportedKeySize,
+            // `Invalid`, and any refusal a later provider names.
+            _ => CredentialError::InvalidPrivateKey,
         })?;
         let public = RsaPublicKey::from_pkcs1_der(&public_der).map_err(public_key_error)?;
         Ok(Self { der, kind, public })

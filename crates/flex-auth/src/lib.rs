@@ -64,8 +64,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+// Every `ring` call (HMAC, SHA-256, RS256 signing, randomness) is flex-jose's `crypto` module.
+use flex_jose::crypto;
+
 mod canonical;
-mod crypto;
 mod error;
 mod jws;
 mod keys;

@@ -6,8 +6,11 @@
 //! - [`json`]: a strict JSON reader (RFC 8259) and serde `Deserializer`: duplicate member names refused at any
 //!   depth (compared after unescaping), integer-only NumericDate, depth and size caps, errors with a position and
 //!   never input.
+//! - [`crypto`]: the SDK's one boundary to its crypto library (`ring`): RSASSA-PKCS1-v1_5, HMAC-SHA256, SHA-256,
+//!   AES-256-GCM and the system random source, behind byte-slice functions.
 //!
-//! Sans-IO: no sockets, files, environment or clock.
+//! Sans-IO: no sockets, files, environment or clock (the system random source is the one exception, and only
+//! [`crypto::fill_random`] and the signing and sealing functions that need randomness read it).
 //!
 //! ```
 //! use flex_jose::{b64, compact, json};
@@ -23,6 +26,7 @@
 
 pub mod b64;
 pub mod compact;
+pub mod crypto;
 mod error;
 /// Hooks for `fuzz/` and the crates' differential tests (the oracles against serde_json). Unstable, not for
 /// production: compiled only with the non-default `fuzzing` feature.

@@ -6,12 +6,14 @@ use flex_jose::compact;
 use zeroize::Zeroizing;
 
 use crate::alg::KeyAlgorithm;
-use crate::crypto::{self, CEK_LEN, IV_LEN, TAG_LEN};
 use crate::encrypt::RecipientKey;
 use crate::error::{DecryptError, KeyError};
 use crate::random::{RandomSource, SystemRandom};
 use crate::rsa_backend::RsaPrivate;
 use crate::{MAX_COMPACT_LEN, b64, header};
+use flex_jose::crypto::{
+    self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as CEK_LEN, AES256_GCM_TAG_LEN as TAG_LEN,
+};
 
 /// An RSA private key that decrypts compact JWEs (`RSA-OAEP` / `RSA-OAEP-256` + `A256GCM`).
 ///
@@ -177,7 +179,7 @@ impl DecryptionKey {
             cek.copy_from_slice(&unwrapped);
         }
 
-        let len = crypto::open(&cek, &iv, header_b64.as_bytes(), &mut buffer)?;
+        let len = crypto::aes256_gcm_open(&cek, &iv, header_b64.as_bytes(), &mut buffer)?;
         buffer.truncate(len);
         Some(Decrypted { plaintext: buffer, alg: parsed.alg, kid: parsed.kid })
     }

@@ -5,12 +5,12 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::alg::KeyAlgorithm;
-use crate::crypto::{self, CEK_LEN, IV_LEN};
 use crate::error::{EncryptError, KeyError};
 use crate::payload::TokenizePayload;
 use crate::random::{RandomSource, SystemRandom};
 use crate::rsa_backend::{OaepEncryptError, RsaPublic};
 use crate::{MAX_PLAINTEXT_LEN, b64};
+use flex_jose::crypto::{self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as CEK_LEN};
 
 /// The public RSA key a JWE is encrypted to, with the `kid` written into the header.
 ///
@@ -107,8 +107,8 @@ impl RecipientKey {
         })?;
 
         let mut buffer = Zeroizing::new(plaintext.to_vec());
-        let tag =
-            crypto::seal(&cek, &iv, header_b64.as_bytes(), &mut buffer).ok_or(EncryptError::Internal)?;
+        let tag = crypto::aes256_gcm_seal(&cek, &iv, header_b64.as_bytes(), &mut buffer)
+            .ok_or(EncryptError::Internal)?;
 
         let parts = [b64::encode(&encrypted_key), b64::encode(&iv), b64::encode(&buffer), b64::encode(&tag)];
         let mut out =

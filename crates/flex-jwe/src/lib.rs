@@ -63,7 +63,6 @@
 use flex_jose::b64;
 
 mod alg;
-mod crypto;
 mod decrypt;
 mod encrypt;
 mod error;

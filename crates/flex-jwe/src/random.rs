@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::crypto;
+use flex_jose::crypto;
 
 /// A source of cryptographically secure random bytes.
 ///
@@ -29,16 +29,16 @@ impl fmt::Display for RandomError {
 
 impl core::error::Error for RandomError {}
 
-/// The operating system's CSPRNG (`ring::rand::SystemRandom`).
+/// The operating system's CSPRNG (`ring`'s, through `flex_jose::crypto::fill_random`).
 #[derive(Debug)]
 pub struct SystemRandom {
-    inner: crypto::SystemRng,
+    _stateless: (),
 }
 
 impl SystemRandom {
     /// Creates a handle to the system CSPRNG (cheap: no state, no file handle).
     pub fn new() -> Self {
-        Self { inner: crypto::SystemRng::new() }
+        Self { _stateless: () }
     }
 }
 
@@ -50,6 +50,6 @@ impl Default for SystemRandom {
 
 impl RandomSource for SystemRandom {
     fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
-        self.inner.fill(dest)
+        crypto::fill_random(dest).map_err(|_| RandomError)
     }
 }

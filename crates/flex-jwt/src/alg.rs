@@ -34,6 +34,15 @@ impl Algorithm {
         Self::from_name_bytes(name.as_bytes())
     }
 
+    /// The digest of this algorithm's RSASSA-PKCS1-v1_5 signature, in the crypto module's terms.
+    pub(crate) const fn pkcs1_digest(self) -> flex_jose::crypto::Pkcs1Digest {
+        match self {
+            Self::Rs256 => flex_jose::crypto::Pkcs1Digest::Sha256,
+            Self::Rs384 => flex_jose::crypto::Pkcs1Digest::Sha384,
+            Self::Rs512 => flex_jose::crypto::Pkcs1Digest::Sha512,
+        }
+    }
+
     /// [`Self::from_name`] on bytes (the header fast path reads the name before any UTF-8 check).
     pub(crate) fn from_name_bytes(name: &[u8]) -> Option<Self> {
         match name {

@@ -354,8 +354,8 @@ impl RsaPublicKey {
         if self.alg.is_some_and(|bound| bound != alg) {
             return Err(Error::KeyAlgorithmMismatch);
         }
-        crypto::verify_pkcs1(alg, self, message, signature)
-            .map_err(|crypto::InvalidSignature| Error::InvalidSignature)
+        crypto::rsa_pkcs1_verify(alg.pkcs1_digest(), self.modulus(), self.exponent(), message, signature)
+            .map_err(|_| Error::InvalidSignature)
     }
 }
 

@@ -67,9 +67,10 @@
 
 // base64url, the compact split and the strict JSON reader are flex-jose's, shared with flex-jwe and flex-auth.
 use flex_jose::{b64, json};
+// Every `ring` call of the SDK's JOSE layer is flex-jose's `crypto` module.
+use flex_jose::crypto;
 
 mod alg;
-mod crypto;
 pub mod dangerous;
 mod error;
 /// Hooks for `fuzz/` and the benchmarks (among them a verify that skips the RSA check). Unstable, not for

@@ -347,7 +347,7 @@ pub(crate) trait RsaCheck {
     ) -> Result<(), Error>;
 }
 
-/// ring's RSASSA-PKCS1-v1_5 check (`crypto::verify_pkcs1`).
+/// ring's RSASSA-PKCS1-v1_5 check (`flex_jose::crypto::rsa_pkcs1_verify`).
 pub(crate) struct Ring;
 
 impl RsaCheck for Ring {
@@ -358,7 +358,8 @@ impl RsaCheck for Ring {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        crypto::verify_pkcs1(alg, key, message, signature).map_err(|_| Error::InvalidSignature)
+        crypto::rsa_pkcs1_verify(alg.pkcs1_digest(), key.modulus(), key.exponent(), message, signature)
+            .map_err(|_| Error::InvalidSignature)
     }
 }
 
