@@ -235,39 +235,20 @@ impl Credentials {
     }
 }
 
-/// Minimal PEM decoding (RFC 7468 strict-ish: one block, standard base64 body split over lines).
+/// PEM decoding: the first block of the text (tools write text around it), read by flex-jose's strict RFC 7468
+/// decoder into a zeroizing buffer.
 mod pem {
-    use base64ct::{Base64, Encoding as _};
     use zeroize::Zeroizing;
 
     use crate::error::CredentialError;
 
     pub(super) fn decode(text: &str) -> Result<(&str, Zeroizing<Vec<u8>>), CredentialError> {
-        const BEGIN: &str = "-----BEGIN ";
-        const DASHES: &str = "-----";
-        let start = text.find(BEGIN).ok_or(CredentialError::MalformedPem)?;
-        let rest = text.get(start + BEGIN.len()..).ok_or(CredentialError::MalformedPem)?;
-        let label_end = rest.find(DASHES).ok_or(CredentialError::MalformedPem)?;
-        let label = rest.get(..label_end).ok_or(CredentialError::MalformedPem)?;
-        let body_and_end = rest.get(label_end + DASHES.len()..).ok_or(CredentialError::MalformedPem)?;
-        let end_marker = ["-----END ", label, DASHES].concat();
-        let body_end = body_and_end.find(&end_marker).ok_or(CredentialError::MalformedPem)?;
-        let body = body_and_end.get(..body_end).ok_or(CredentialError::MalformedPem)?;
-        if body.contains(':') {
+        let block = flex_jose::pem::find_block(text).ok_or(CredentialError::MalformedPem)?;
+        if block.contains(':') {
             // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mean a legacy encrypted key.
             return Err(CredentialError::UnsupportedPemLabel);
         }
-        let mut b64 = Zeroizing::new(String::with_capacity(body.len()));
-        for c in body.chars() {
-            match c {
-                ' ' | '\t' | '\r' | '\n' => {}
-                c => b64.push(c),
-            }
-        }
-        let mut der = Zeroizing::new(vec![0u8; b64.len() / 4 * 3 + 3]);
-        let len = Base64::decode(b64.as_str(), &mut der).map_err(|_| CredentialError::MalformedPem)?.len();
-        der.truncate(len);
-        Ok((label, der))
+        flex_jose::pem::decode(block).map_err(|_| CredentialError::MalformedPem)
     }
 }
 

@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -243,8 +242,8 @@ fn decode_uint(member: &Member<'_>, name: &'static str) -> Result<Vec<u8>, KeyEr
     let Member::Str(text) = member else {
         return Err(KeyError::MissingMember { member: name });
     };
-    // base64ct refuses padding, `+`/`/`, whitespace and non-zero trailing bits.
-    let bytes = Base64UrlUnpadded::decode_vec(text).map_err(|_| KeyError::Base64)?;
+    // The SDK's one strict base64url: no padding, `+`/`/` or whitespace, canonical last character.
+    let bytes = crate::b64::decode_vec(text).map_err(|_| KeyError::Base64)?;
     match bytes.as_slice() {
         [] | [0, _, ..] => Err(KeyError::Base64),
         _ => Ok(bytes),
@@ -253,7 +252,7 @@ fn decode_uint(member: &Member<'_>, name: &'static str) -> Result<Vec<u8>, KeyEr
 
 /// Encodes a big-endian unsigned integer without leading zeros as a `Base64urlUInt`.
 pub(crate) fn encode_uint(bytes: &[u8]) -> String {
-    Base64UrlUnpadded::encode_string(bytes)
+    crate::b64::encode(bytes)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,13 +1,9 @@
 //! Strict PEM armour (RFC 7468 §3 `stricttextualmsg`) for the two public key labels.
 
-use base64ct::{Base64, Encoding};
-
 use crate::error::KeyError;
 
 /// Longest PEM document accepted, in bytes. An 8192-bit SPKI is about 1.5 KB of PEM.
 const MAX_PEM_LEN: usize = 16 * 1024;
-/// RFC 7468 §2: every base64 line but the last has exactly 64 characters.
-const LINE_LEN: usize = 64;
 
 const PKCS1_LABEL: &str = "RSA PUBLIC KEY";
 const SPKI_LABEL: &str = "PUBLIC KEY";
@@ -30,68 +26,27 @@ impl Label {
     }
 }
 
-/// Removes the armour and decodes the base64 body.
-///
-/// Accepted: ASCII whitespace around the whole document; `-----BEGIN <label>-----`, base64 lines (standard
-/// alphabet, `=` padding, canonical) of exactly 64 characters except the last (1 to 64), `-----END <label>-----`
-/// with the same label; LF or CRLF line ends. Refused: any other label, explanatory text, headers, blank or
-/// over-long lines, whitespace inside lines.
+/// Removes the armour and decodes the base64 body: flex-jose's strict RFC 7468 decoder (ASCII whitespace around
+/// the whole document; 64-character lines of canonical standard base64, the last 1 to 64; LF or CRLF; no
+/// explanatory text, headers or whitespace inside lines), then one of the two public key labels.
 pub(crate) fn decode(pem: &str) -> Result<(Label, Vec<u8>), KeyError> {
     if pem.len() > MAX_PEM_LEN {
         return Err(KeyError::TooLarge);
     }
-    let mut lines = pem.trim_ascii().split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
-
-    let begin = lines.next().ok_or(KeyError::Pem)?;
-    let label = match begin.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
-        Some(PKCS1_LABEL) => Label::Pkcs1,
-        Some(SPKI_LABEL) => Label::Spki,
+    let (label, der) = flex_jose::pem::decode(pem).map_err(|_| KeyError::Pem)?;
+    let label = match label {
+        PKCS1_LABEL => Label::Pkcs1,
+        SPKI_LABEL => Label::Spki,
         _ => return Err(KeyError::Pem),
     };
-
-    let mut body = String::with_capacity(pem.len());
-    let mut last_len = None;
-    let mut end_seen = false;
-    for line in lines.by_ref() {
-        if line.starts_with("-----END ") {
-            if line.strip_prefix("-----END ").and_then(|l| l.strip_suffix("-----")) != Some(label.as_str()) {
-                return Err(KeyError::Pem);
-            }
-            end_seen = true;
-            break;
-        }
-        // Only the final base64 line may be shorter than 64 characters.
-        if last_len.is_some_and(|len| len != LINE_LEN) || line.is_empty() || line.len() > LINE_LEN {
-            return Err(KeyError::Pem);
-        }
-        last_len = Some(line.len());
-        body.push_str(line);
-    }
-    if !end_seen || last_len.is_none() || lines.next().is_some() {
-        return Err(KeyError::Pem);
-    }
-    // base64ct rejects characters outside the alphabet (whitespace included), bad padding and non-zero
-    // trailing bits, so there is exactly one accepted encoding per key.
-    let der = Base64::decode_vec(&body).map_err(|_| KeyError::Pem)?;
-    Ok((label, der))
+    // A public key: nothing to wipe.
+    Ok((label, der.to_vec()))
 }
 
 /// Wraps DER in strict PEM armour with LF line ends and a final LF.
 pub(crate) fn encode(label: Label, der: &[u8]) -> String {
-    let b64 = Base64::encode_string(der);
-    let mut out = String::with_capacity(b64.len() + b64.len() / LINE_LEN + 64);
-    out.push_str("-----BEGIN ");
-    out.push_str(label.as_str());
-    out.push_str("-----\n");
-    for chunk in b64.as_bytes().chunks(LINE_LEN) {
-        // The base64 alphabet is ASCII, so every chunk is valid UTF-8.
-        out.push_str(core::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str("-----END ");
-    out.push_str(label.as_str());
-    out.push_str("-----\n");
-    out
+    // Both labels are valid RFC 7468 labels, so encoding cannot fail.
+    flex_jose::pem::encode(label.as_str(), der).unwrap_or_default()
 }
 
 #[cfg(test)]
