@@ -7,10 +7,11 @@
 //! 1. start the sandbox on loopback (it accepts the public test merchant `testrest`);
 //! 2. create a verified capture context (JWT authentication);
 //! 3. tokenize a test card the way a browser would (JWE to `flx.jwk`, POST to `flx.origin + flx.path`);
-//! 4. verify the transient token, as the merchant server must before a payment.
+//! 4. verify the transient token, as the merchant server must before a payment;
+//! 5. authorize a payment with it (`POST /pts/v2/payments`).
 #![allow(clippy::print_stdout)]
 
-use flex_client::{Client, FieldPath, PaymentData, SessionRequest, mask};
+use flex_client::{Amount, Client, FieldPath, PaymentData, PaymentRequest, SessionRequest, mask};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 
 #[tokio::main]
@@ -56,6 +57,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         verified.claims().exp
     );
     println!("public-key fetches so far: {}", client.key_cache_stats().fetches);
+
+    let payment = PaymentRequest::builder(verified.as_str(), Amount::parse("10.00", "USD")?)
+        .reference("example-order-1")
+        .build()?;
+    let outcome = client.authorize(&payment).await?;
+    println!(
+        "payment {} id {} authorized {}",
+        outcome.status().unwrap_or("-"),
+        outcome.id().unwrap_or("-"),
+        outcome.response().authorized_amount().unwrap_or("-")
+    );
     sandbox.shutdown().await;
     Ok(())
 }

@@ -10,7 +10,10 @@ use bytes::Bytes;
 use flex_auth::{Credentials, JwtId, SignableRequest, SigningKey, SigningParams, UnixTime};
 use flex_jwe::{PaymentData, RecipientKey, TokenizePayload};
 use flex_jwt::{Jwt, Kid, RsaPublicKey, Verifier};
-use flex_types::{CaptureContextClaims, SessionRequest, TransientTokenClaims};
+use flex_types::{
+    CaptureContextClaims, ContextKind, MicroformSessionRequest, PaymentRequest, PaymentResponse,
+    SessionRequest, TransientTokenClaims,
+};
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request};
 use http_body_util::Full;
@@ -25,10 +28,15 @@ use crate::crypto;
 use crate::error::{Error, ErrorKind, Message};
 use crate::keys::{CachedKey, KeyCache, KeyCacheStats};
 use crate::mask::mask;
+use crate::payment::PaymentOutcome;
 use crate::proxy::Proxy;
-use crate::transport::{Deadline, Idempotency, Transport, TransportConfig};
+use crate::transport::{Deadline, Idempotency, Response, Transport, TransportConfig};
 
 const SESSIONS_PATH: &str = "/flex/v2/sessions";
+const MICROFORM_SESSIONS_PATH: &str = "/microform/v2/sessions";
+const PAYMENTS_PATH: &str = "/pts/v2/payments";
+/// Longest payment id accepted by [`Client::payment`] (Cybersource's are 22 digits).
+const MAX_PAYMENT_ID_LEN: usize = 64;
 const PUBLIC_KEYS_PATH: &str = "/flex/v2/public-keys/";
 const USER_AGENT_VALUE: &str = concat!("flex-client-rust/", env!("CARGO_PKG_VERSION"));
 /// The issuer of every capture context seen so far.
@@ -565,56 +573,221 @@ impl Client {
     /// JWT), [`ErrorKind::Verification`] (it does not verify), [`ErrorKind::Configuration`] (no credentials).
     pub async fn create_capture_context(&self, request: &SessionRequest) -> Result<CaptureContext, Error> {
         let span = tracing::info_span!("flex.create_capture_context", host = %self.inner.host);
+        self.create_context(SESSIONS_PATH, request, None).instrument(span).await
+    }
+
+    /// `POST /microform/v2/sessions` (Microform Integration v2, the hosted-fields library), then verifies the
+    /// answer exactly as [`create_capture_context`](Self::create_capture_context) does (RS256 with the key from
+    /// the public-keys endpoint, `iss`, lifetime, `flx.jwk`) and checks that it is a Microform context
+    /// (`ctx[0].type` `mf-*`): [`CaptureContext::kind`] is [`ContextKind::Microform`], and
+    /// [`CaptureContext::microform`] holds `clientLibrary`, `clientLibraryIntegrity`, `targetOrigins`,
+    /// `mfOrigin` and the allowed networks and payment types for the page.
+    ///
+    /// Retries and the deadline as for [`create_capture_context`](Self::create_capture_context).
+    ///
+    /// # Errors
+    /// As [`create_capture_context`](Self::create_capture_context); a verified context of another kind is an
+    /// [`ErrorKind::Verification`].
+    pub async fn create_microform_context(
+        &self,
+        request: &MicroformSessionRequest,
+    ) -> Result<CaptureContext, Error> {
+        let span = tracing::info_span!("flex.create_microform_context", host = %self.inner.host);
+        self.create_context(MICROFORM_SESSIONS_PATH, request, Some(ContextKind::Microform))
+            .instrument(span)
+            .await
+    }
+
+    /// Posts `request` to `path`, then verifies the capture context answered (of kind `kind`, if given).
+    async fn create_context(
+        &self,
+        path: &'static str,
+        request: &(impl Serialize + ?Sized),
+        kind: Option<ContextKind>,
+    ) -> Result<CaptureContext, Error> {
         let deadline = self.deadline();
+        let credentials = self.credentials(path)?;
+        let body = Bytes::from(serde_json::to_vec(request).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidInput, "cannot serialize the session request", e)
+        })?);
+        let url = self.inner.environment.url(path);
+        let make = || self.signed(Method::POST, credentials, &url, path, &body, "application/jwt");
+        let response = self.inner.transport.send(Idempotency::NotIdempotent, &make, &deadline).await?;
+        if !matches!(response.status, 200 | 201) {
+            return Err(self.refused(response, credentials));
+        }
+        let text = core::str::from_utf8(&response.body)
+            .map_err(|e| {
+                Error::with_source(ErrorKind::InvalidResponse, "the capture context is not UTF-8", e)
+            })?
+            .trim();
+        // A body that is not even a compact JWS is a bad answer, not a failed verification.
+        self.inner.capture_context_verifier.parse(text).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidResponse, "the answer is not a capture-context JWT", e)
+        })?;
+        let context = self.verify_capture_context_before(text, &deadline).await?;
+        if let Some(expected) = kind.filter(|k| *k != context.kind()) {
+            return Err(Error::new(
+                ErrorKind::Verification,
+                format!(
+                    "{path} answered a {} capture context, not a {} one",
+                    context.kind().as_str(),
+                    expected.as_str()
+                ),
+            ));
+        }
+        tracing::info!(jwt = %mask(context.as_str()), exp = context.expires_at(), kind = context.kind().as_str(), "capture context created");
+        Ok(context)
+    }
+
+    /// The merchant credentials, or a configuration error naming the endpoint that needs them.
+    fn credentials(&self, path: &str) -> Result<&Credentials, Error> {
+        self.inner
+            .credentials
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Configuration, format!("{path} needs merchant credentials")))
+    }
+
+    /// The error for an unsuccessful answer to a signed request; a 401 says what was sent, without secrets.
+    fn refused(&self, response: Response, credentials: &Credentials) -> Error {
+        let error = response.into_error();
+        if error.kind() != ErrorKind::Authentication {
+            return error;
+        }
+        // The gateway says only "Authentication Failed": say what was sent, without secrets.
+        let scheme = match self.inner.scheme {
+            AuthScheme::Jwt => "JWT (Authorization: Bearer)",
+            AuthScheme::HttpSignature => "HTTP Signature",
+        };
+        let context = format!(
+            "the server refused {scheme} authentication signed for host {} as merchant {} with key {}; \
+             check the merchant id, key id and secret, that the key type matches the scheme, and the clock",
+            self.inner.host,
+            mask(credentials.merchant_id()),
+            mask(credentials.key_id()),
+        );
+        error.with_context(context)
+    }
+
+    /// `POST /pts/v2/payments`: authorizes (and, with `capture(true)`, captures) a payment with a transient
+    /// token, signed like the sessions request.
+    ///
+    /// The answer to an accepted request is a [`PaymentOutcome`]: a decline is
+    /// [`PaymentOutcome::Declined`] (`Ok`), not an error. A request the server refuses is an
+    /// [`ErrorKind::Api`] error with its `details[]` ([`Error::details`]): a transient token used before, expired
+    /// or unknown is a `400` with the detail (`tokenInformation.jti`, `INVALID_DATA`). The amount, the currency
+    /// and the token's form were checked when the [`PaymentRequest`] was built.
+    ///
+    /// **Never retried**, not even after a connection error or a timeout, since the request may have reached
+    /// the server and a second one could authorize twice; the only resend is hyper-util's, of a request given to
+    /// a pooled connection found closed before any byte of it was written. After an
+    /// [`ErrorKind::Transport`] or [`ErrorKind::Timeout`] error, or a `5xx`, the outcome is unknown: look the
+    /// payment up (by its reference code) before trying again. Verify the transient token first
+    /// ([`verify_transient_token`](Self::verify_transient_token)): the payment endpoint trusts its own check only.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Authentication`] (401), [`ErrorKind::Api`] (400 with details, other error statuses),
+    /// [`ErrorKind::Transport`], [`ErrorKind::Timeout`], [`ErrorKind::InvalidResponse`] (a success answer that
+    /// is not a payment), [`ErrorKind::Configuration`] (no credentials).
+    pub async fn authorize(&self, request: &PaymentRequest<'_>) -> Result<PaymentOutcome, Error> {
+        let span = tracing::info_span!(
+            "flex.authorize",
+            host = %self.inner.host,
+            token = %mask(request.transient_token_jwt()),
+            amount = %request.amount(),
+        );
         async {
-            let credentials = self.inner.credentials.as_ref().ok_or_else(|| {
-                Error::new(ErrorKind::Configuration, "create_capture_context needs merchant credentials")
-            })?;
+            let deadline = self.deadline();
+            let credentials = self.credentials(PAYMENTS_PATH)?;
             let body = Bytes::from(serde_json::to_vec(request).map_err(|e| {
-                Error::with_source(ErrorKind::InvalidInput, "cannot serialize the session request", e)
+                Error::with_source(ErrorKind::InvalidInput, "cannot serialize the payment request", e)
             })?);
-            let url = self.inner.environment.url(SESSIONS_PATH);
-            let make = || self.signed_post(credentials, &url, &body);
-            let response = self.inner.transport.send(Idempotency::NotIdempotent, &make, &deadline).await?;
-            if !matches!(response.status, 200 | 201) {
-                let error = response.into_error();
-                if error.kind() == ErrorKind::Authentication {
-                    // The gateway says only "Authentication Failed": say what was sent, without secrets.
-                    let scheme = match self.inner.scheme {
-                        AuthScheme::Jwt => "JWT (Authorization: Bearer)",
-                        AuthScheme::HttpSignature => "HTTP Signature",
-                    };
-                    let context = format!(
-                        "the server refused {scheme} authentication signed for host {} as merchant {} with key {}; \
-                         check the merchant id, key id and secret, that the key type matches the scheme, and the clock",
-                        self.inner.host,
-                        mask(credentials.merchant_id()),
-                        mask(credentials.key_id()),
-                    );
-                    return Err(error.with_context(context));
+            let url = self.inner.environment.url(PAYMENTS_PATH);
+            let make =
+                || self.signed(Method::POST, credentials, &url, PAYMENTS_PATH, &body, "application/json");
+            let response = self.inner.transport.send(Idempotency::Never, &make, &deadline).await.map_err(|e| {
+                let kind = e.kind();
+                if matches!(kind, ErrorKind::Transport | ErrorKind::Timeout) {
+                    e.wrap(
+                        kind,
+                        "POST /pts/v2/payments failed and is not retried (the payment may have been made: look it up before paying again)",
+                    )
+                } else {
+                    e
                 }
-                return Err(error);
-            }
-            let text = core::str::from_utf8(&response.body)
-                .map_err(|e| Error::with_source(ErrorKind::InvalidResponse, "the capture context is not UTF-8", e))?
-                .trim();
-            // A body that is not even a compact JWS is a bad answer, not a failed verification.
-            self.inner.capture_context_verifier.parse(text).map_err(|e| {
-                Error::with_source(ErrorKind::InvalidResponse, "the answer is not a capture-context JWT", e)
             })?;
-            let context = self.verify_capture_context_before(text, &deadline).await?;
-            tracing::info!(jwt = %mask(context.as_str()), exp = context.expires_at(), "capture context created");
-            Ok(context)
+            let outcome = self.payment_outcome(response, credentials, &[200, 201])?;
+            tracing::info!(status = outcome.status().unwrap_or("-"), id = outcome.id().unwrap_or("-"), "payment answered");
+            Ok(outcome)
         }
         .instrument(span)
         .await
     }
 
-    fn signed_post(
+    /// `GET /pts/v2/payments/{id}`: the payment as the server recorded it (what [`authorize`](Self::authorize)
+    /// answered), signed like the other merchant requests. Retried like every `GET`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] (an id that is not 1-64 ASCII letters, digits, `-` or `_`),
+    /// [`ErrorKind::Api`] (e.g. 404: no such payment for this merchant), and the errors of
+    /// [`authorize`](Self::authorize).
+    pub async fn payment(&self, id: &str) -> Result<PaymentOutcome, Error> {
+        let valid = !id.is_empty()
+            && id.len() <= MAX_PAYMENT_ID_LEN
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "a payment id is 1 to 64 ASCII letters, digits, `-` or `_`",
+            ));
+        }
+        let span = tracing::info_span!("flex.payment", host = %self.inner.host, id = %id);
+        async {
+            let deadline = self.deadline();
+            let credentials = self.credentials(PAYMENTS_PATH)?;
+            let path = format!("{PAYMENTS_PATH}/{id}");
+            let url = self.inner.environment.url(&path);
+            let body = Bytes::new();
+            let make = || self.signed(Method::GET, credentials, &url, &path, &body, "application/json");
+            let response = self.inner.transport.send(Idempotency::Idempotent, &make, &deadline).await?;
+            self.payment_outcome(response, credentials, &[200])
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The outcome of a payment answer with one of the `ok` statuses; the error for any other.
+    fn payment_outcome(
         &self,
+        response: Response,
+        credentials: &Credentials,
+        ok: &[u16],
+    ) -> Result<PaymentOutcome, Error> {
+        if !ok.contains(&response.status) {
+            return Err(self.refused(response, credentials));
+        }
+        let parsed: PaymentResponse<'_> = serde_json::from_slice(&response.body).map_err(|e| {
+            Error::with_source(ErrorKind::InvalidResponse, "the payment answer is not JSON", e)
+        })?;
+        if parsed.status.is_none() && parsed.id.is_none() {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "the payment answer has neither a status nor an id",
+            ));
+        }
+        Ok(PaymentOutcome::from_response(parsed.into_owned()))
+    }
+
+    /// A request to `url` (whose path is `path`) signed with `credentials`: a fresh `Date`, signature or JWT
+    /// per call, over exactly `body`.
+    fn signed(
+        &self,
+        method: Method,
         credentials: &Credentials,
         url: &str,
+        path: &str,
         body: &Bytes,
+        accept: &'static str,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let now = UnixTime::from_secs(unix_now()?)
             .ok_or_else(|| Error::new(ErrorKind::Configuration, "the system clock is out of range"))?;
@@ -626,16 +799,19 @@ impl Client {
                     .map_err(|e| Error::with_source(ErrorKind::Configuration, "no randomness", e))?,
             ),
         };
-        let signable = SignableRequest::new("POST", &self.inner.host, SESSIONS_PATH, body)
+        let signable = SignableRequest::new(method.as_str(), &self.inner.host, path, body)
             .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot sign for this host", e))?;
         let instructions = flex_auth::sign(&signable, credentials, &params)
             .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot sign the request", e))?;
+        let has_body = method == Method::POST;
         let mut builder = Request::builder()
-            .method(Method::POST)
+            .method(method)
             .uri(url)
-            .header(CONTENT_TYPE, "application/json;charset=utf-8")
-            .header(ACCEPT, "application/jwt")
+            .header(ACCEPT, accept)
             .header(USER_AGENT, USER_AGENT_VALUE);
+        if has_body {
+            builder = builder.header(CONTENT_TYPE, "application/json;charset=utf-8");
+        }
         for (name, value) in instructions.headers() {
             // hyper sets `Host` from the URI, which is the signed authority (default ports dropped alike).
             if name.eq_ignore_ascii_case("host") {
@@ -773,7 +949,9 @@ impl Client {
     /// `flx.origin` must match the allow-list (`https://*.cybersource.com`, `https://*.visaacceptance.com` and
     /// `https://*.visa.com` on port 443 or 8443, the custom base URL, and
     /// [`ClientBuilder::allow_token_origin`]); the context's signature was verified before, so the list is
-    /// defence in depth. Every field must be one the context lists, and every required field must be present.
+    /// defence in depth. Every field must be one the context lists, and every required field must be present;
+    /// a Microform context lists none, and takes what a Microform page posts: the card number (required), the
+    /// security code, the expiration month and year, and the card type.
     ///
     /// # Errors
     /// [`ErrorKind::Verification`] (origin not allowed), [`ErrorKind::InvalidInput`] (fields),
@@ -916,18 +1094,38 @@ impl Client {
     }
 }
 
-/// Every field must be listed by the context, and every required field present.
+/// What a Microform page posts: the hosted fields' number (required) and security code, and the expiry and
+/// card type the page adds. A Microform context lists no fields of its own.
+const MICROFORM_REQUIRED: [&str; 1] = ["paymentInformation.card.number"];
+const MICROFORM_OPTIONAL: [&str; 4] = [
+    "paymentInformation.card.securityCode",
+    "paymentInformation.card.expirationMonth",
+    "paymentInformation.card.expirationYear",
+    "paymentInformation.card.type",
+];
+
+/// Every field must be listed by the context (for a Microform context: be one the page posts), and every
+/// required field present.
 fn check_fields(claims: &CaptureContextClaims<'_>, data: &PaymentData) -> Result<(), Error> {
     let fields = data.fields();
-    if let Some((path, _)) = fields.iter().find(|(path, _)| !claims.accepts_field(path)) {
+    let microform = claims.kind() == ContextKind::Microform;
+    let accepts = |path: &str| {
+        if microform {
+            MICROFORM_REQUIRED.contains(&path) || MICROFORM_OPTIONAL.contains(&path)
+        } else {
+            claims.accepts_field(path)
+        }
+    };
+    if let Some((path, _)) = fields.iter().find(|(path, _)| !accepts(path)) {
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!("the capture context does not accept the field {}", printable(path)),
         ));
     }
-    if let Some(missing) = claims
-        .required_fields()
-        .find(|req| !fields.iter().any(|(path, v)| path == req && !v.expose().is_empty()))
+    let required: Box<dyn Iterator<Item = &str>> =
+        if microform { Box::new(MICROFORM_REQUIRED.into_iter()) } else { Box::new(claims.required_fields()) };
+    if let Some(missing) =
+        required.into_iter().find(|req| !fields.iter().any(|(path, v)| path == req && !v.expose().is_empty()))
     {
         return Err(Error::new(
             ErrorKind::InvalidInput,

@@ -1,7 +1,9 @@
-//! The Cybersource Flex API v2 client: one call for a verified capture context, one to verify a transient token.
+//! The Cybersource Flex API v2 client: one call for a verified capture context (Flex API or Microform v2), one
+//! to verify a transient token, one to pay with it.
 //!
 //! This is the only `flex-*` crate that does network IO. It puts the sans-IO crates together:
-//! `flex-auth` signs `POST /flex/v2/sessions` (JWT or HTTP Signature, each attempt freshly signed),
+//! `flex-auth` signs the merchant requests (`POST /flex/v2/sessions`, `POST /microform/v2/sessions`,
+//! `POST /pts/v2/payments`, `GET /pts/v2/payments/{id}`; JWT or HTTP Signature, each attempt freshly signed),
 //! `flex-jwt` verifies capture contexts and transient tokens, `flex-jwe` encrypts card data for the tokenization
 //! step, and `flex-types` is the schema.
 //!
@@ -11,7 +13,7 @@
 //!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies,
 //!   retries with full-jitter backoff for `GET`s and for requests that never left the client; a `POST` that
 //!   may have reached the server is never retried, nor is a connection that failed for good (an untrusted
-//!   certificate, a proxy refusing `CONNECT`).
+//!   certificate, a proxy refusing `CONNECT`), and a payment is never retried at all ([`Client::authorize`]).
 //! - **Public keys**: fetched over the same transport as every other call (same pool, time limits and TLS;
 //!   the official SDKs build a second, unconfigured client for this), cached by (host, kid) with
 //!   single-flight on concurrent misses, a TTL, one refetch when a cached key fails a signature (rotation), a
@@ -27,26 +29,34 @@
 //! - **Logs**: `tracing` spans per operation and per HTTP attempt; tokens and ids appear only as `***` plus
 //!   their last four characters ([`mask`]); secrets and card data never.
 //!
-//! This crate re-exports what a request needs ([`SessionRequest`], [`FieldPath`], [`PaymentData`],
-//! [`Credentials`], [`SharedSecret`], [`MerchantPrivateKey`], [`RsaPublicKey`] and the claims types), so it is the
-//! only dependency of the common path.
+//! This crate re-exports what a request needs ([`SessionRequest`], [`FieldPath`], [`MicroformSessionRequest`],
+//! [`CardNetwork`], [`PaymentRequest`], [`Amount`], [`Currency`], [`BillTo`], [`PaymentData`], [`Credentials`],
+//! [`SharedSecret`], [`MerchantPrivateKey`], [`RsaPublicKey`]) and what the answers hold (the claims types,
+//! [`ContextKind`], [`CardExpiry`], [`PaymentResponse`], [`PaymentStatus`]), so it is the only dependency of the
+//! common path.
 //!
 //! # The server-side flow
 //!
-//! 1. When the checkout page loads, create a capture context and **store its string with the checkout
+//! 1. When the checkout page loads, create a capture context ([`Client::create_capture_context`] for the Flex
+//!    API, [`Client::create_microform_context`] for Microform v2) and **store its string with the checkout
 //!    session** (it is a signed JWT; keep it exactly as received), then hand the same string to the page, which
-//!    loads Microform or Unified Checkout with it.
+//!    loads Microform (from the context's `clientLibrary`) or Unified Checkout with it.
 //! 2. When the page posts the transient token back, **verify it against the stored string**:
 //!    [`Client::verify_capture_context`] re-checks the stored context (signature, expiry) and gives the
 //!    [`CaptureContext`] whose `flx.jwk` signs the token, then [`Client::verify_transient_token`] checks the
-//!    token. Only a verified token goes into a payment (`tokenInformation.transientTokenJwt`).
+//!    token. Its masked number, BIN, card type and expiry are then trustworthy.
+//! 3. **Authorize** with the verified token: [`Client::authorize`] sends it as
+//!    `tokenInformation.transientTokenJwt` of `POST /pts/v2/payments` and returns a [`PaymentOutcome`]; a
+//!    decline is an outcome, not an error. The payment request is never retried: after a network failure, look
+//!    the payment up before paying again. [`Client::payment`] reads a payment back by its id.
 //!
 //! # Example
 //!
 //! The whole flow against the embedded offline sandbox (`flex-sandbox`), with the browser's step done here:
 //!
 //! ```
-//! use flex_client::{Client, ErrorKind, FieldPath, PaymentData, SessionRequest};
+//! use flex_client::{Amount, Client, ErrorKind, FieldPath, PaymentData, PaymentOutcome, PaymentRequest};
+//! use flex_client::SessionRequest;
 //! use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -77,13 +87,66 @@
 //! // 2. Server side again, when the token arrives: verify it against the stored context string.
 //! let context = client.verify_capture_context(&stored).await?;
 //! let verified = client.verify_transient_token(&token, &context).await?;
-//! assert_eq!(verified.claims().masked_card_number(), Some("411111XXXXXX1111"));
+//! assert_eq!(verified.masked_card_number(), Some("411111XXXXXX1111"));
 //!
 //! // A tampered token is refused with a typed error.
 //! let tampered = format!("{token}x");
 //! let err = client.verify_transient_token(&tampered, &context).await.unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::Verification);
+//!
+//! // 3. Server side: pay with the verified token. A decline would be `Ok(PaymentOutcome::Declined { .. })`.
+//! let payment = PaymentRequest::builder(verified.as_str(), Amount::parse("10.00", "USD")?)
+//!     .reference("order-42")
+//!     .build()?;
+//! let outcome = client.authorize(&payment).await?;
+//! assert!(matches!(outcome, PaymentOutcome::Authorized(_)));
+//! assert_eq!(outcome.response().authorized_amount(), Some("10.00"));
+//! // The token is spent: a second payment with it is a 400 naming `tokenInformation.jti`.
+//! let err = client.authorize(&payment).await.unwrap_err();
+//! assert_eq!(err.details(), [(Some("tokenInformation.jti"), Some("INVALID_DATA"))]);
 //! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Microform v2
+//!
+//! The same flow with a Microform capture context: the page names where it is hosted, and the transient token
+//! carries the Microform v2 card details (BIN, detected card types, expiry).
+//!
+//! ```
+//! use flex_client::{CardNetwork, Client, ContextKind, MicroformSessionRequest, PaymentData};
+//! use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = Sandbox::builder().start().await?;
+//! # let client = Client::builder()
+//! #     .base_url(sandbox.base_url())
+//! #     .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
+//! #     .build()?;
+//! let request = MicroformSessionRequest::builder()
+//!     .target_origin("https://shop.example")
+//!     .card_networks([CardNetwork::Visa, CardNetwork::Mastercard])
+//!     .build()?;
+//! let context = client.create_microform_context(&request).await?;
+//! assert_eq!(context.kind(), ContextKind::Microform);
+//! let page = context.microform().ok_or("not a Microform context")?;
+//! assert_eq!(page.target_origins, ["https://shop.example"]);
+//! assert!(page.client_library.is_some() && page.client_library_integrity.is_some());
+//!
+//! // What the hosted fields post (done here for the example).
+//! let card = PaymentData::flat()
+//!     .with("paymentInformation.card.number", "4111111111111111")?
+//!     .with("paymentInformation.card.securityCode", "123")?
+//!     .with("paymentInformation.card.expirationMonth", "12")?
+//!     .with("paymentInformation.card.expirationYear", "2031")?;
+//! let token = client.tokenize(&context, card).await?;
+//! let verified = client.verify_transient_token(&token, &context).await?;
+//! assert_eq!(verified.kind(), ContextKind::Microform);
+//! assert_eq!((verified.bin(), verified.masked_card_number()), (Some("411111"), Some("XXXXXXXXXXXX1111")));
+//! assert_eq!(verified.expiry().map(|e| (e.month, e.year)), Some((12, 2031)));
+//! # sandbox.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
@@ -117,6 +180,7 @@ mod crypto;
 mod error;
 mod keys;
 mod mask;
+mod payment;
 mod proxy;
 mod transport;
 
@@ -129,9 +193,15 @@ pub use error::{Error, ErrorKind};
 pub use flex_jwe::PaymentData;
 pub use keys::KeyCacheStats;
 pub use mask::mask;
+pub use payment::PaymentOutcome;
 pub use proxy::Proxy;
 
 // What a request needs, so that this crate is the only dependency of the common path.
 pub use flex_auth::{Credentials, MerchantPrivateKey, SharedSecret};
 pub use flex_jwt::RsaPublicKey;
-pub use flex_types::{CaptureContextClaims, FieldPath, SessionRequest, TransientTokenClaims};
+pub use flex_types::{
+    Amount, AmountError, BillTo, CaptureContextClaims, CardExpiry, CardNetwork, CardSummary, ContextKind,
+    CtxData, Currency, FieldPath, MicroformRequestError, MicroformSessionRequest,
+    MicroformSessionRequestBuilder, PaymentRequest, PaymentRequestBuilder, PaymentRequestError,
+    PaymentResponse, PaymentStatus, PaymentType, SessionRequest, TransientTokenClaims,
+};

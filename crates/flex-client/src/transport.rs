@@ -51,6 +51,10 @@ pub(crate) enum Idempotency {
     Idempotent,
     /// `POST`: retried only when it certainly never left the client (connect failure).
     NotIdempotent,
+    /// A payment: one attempt, never retried, whatever the failure or the answer. (hyper-util's pool may still
+    /// hand the same request to a second connection when the pooled one it was given turned out closed before
+    /// any byte of the request was written: the request itself is then given back unsent.)
+    Never,
 }
 
 /// Transport settings.
@@ -276,7 +280,11 @@ impl Transport {
                 }
                 Err(Failure { error, not_sent, permanent }) => {
                     let retryable = !permanent
-                        && (not_sent || (idempotency == Idempotency::Idempotent && error.is_transient()));
+                        && match idempotency {
+                            Idempotency::Idempotent => not_sent || error.is_transient(),
+                            Idempotency::NotIdempotent => not_sent,
+                            Idempotency::Never => false,
+                        };
                     span.in_scope(|| tracing::info!(kind = ?error.kind(), not_sent, retryable, elapsed_ms, "request failed"));
                     if !(retryable && may_retry) {
                         return Err(error);

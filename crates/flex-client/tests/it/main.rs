@@ -4,5 +4,7 @@
 
 mod credentials;
 mod errors;
+mod microform;
+mod payments;
 mod proxy;
 mod sandbox;
