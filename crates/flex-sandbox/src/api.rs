@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::card;
 use crate::clock::Clock;
-use crate::crypto::{self, CpuPool, KeyMaterial};
+use crate::crypto::{self, CpuBusy, CpuPool, KeyMaterial, Lane};
 use crate::error::SandboxError;
 use crate::faults::{Faults, JwtFault};
 use crate::keys::{KeySource, SigningKeys};
@@ -40,7 +40,11 @@ pub(crate) const PUBLIC_KEYS_PREFIX: &str = "/flex/v2/public-keys/";
 const MAX_JWE_LEN: usize = 48 * 1024;
 const _: () = assert!(MAX_JWE_LEN >= flex_jwe::MAX_PAYLOAD_LEN.div_ceil(3) * 4 + 4096 + 683 + 16 + 22 + 4);
 /// Largest `POST /flex/v2/tokens` body: the JWE in `{"keyId":"..."}`.
-const MAX_TOKENS_BODY: usize = MAX_JWE_LEN + 64;
+pub(crate) const MAX_TOKENS_BODY: usize = MAX_JWE_LEN + 64;
+/// Longest field location, and message, echoed in a validation error: an unknown member's name may be of any
+/// length (up to the body limit), and is cut at this many characters.
+const MAX_ECHOED_LOCATION: usize = 128;
+const MAX_ECHOED_MESSAGE: usize = 256;
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -241,6 +245,18 @@ pub(crate) fn authenticate(
     now: i64,
     what: &'static str,
 ) -> Result<String, Reply> {
+    let who = verify_only(shared, req, now, what)?;
+    record_jti(shared, &who, now, what)?;
+    Ok(who.merchant_id)
+}
+
+/// Authenticates a request without recording its JWT `jti` (see [`record_jti`]).
+fn verify_only(
+    shared: &Shared,
+    req: &RequestParts<'_>,
+    now: i64,
+    what: &'static str,
+) -> Result<flex_auth::Authenticated, Reply> {
     let received = ReceivedRequest {
         method: req.method,
         authority: req.authority,
@@ -249,41 +265,50 @@ pub(crate) fn authenticate(
         body: req.body,
     };
     let Some(now_t) = UnixTime::from_secs(now) else { return Err(internal_error()) };
-    match shared.verifier.verify(&received, now_t) {
-        Ok(who) => {
-            if let Some(jti) = &who.jti {
-                // Remembered for as long as the verifier could accept the token (exp + skew).
-                let recorded = shared.jwt_replays.lock().unwrap_or_else(PoisonError::into_inner).first_use(
-                    jti,
-                    now,
-                    who.acceptable_until,
-                );
-                match recorded {
-                    Ok(()) => {}
-                    Err(NotFirstUse::Replayed) => {
-                        tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT replayed");
-                        return Err(auth_failed());
-                    }
-                    Err(NotFirstUse::TooLong) => {
-                        tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT id too long");
-                        return Err(auth_failed());
-                    }
-                    Err(NotFirstUse::Full) => {
-                        tracing::warn!(endpoint = what, "replay cache full of live token ids, refusing");
-                        return Err(flex_error(
-                            503,
-                            "SERVICE_UNAVAILABLE",
-                            "Too many recent authentication tokens; try again later.",
-                            Vec::new(),
-                        ));
-                    }
-                }
-            }
-            Ok(who.merchant_id)
-        }
-        Err(err) => {
-            tracing::info!(reason = %err, endpoint = what, "authentication failed");
+    shared.verifier.verify(&received, now_t).map_err(|err| {
+        tracing::info!(reason = %err, endpoint = what, "authentication failed");
+        auth_failed()
+    })
+}
+
+/// Records an authenticated request's JWT `jti` against replay (nothing for HTTP Signature, which has no
+/// nonce), in its signing key's share of the cache. The sessions endpoints call it once the body has passed
+/// validation: a refused request changes nothing, so replaying it gains nothing, and it costs no place.
+fn record_jti(
+    shared: &Shared,
+    who: &flex_auth::Authenticated,
+    now: i64,
+    what: &'static str,
+) -> Result<(), Reply> {
+    let Some(jti) = &who.jti else { return Ok(()) };
+    // Remembered for as long as the verifier could accept the token (exp + skew).
+    let recorded = shared.jwt_replays.lock().unwrap_or_else(PoisonError::into_inner).first_use(
+        &who.key_id,
+        jti,
+        now,
+        who.acceptable_until,
+    );
+    match recorded {
+        Ok(()) => Ok(()),
+        Err(NotFirstUse::Replayed) => {
+            tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT replayed");
             Err(auth_failed())
+        }
+        Err(NotFirstUse::TooLong) => {
+            tracing::info!(merchant = %who.merchant_id, endpoint = what, "authentication JWT id too long");
+            Err(auth_failed())
+        }
+        Err(NotFirstUse::Full) => {
+            tracing::warn!(
+                endpoint = what,
+                "replay cache (or this key's half) full of live token ids, refusing"
+            );
+            Err(flex_error(
+                503,
+                "SERVICE_UNAVAILABLE",
+                "Too many recent authentication tokens; try again later.",
+                Vec::new(),
+            ))
         }
     }
 }
@@ -299,26 +324,31 @@ pub(crate) enum ContextSpec {
 /// `POST /flex/v2/sessions`.
 pub(crate) async fn create_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
     let now = shared.clock.now();
-    let merchant_id = match authenticate(shared, &req, now, "sessions") {
-        Ok(m) => m,
+    let who = match verify_only(shared, &req, now, "sessions") {
+        Ok(who) => who,
         Err(reply) => return reply,
     };
     let request = match parse_session_request(req.body) {
         Ok(r) => r,
         Err(reply) => return reply,
     };
-    issue_context(shared, &merchant_id, ContextSpec::FlexApi(request), now).await
+    if let Err(reply) = record_jti(shared, &who, now, "sessions") {
+        return reply;
+    }
+    issue_context(shared, &who.merchant_id, ContextSpec::FlexApi(request), now).await
 }
 
 /// `POST /microform/v2/sessions`: the same authentication, keys and store as `/flex/v2/sessions`, a Microform
 /// (`mf-2.0.0`) context.
 pub(crate) async fn create_microform_session(shared: &Shared, req: RequestParts<'_>) -> Reply {
     let now = shared.clock.now();
-    let merchant_id = match authenticate(shared, &req, now, "microform sessions") {
-        Ok(m) => m,
+    let who = match verify_only(shared, &req, now, "microform sessions") {
+        Ok(who) => who,
         Err(reply) => return reply,
     };
     let bad = |location: String, message: String| {
+        let location = location.chars().take(MAX_ECHOED_LOCATION).collect();
+        let message = message.chars().take(MAX_ECHOED_MESSAGE).collect();
         flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location, message)])
     };
     let value: Value<'_> = match serde_json::from_slice(req.body) {
@@ -331,7 +361,10 @@ pub(crate) async fn create_microform_session(shared: &Shared, req: RequestParts<
         Ok(r) => r,
         Err(e) => return bad(e.location(), e.to_string()),
     };
-    issue_context(shared, &merchant_id, ContextSpec::Microform(request), now).await
+    if let Err(reply) = record_jti(shared, &who, now, "microform sessions") {
+        return reply;
+    }
+    issue_context(shared, &who.merchant_id, ContextSpec::Microform(request), now).await
 }
 
 async fn issue_context(shared: &Shared, merchant_id: &str, spec: ContextSpec, now: i64) -> Reply {
@@ -341,6 +374,10 @@ async fn issue_context(shared: &Shared, merchant_id: &str, spec: ContextSpec, no
     if !shared.sessions().make_room(now) {
         tracing::warn!("sessions: store full, refusing");
         return full();
+    }
+    if shared.cpu.is_full(Lane::Contexts) {
+        tracing::warn!("sessions: CPU queue full, refusing");
+        return busy();
     }
     match mint(shared, merchant_id, &spec, now).await {
         Ok(Some(token)) => Reply::jwt(201, token, false),
@@ -365,9 +402,21 @@ const DEFAULT_NETWORKS: [CardNetwork; 6] = [
     CardNetwork::Jcb,
 ];
 
+/// `503`: the CPU queue for this work is full.
+fn busy() -> Reply {
+    flex_error(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "Too many requests waiting for the CPU; try again later.",
+        Vec::new(),
+    )
+}
+
 fn parse_session_request(body: &[u8]) -> Result<SessionRequest, Reply> {
     let bad = |location: &str, message: String| {
-        flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location.to_owned(), message)])
+        let location = location.chars().take(MAX_ECHOED_LOCATION).collect();
+        let message = message.chars().take(MAX_ECHOED_MESSAGE).collect();
+        flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location, message)])
     };
     let value: Value<'_> = serde_json::from_slice(body)
         .map_err(|e| bad("", format!("malformed JSON at line {}, column {}", e.line(), e.column())))?;
@@ -483,6 +532,7 @@ async fn mint(
         optional,
         exp,
         used: false,
+        failed_decryptions: 0,
         microform,
     };
     let mut sessions = shared.sessions();
@@ -551,8 +601,11 @@ fn unusable(why: Unusable) -> Reply {
 /// `POST /flex/v2/tokens` with `{"keyId":"<JWE>"}` (or the bare compact JWE).
 ///
 /// Cheap checks come first: the body and JWE sizes, then the session named by the JWE header's `kid` (known,
-/// unexpired, unused). Only then is the JWE decrypted, on the CPU pool; the payload parse is bounded and linear
-/// (`flex-jwe`'s limits).
+/// unexpired, unused). Only then is the JWE decrypted, on the CPU pool's tokens queue (`503` when it is full;
+/// the session is checked again once a core is free); the payload parse is bounded and linear (`flex-jwe`'s
+/// limits). A context whose JWEs failed to decrypt [`state::MAX_FAILED_DECRYPTIONS`] times is retired, and
+/// answered `CAPTURE_CONTEXT_USED` from then on. The final checks and the token's `iat`/`exp` use the time
+/// taken after the decryption.
 pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     let now = shared.clock.now();
     if body.len() > MAX_TOKENS_BODY {
@@ -592,13 +645,31 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
         }
     };
     let jwe = jwe.into_owned();
+    let permit = match shared.cpu.reserve(Lane::Tokens).await {
+        Ok(permit) => permit,
+        Err(CpuBusy) => {
+            tracing::warn!("tokens: CPU queue full, refusing");
+            return busy();
+        }
+    };
+    // The wait may have been long: the context may have expired, been used or retired meanwhile.
+    if let Err(why) = shared.sessions().check(&kid, shared.clock.now(), false) {
+        return unusable(why);
+    }
     let decrypted =
-        shared.cpu.run(move || key.decryption().decrypt(&jwe).map(|plaintext| (plaintext, key))).await;
+        permit.run(move || key.decryption().decrypt(&jwe).map(|plaintext| (plaintext, key))).await;
     let (plaintext, key) = match decrypted {
         Some(Ok(done)) => done,
-        Some(Err(_)) => return decrypt_failed(),
+        Some(Err(_)) => {
+            if shared.sessions().record_failed_decryption(&kid) {
+                tracing::info!(session = %kid, "tokens: capture context retired after repeated decryption failures");
+            }
+            return decrypt_failed();
+        }
         None => return internal_error(),
     };
+    // Time again, after the queue and the decryption: the final checks and the token's `iat`/`exp` use it.
+    let now = shared.clock.now();
     let payload = match TokenizePayload::from_json(&plaintext) {
         Ok(payload) => payload,
         Err(err) => {

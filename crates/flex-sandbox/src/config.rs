@@ -159,6 +159,7 @@ pub struct SandboxConfig {
     pub(crate) max_replay_bytes: usize,
     pub(crate) max_transient_tokens: usize,
     pub(crate) max_payments: usize,
+    pub(crate) max_cpu_queue: usize,
     pub(crate) key_pool_size: usize,
     pub(crate) test_keys: Option<TestKeys>,
     pub(crate) retained_signing_keys: usize,
@@ -181,6 +182,7 @@ impl Default for SandboxConfig {
             max_replay_bytes: 16 << 20,
             max_transient_tokens: 10_000,
             max_payments: 10_000,
+            max_cpu_queue: 512,
             key_pool_size: 4,
             test_keys: None,
             retained_signing_keys: 4,
@@ -205,6 +207,7 @@ impl fmt::Debug for SandboxConfig {
             .field("max_replay_bytes", &self.max_replay_bytes)
             .field("max_transient_tokens", &self.max_transient_tokens)
             .field("max_payments", &self.max_payments)
+            .field("max_cpu_queue", &self.max_cpu_queue)
             .field("key_pool_size", &self.key_pool_size)
             .field("test_keys", &self.test_keys)
             .field("retained_signing_keys", &self.retained_signing_keys)
@@ -293,6 +296,17 @@ impl SandboxConfig {
     #[must_use]
     pub fn max_payments(mut self, max: usize) -> Self {
         self.max_payments = max;
+        self
+    }
+
+    /// Most RSA jobs waiting for a core in each of the two queues (default 512; at least 1): JWE decryptions
+    /// for `POST /flex/v2/tokens`, and capture-context work (key generation, signing). A request that finds its
+    /// queue full is answered `503` (`SERVICE_UNAVAILABLE`) at once instead of waiting behind the others.
+    /// Decryptions run on all cores but one (at least one), so a flood of JWEs cannot delay capture contexts by
+    /// more than one decryption per core.
+    #[must_use]
+    pub fn max_cpu_queue(mut self, max: usize) -> Self {
+        self.max_cpu_queue = max;
         self
     }
 
@@ -399,6 +413,18 @@ impl SandboxConfig {
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.http.max_connections = max;
+        self
+    }
+
+    /// Most request bytes held in memory at once over all connections (default 32 MiB): the head of every
+    /// request in flight (names and values plus 32 bytes per field, as RFC 9113 §6.5.2 counts) and the body
+    /// bytes read so far. A request that would exceed it is answered `503` (`SERVICE_UNAVAILABLE`) and its
+    /// body is not read further. Each route also has its own body limit, refused with `413` from the declared
+    /// `Content-Length` before anything is read: 16 KiB for the sessions endpoints, about 48 KiB for tokens,
+    /// 32 KiB for payments. Must be at least 64 KiB.
+    #[must_use]
+    pub fn max_buffered_request_bytes(mut self, bytes: usize) -> Self {
+        self.http.max_buffered_request_bytes = bytes;
         self
     }
 

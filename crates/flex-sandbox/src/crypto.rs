@@ -6,12 +6,13 @@
 
 use core::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ring::rand::{SecureRandom as _, SystemRandom};
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::rand_core::{TryCryptoRng, TryRng};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
 use crate::error::SandboxError;
@@ -124,44 +125,140 @@ impl KeyMaterial {
     }
 }
 
+/// Which work a [`CpuPool`] job is, for its share of the cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Capture contexts (RSA key generation, RS256 signing) and transient-token signing: reached only by an
+    /// authenticated request or a live context's successful decryption.
+    Contexts,
+    /// JWE decryption for `POST /flex/v2/tokens`: reachable by anyone who knows a live context's kid.
+    Tokens,
+}
+
+/// The CPU pool refused a job: the lane already has its most jobs waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CpuBusy;
+
 /// Runs the CPU-heavy work (RSA key generation, RSA-OAEP decryption, RS256 signing) off the async threads, at
-/// most `permits` jobs at a time.
+/// most one job per core at a time, in two lanes.
 ///
 /// A job waits for a permit before it gets a blocking thread, so a flood of expensive requests queues here
 /// instead of starting a thread each (tokio's blocking pool allows 512) and starving the cheap requests of CPU;
-/// the async threads stay free to answer those meanwhile. Cheap to clone (shared permits).
+/// the async threads stay free to answer those meanwhile. Each lane's queue is bounded
+/// ([`reserve`](Self::reserve) refuses with [`CpuBusy`] when it is full: the caller answers `503`), and
+/// [`Lane::Tokens`] jobs hold at most all cores but one (at least one): a flood of JWEs leaves a core to the
+/// capture contexts, and with a single core a context waits behind at most one decryption. Cheap to clone
+/// (shared permits).
 #[derive(Debug, Clone)]
 pub(crate) struct CpuPool {
-    permits: Arc<Semaphore>,
+    inner: Arc<PoolInner>,
+}
+
+#[derive(Debug)]
+struct PoolInner {
+    /// One permit per core, for every job.
+    cores: Arc<Semaphore>,
+    /// The cores decryptions may hold at once.
+    tokens: Arc<Semaphore>,
+    /// Jobs waiting in each lane (`[Contexts, Tokens]`).
+    waiting: [AtomicUsize; 2],
+    /// Most jobs waiting in one lane.
+    max_waiting: usize,
+}
+
+/// One waiting job in a lane's count, removed when dropped (also when the waiting request is cancelled).
+struct Waiting<'p>(&'p AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A core reserved by [`CpuPool::reserve`]: run one job with it.
+#[derive(Debug)]
+pub(crate) struct CpuPermit {
+    _core: OwnedSemaphorePermit,
+    _lane: Option<OwnedSemaphorePermit>,
+}
+
+impl CpuPermit {
+    /// Runs `job` on the blocking thread pool with this permit; `None` if the job panicked or the runtime is
+    /// shutting down.
+    pub(crate) async fn run<T, F>(self, job: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || {
+            let result = job();
+            drop(self);
+            result
+        })
+        .await
+        .ok()
+    }
 }
 
 impl CpuPool {
-    /// A pool of `permits` concurrent jobs (at least one).
-    pub(crate) fn new(permits: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(permits.max(1))) }
+    /// A pool of `permits` concurrent jobs (at least one), each lane queueing at most `max_waiting` jobs.
+    pub(crate) fn new(permits: usize, max_waiting: usize) -> Self {
+        let permits = permits.max(1);
+        Self {
+            inner: Arc::new(PoolInner {
+                cores: Arc::new(Semaphore::new(permits)),
+                tokens: Arc::new(Semaphore::new(permits.saturating_sub(1).max(1))),
+                waiting: [AtomicUsize::new(0), AtomicUsize::new(0)],
+                max_waiting,
+            }),
+        }
     }
 
     /// A pool as large as the machine's parallelism.
-    pub(crate) fn per_core() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+    pub(crate) fn per_core(max_waiting: usize) -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from), max_waiting)
     }
 
-    /// Runs `job` on the blocking thread pool once a permit is free; `None` if the job panicked or the runtime
-    /// is shutting down.
+    /// Waits for a core for one job of `lane`; [`CpuBusy`] at once if `max_waiting` jobs of that lane are
+    /// already waiting. The permit is the caller's to check, after the wait, that the job is still worth
+    /// running.
+    pub(crate) async fn reserve(&self, lane: Lane) -> Result<CpuPermit, CpuBusy> {
+        let inner = &*self.inner;
+        let counter = match lane {
+            Lane::Contexts => &inner.waiting[0],
+            Lane::Tokens => &inner.waiting[1],
+        };
+        if counter.fetch_add(1, Ordering::AcqRel) >= inner.max_waiting {
+            counter.fetch_sub(1, Ordering::AcqRel);
+            return Err(CpuBusy);
+        }
+        let _waiting = Waiting(counter);
+        // The semaphores are never closed, so acquiring fails only if that changes; treat it as busy.
+        let lane_permit = match lane {
+            Lane::Contexts => None,
+            Lane::Tokens => Some(Arc::clone(&inner.tokens).acquire_owned().await.map_err(|_| CpuBusy)?),
+        };
+        let core = Arc::clone(&inner.cores).acquire_owned().await.map_err(|_| CpuBusy)?;
+        Ok(CpuPermit { _core: core, _lane: lane_permit })
+    }
+
+    /// Runs `job` in the [`Lane::Contexts`] lane once a core is free; `None` if the lane's queue is full, the
+    /// job panicked or the runtime is shutting down.
     pub(crate) async fn run<T, F>(&self, job: F) -> Option<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        // The semaphore is never closed, so acquiring fails only if that changes; treat it as a failed job.
-        let permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
-        tokio::task::spawn_blocking(move || {
-            let result = job();
-            drop(permit);
-            result
-        })
-        .await
-        .ok()
+        self.reserve(Lane::Contexts).await.ok()?.run(job).await
+    }
+
+    /// Whether `lane` has its most jobs waiting (a new one would be refused).
+    pub(crate) fn is_full(&self, lane: Lane) -> bool {
+        let counter = match lane {
+            Lane::Contexts => &self.inner.waiting[0],
+            Lane::Tokens => &self.inner.waiting[1],
+        };
+        counter.load(Ordering::Acquire) >= self.inner.max_waiting
     }
 }
 

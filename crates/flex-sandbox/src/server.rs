@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
 use flex_auth::{KeyStore, Verifier};
-use http::header::{CONNECTION, CONTENT_TYPE, HOST, HeaderValue};
+use http::header::{CONNECTION, CONTENT_TYPE, HOST, HeaderValue, TRANSFER_ENCODING};
 use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -36,10 +36,30 @@ use crate::keys::{KeyPool, KeySource, SigningKeys};
 use crate::payments::{self, PAYMENT_PREFIX, PAYMENTS_PATH};
 use crate::state::{IssuedTokens, Payments, ReplayCache, Sessions};
 
-/// Largest request body read (the sessions body is tiny; a JWE with card data is a few KiB).
-const MAX_BODY: usize = 256 * 1024;
-/// Most requests in flight at once on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`).
-const MAX_STREAMS_PER_CONNECTION: u32 = 100;
+/// Largest body of `POST /flex/v2/sessions` and `POST /microform/v2/sessions` (a real one is under 1 KiB: a few
+/// field paths, or up to nine target origins and the card networks).
+const MAX_SESSIONS_BODY: usize = 16 * 1024;
+/// Largest body of a request that needs none (`GET /pts/v2/payments/{id}`).
+const MAX_EMPTY_BODY: usize = 1024;
+/// Most requests in flight at once on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`). Each holds a
+/// request head (up to the head limit), its body so far and a handler; the SDKs and a Microform page run one to
+/// a few requests at a time on a connection, so 16 leaves them room while one connection's share of memory and
+/// of the CPU queues stays a sixteenth of what the h2 default (100 and more) would allow.
+const MAX_STREAMS_PER_CONNECTION: u32 = 16;
+/// HTTP/2 flow-control windows (`SETTINGS_INITIAL_WINDOW_SIZE` and the connection window): the most body bytes
+/// a client may send that the sandbox has not read yet, which h2 buffers. One window holds the largest tokens
+/// body; the connection window bounds what one connection's unread streams hold together.
+const H2_STREAM_WINDOW: u32 = 64 * 1024;
+const H2_CONNECTION_WINDOW: u32 = 64 * 1024;
+/// How long a connection's every request must have been waiting for its body before the connection counts as
+/// stalled, and may be closed to make room for a new connection when the cap is reached. A real body arrives
+/// in milliseconds on loopback.
+const STALLED_BODY: Duration = Duration::from_secs(3);
+/// File descriptors left to the rest of the process (listener, runtime, log files, other sandboxes and
+/// clients in a test binary) before the connection cap is derived from the descriptor limit.
+const RESERVED_DESCRIPTORS: u64 = 32;
+/// The smallest budget of buffered request bytes: the largest head and the largest body must fit together.
+const MIN_BUFFERED_REQUEST_BYTES: usize = 128 * 1024;
 /// How long an idle connection told to close may take to do so (HTTP/2 sends a GOAWAY first) before it is
 /// dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -68,6 +88,7 @@ pub(crate) struct HttpLimits {
     pub(crate) tls_handshake_timeout: Duration,
     pub(crate) max_header_bytes: usize,
     pub(crate) max_connections: usize,
+    pub(crate) max_buffered_request_bytes: usize,
 }
 
 impl Default for HttpLimits {
@@ -79,6 +100,7 @@ impl Default for HttpLimits {
             tls_handshake_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
             max_connections: 1024,
+            max_buffered_request_bytes: 32 << 20,
         }
     }
 }
@@ -95,6 +117,10 @@ impl HttpLimits {
         }
         if self.max_connections == 0 {
             return Err(SandboxError::InvalidConfig("max_connections must be at least 1"));
+        }
+        // The semaphore that counts the bytes holds at most `usize::MAX >> 3` permits.
+        if !(MIN_BUFFERED_REQUEST_BYTES..=(usize::MAX >> 3)).contains(&self.max_buffered_request_bytes) {
+            return Err(SandboxError::InvalidConfig("max_buffered_request_bytes must be at least 128 KiB"));
         }
         Ok(())
     }
@@ -118,6 +144,9 @@ impl HttpLimits {
             // The h2 crate answers a larger header list with `431` on that stream.
             .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
             .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+            .initial_stream_window_size(H2_STREAM_WINDOW)
+            .initial_connection_window_size(H2_CONNECTION_WINDOW)
+            .adaptive_window(false)
             // Pings find peers that vanished while a request is in flight.
             .keep_alive_interval(self.idle_timeout)
             .keep_alive_timeout(self.header_read_timeout);
@@ -133,13 +162,16 @@ fn descriptor_limit() -> Option<u64> {
     line.split_whitespace().next()?.parse().ok()
 }
 
-/// The connection cap in force and the overflow allowance (connections over the cap held for a moment): the
-/// configured cap, lowered to three quarters of the descriptor limit when that is smaller, and an overflow of
-/// at most a sixteenth of it (the rest of the process, other sandboxes and clients in a test binary among
-/// them, needs descriptors too).
+/// The connection cap in force and the overflow allowance (connections over the cap held for a moment). With a
+/// descriptor limit, [`RESERVED_DESCRIPTORS`] are left to the rest of the process first; of what remains, the
+/// cap takes at most three quarters and the overflow at most a sixteenth, so the two together never reach the
+/// limit. Each is at least one.
 fn connection_budget(configured: usize, descriptor_limit: Option<u64>) -> (usize, usize) {
-    match descriptor_limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)) {
-        Some(limit) => (configured.min(limit - limit / 4).max(1), MAX_OVERFLOW.min(limit / 16).max(1)),
+    match descriptor_limit {
+        Some(limit) => {
+            let usable = usize::try_from(limit.saturating_sub(RESERVED_DESCRIPTORS)).unwrap_or(usize::MAX);
+            (configured.min(usable - usable / 4).max(1), MAX_OVERFLOW.min(usable / 16).max(1))
+        }
         None => (configured, MAX_OVERFLOW),
     }
 }
@@ -274,7 +306,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<RunningSandbox, Sandb
         store.insert(&key_id, key).map_err(|_| SandboxError::InvalidMerchant { merchant_id })?;
     }
 
-    let cpu = CpuPool::per_core();
+    let cpu = CpuPool::per_core(config.max_cpu_queue.max(1));
     let (keys, pool) = match config.test_keys {
         Some(keys) => (KeySource::Fixed { keys, next: AtomicUsize::new(0) }, None),
         None => {
@@ -343,6 +375,7 @@ async fn accept_loop(
         limits,
         stopped: stopped.clone(),
         slots: Arc::new(Semaphore::new(max_connections)),
+        budget: Arc::new(Semaphore::new(limits.max_buffered_request_bytes)),
         overflow: Arc::new(Semaphore::new(overflow)),
         open: Mutex::new(Registry::default()),
     });
@@ -452,6 +485,8 @@ struct Server {
     slots: Arc<Semaphore>,
     /// Connections held over the cap for a moment.
     overflow: Arc<Semaphore>,
+    /// One permit per request byte held in memory (heads of requests in flight, bodies read so far).
+    budget: Arc<Semaphore>,
     open: Mutex<Registry>,
 }
 
@@ -482,6 +517,8 @@ impl Server {
             in_flight: 0,
             idle_since: Instant::now(),
             served: false,
+            reading: 0,
+            reading_since: Instant::now(),
         }));
         let evicted = Arc::new(Notify::new());
         let mut registry = self.open.lock().unwrap_or_else(PoisonError::into_inner);
@@ -491,17 +528,25 @@ impl Server {
         Registration { server: Arc::clone(self), id, activity, evicted }
     }
 
-    /// Tells the connection without a request in flight that has waited longest to close: one that never
-    /// sent a complete request head first (a silent or slow client), else the longest idle. `false` if every
-    /// connection has a request in flight.
+    /// Tells the connection that has waited longest to close: first one without a request in flight that never
+    /// sent a complete request head (a silent or slow client), else the longest idle, else one whose every
+    /// request has waited at least [`STALLED_BODY`] for its body (the longest stalled). `false` if every
+    /// connection is doing real work.
     fn evict_idlest(&self) -> bool {
+        let now = Instant::now();
         let mut registry = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let idlest = registry
             .open
             .iter()
             .filter_map(|(id, (activity, _))| {
                 let a = *activity.borrow();
-                (a.in_flight == 0).then_some((a.served, a.idle_since, *id))
+                if a.in_flight == 0 {
+                    Some((u8::from(a.served), a.idle_since, *id))
+                } else if a.in_flight == a.reading && now.duration_since(a.reading_since) >= STALLED_BODY {
+                    Some((2, a.reading_since, *id))
+                } else {
+                    None
+                }
             })
             .min();
         let Some((_, _, id)) = idlest else { return false };
@@ -568,37 +613,49 @@ impl Server {
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let watched = registration.activity.subscribe();
+        let ctx = Arc::new(ConnCtx {
+            shared: Arc::clone(&self.shared),
+            body_timeout: self.limits.body_read_timeout,
+            budget: Arc::clone(&self.budget),
+            activity: Arc::clone(&registration.activity),
+            close: Notify::new(),
+        });
         let service = {
-            let shared = Arc::clone(&self.shared);
-            let activity = Arc::clone(&registration.activity);
-            let body_timeout = self.limits.body_read_timeout;
+            let ctx = Arc::clone(&ctx);
             service_fn(move |req| {
-                let in_flight = InFlight::start(&activity);
-                handle(Arc::clone(&shared), body_timeout, in_flight, req)
+                let in_flight = InFlight::start(&ctx.activity);
+                handle(Arc::clone(&ctx), in_flight, req)
             })
         };
         let mut stopped = self.stopped.clone();
         let conn = self.builder.serve_connection(TokioIo::new(io), service);
         let mut conn = core::pin::pin!(conn);
-        let idle = tokio::select! {
+        let short = tokio::select! {
             result = conn.as_mut() => {
                 if let Err(err) = result {
                     tracing::debug!(%peer, error = %err, "connection ended with an error");
                 }
                 return;
             }
-            () = idle_expired(watched, self.limits) => true,
+            () = idle_expired(watched, self.limits) => {
+                tracing::debug!(%peer, "closing an idle connection");
+                true
+            }
+            () = ctx.close.notified() => {
+                tracing::debug!(%peer, "closing an HTTP/2 connection after a body timeout");
+                true
+            }
             () = registration.evicted.notified() => {
-                tracing::debug!(%peer, "closing an idle connection to make room for a new one");
+                tracing::debug!(%peer, "closing a connection to make room for a new one");
                 return;
             }
             _ = stopped.wait_for(|stop| *stop) => false,
         };
         conn.as_mut().graceful_shutdown();
-        let result = if idle {
-            tracing::debug!(%peer, "closing an idle connection");
-            // No request is in flight: HTTP/1.1 closes at once, HTTP/2 after its GOAWAY; a peer that reads
-            // nothing is not waited for long.
+        let result = if short {
+            // Idle: no request is in flight, HTTP/1.1 closes at once, HTTP/2 after its GOAWAY. After a body
+            // timeout: the GOAWAY goes out with the `408`, the other streams get a moment to finish. Either way
+            // a peer that reads nothing is not waited for long.
             tokio::time::timeout(CLOSE_GRACE, conn).await.unwrap_or(Ok(()))
         } else {
             // Open requests finish; the accept loop bounds the wait by the shutdown grace period.
@@ -619,6 +676,20 @@ struct Activity {
     idle_since: Instant,
     /// Whether a request head has been read on this connection.
     served: bool,
+    /// Requests in flight waiting for (the rest of) their body.
+    reading: usize,
+    /// When `reading` last became non-zero.
+    reading_since: Instant,
+}
+
+/// What the requests of one connection share.
+struct ConnCtx {
+    shared: Arc<Shared>,
+    body_timeout: Duration,
+    budget: Arc<Semaphore>,
+    activity: Arc<watch::Sender<Activity>>,
+    /// Notified to close the connection (HTTP/2, after a body timeout).
+    close: Notify,
 }
 
 /// One request in flight on a connection, from its head being read to its answer being made.
@@ -631,6 +702,28 @@ impl InFlight {
             a.served = true;
         });
         Self(Arc::clone(activity))
+    }
+}
+
+impl InFlight {
+    /// Marks this request as waiting for its body until the guard is dropped.
+    fn reading(&self) -> Reading {
+        self.0.send_modify(|a| {
+            if a.reading == 0 {
+                a.reading_since = Instant::now();
+            }
+            a.reading += 1;
+        });
+        Reading(Arc::clone(&self.0))
+    }
+}
+
+/// A request waiting for its body (see [`InFlight::reading`]).
+struct Reading(Arc<watch::Sender<Activity>>);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.send_modify(|a| a.reading = a.reading.saturating_sub(1));
     }
 }
 
@@ -679,9 +772,56 @@ impl fmt::Display for DroppedByFault {
 
 impl core::error::Error for DroppedByFault {}
 
+/// One request's handling state: its connection, the budget bytes it holds, whether to close after answering.
+struct RequestCtx {
+    conn: Arc<ConnCtx>,
+    in_flight: InFlight,
+    /// The bytes of the budget this request holds (its head, then its body as it arrives).
+    held: Option<OwnedSemaphorePermit>,
+    /// Close the connection after the answer: the body was left unread, or did not arrive in time.
+    close: bool,
+}
+
+impl RequestCtx {
+    /// Takes `bytes` more from the budget of buffered request bytes; `false` if that would exceed it.
+    fn charge(&mut self, bytes: usize) -> bool {
+        if bytes == 0 {
+            return true;
+        }
+        let Ok(n) = u32::try_from(bytes) else { return false };
+        match Arc::clone(&self.conn.budget).try_acquire_many_owned(n) {
+            Ok(permit) => {
+                match &mut self.held {
+                    Some(held) => held.merge(permit),
+                    None => self.held = Some(permit),
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// What a request head costs in the budget: the target, and each field's name and value plus 32 bytes (RFC
+/// 9113 §6.5.2's count, also a fair estimate of a header map entry's overhead).
+fn head_cost<B>(req: &Request<B>) -> usize {
+    req.headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 32)
+        .fold(req.uri().to_string().len(), usize::saturating_add)
+}
+
+fn over_budget() -> Reply {
+    api::flex_error(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "Too many request bytes in flight; try again later.",
+        Vec::new(),
+    )
+}
+
 async fn handle(
-    shared: Arc<Shared>,
-    body_timeout: Duration,
+    conn: Arc<ConnCtx>,
     in_flight: InFlight,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DroppedByFault> {
@@ -691,7 +831,8 @@ async fn handle(
     let http1 = req.version() < Version::HTTP_2;
     let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
     async move {
-        let _in_flight = in_flight;
+        let shared = Arc::clone(&conn.shared);
+        let mut ctx = RequestCtx { conn, in_flight, held: None, close: false };
         if let Some(latency) = shared.faults.latency() {
             tokio::time::sleep(latency).await;
         }
@@ -704,25 +845,34 @@ async fn handle(
                 tracing::info!(status, "fault: failing the request");
                 api::flex_error(status, "SYSTEM_ERROR", "Injected failure.", Vec::new())
             }
-            None => route(&shared, body_timeout, req).await,
+            None if !ctx.charge(head_cost(&req)) => {
+                tracing::warn!("budget of buffered request bytes spent; refusing");
+                ctx.close = true;
+                over_budget()
+            }
+            None => route(&mut ctx, req).await,
         };
         let elapsed_us = started.elapsed().as_micros();
         match reply.reason {
             Some(reason) => tracing::info!(status = reply.status, reason, elapsed_us, "answered"),
             None => tracing::info!(status = reply.status, elapsed_us, "answered"),
         }
-        // After a body that did not arrive in time the connection's framing is lost: close it.
-        let close = http1 && reply.status == 408;
-        Ok(into_response(reply, cors, close))
+        // After a body that did not arrive in time the connection's framing is lost (HTTP/1.1), or its client
+        // is holding streams open (HTTP/2): close it. An HTTP/1.1 body left unread closes the connection too.
+        if ctx.close && !http1 && reply.status == 408 {
+            ctx.conn.close.notify_one();
+        }
+        Ok(into_response(reply, cors, http1 && ctx.close))
     }
     .instrument(span)
     .await
 }
 
 /// Refuses what no route may see: a header value that is not visible ASCII (RFC 9110 §5.5 `field-vchar`, as
-/// `http` reads text), which the verifier could not read and so must not be dropped from its view, and more
-/// than one `Host` (RFC 9112 §3.2). Every route gets the check, whether or not it reads headers.
-fn check_headers(headers: &HeaderMap) -> Result<(), Reply> {
+/// `http` reads text), which the verifier could not read and so must not be dropped from its view; an HTTP/1.1
+/// request without exactly one `Host` (RFC 9112 §3.2); a transfer coding other than `chunked` (RFC 9112 §6.1:
+/// `501`). Every route gets the checks, whether or not it reads headers.
+fn check_headers(headers: &HeaderMap, version: Version) -> Result<(), Reply> {
     if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
         return Err(api::flex_error(
             400,
@@ -739,13 +889,33 @@ fn check_headers(headers: &HeaderMap) -> Result<(), Reply> {
             Vec::new(),
         ));
     }
+    if version == Version::HTTP_11 && !headers.contains_key(HOST) {
+        return Err(api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new()));
+    }
+    let unknown_coding = headers
+        .get_all(TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or_default().split(','))
+        .any(|coding| !coding.trim().eq_ignore_ascii_case("chunked"));
+    if unknown_coding {
+        return Err(api::flex_error(
+            501,
+            "NOT_IMPLEMENTED",
+            "Only the chunked transfer coding is supported.",
+            Vec::new(),
+        ));
+    }
     Ok(())
 }
 
-async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) -> Reply {
-    if let Err(reply) = check_headers(req.headers()) {
+async fn route(ctx: &mut RequestCtx, req: Request<Incoming>) -> Reply {
+    if let Err(reply) = check_headers(req.headers(), req.version()) {
+        // The body, if any, is left unread.
+        ctx.close = true;
         return reply;
     }
+    let shared = Arc::clone(&ctx.conn.shared);
+    let shared = &*shared;
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let not_allowed = || api::flex_error(405, "METHOD_NOT_ALLOWED", "Method not allowed.", Vec::new());
@@ -760,7 +930,8 @@ async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) 
             not_allowed()
         }
         SESSIONS_PATH | MICROFORM_SESSIONS_PATH | PAYMENTS_PATH => {
-            authenticated(shared, body_timeout, req, |shared, parts| {
+            let cap = if path == PAYMENTS_PATH { payments::MAX_PAYMENTS_BODY } else { MAX_SESSIONS_BODY };
+            authenticated(ctx, req, cap, |shared, parts| {
                 Box::pin(async move {
                     match parts.path_and_query.split('?').next().unwrap_or_default() {
                         SESSIONS_PATH => api::create_session(shared, parts).await,
@@ -771,14 +942,14 @@ async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) 
             })
             .await
         }
-        TOKENS_PATH => match read_body(req.into_body(), body_timeout).await {
+        TOKENS_PATH => match read_body(ctx, req.into_body(), api::MAX_TOKENS_BODY).await {
             Ok(body) => api::tokenize(shared, &body).await,
             Err(reply) => reply,
         },
         _ => match payment_id {
             Some(_) if method != Method::GET => not_allowed(),
             Some(id) => {
-                authenticated(shared, body_timeout, req, move |shared, parts| {
+                authenticated(ctx, req, MAX_EMPTY_BODY, move |shared, parts| {
                     Box::pin(async move { payments::get_payment(shared, parts, &id) })
                 })
                 .await
@@ -791,8 +962,9 @@ async fn route(shared: &Shared, body_timeout: Duration, req: Request<Incoming>) 
 /// A boxed handler future borrowing the shared state and the request.
 type Handler<'s> = core::pin::Pin<Box<dyn Future<Output = Reply> + Send + 's>>;
 
-/// Reads an authenticated endpoint's request (authority, path, every header, body) and hands it to `handle`.
-async fn authenticated<F>(shared: &Shared, body_timeout: Duration, req: Request<Incoming>, handle: F) -> Reply
+/// Reads an authenticated endpoint's request (authority, path, every header, body of at most `cap` bytes) and
+/// hands it to `handle`.
+async fn authenticated<F>(ctx: &mut RequestCtx, req: Request<Incoming>, cap: usize, handle: F) -> Reply
 where
     F: for<'s> FnOnce(&'s Shared, RequestParts<'s>) -> Handler<'s>,
 {
@@ -804,14 +976,15 @@ where
         .authority()
         .map(|a| a.as_str().to_owned())
         .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
+    let Some(authority) = authority else {
+        ctx.close = true;
+        return api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new());
+    };
     let path_and_query = req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
     let (parts, body) = req.into_parts();
-    let body = match read_body(body, body_timeout).await {
+    let body = match read_body(ctx, body, cap).await {
         Ok(b) => b,
         Err(reply) => return reply,
-    };
-    let Some(authority) = authority else {
-        return api::flex_error(400, "MISSING_HOST", "The request has no Host.", Vec::new());
     };
     // Every header, none dropped: `check_headers` has refused values that are not text.
     let headers = match parts
@@ -837,25 +1010,85 @@ where
         headers: &headers,
         body: &body,
     };
-    handle(shared, request).await
+    let shared = Arc::clone(&ctx.conn.shared);
+    handle(&shared, request).await
 }
 
-/// Reads the whole body, at most [`MAX_BODY`] bytes within `timeout` (counted from the end of the head).
-async fn read_body(body: Incoming, timeout: Duration) -> Result<Bytes, Reply> {
-    match tokio::time::timeout(timeout, Limited::new(body, MAX_BODY).collect()).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(_)) => Err(api::flex_error(
+/// Why a body was not read in full.
+enum BodyRefusal {
+    TooLarge,
+    OverBudget,
+}
+
+/// Reads the whole body, at most `cap` bytes within the body timeout (counted from the end of the head).
+///
+/// A declared `Content-Length` over `cap` is refused (`413`) before anything is read (so HTTP/1.1 sends no
+/// `100 Continue`); the bytes are taken from the budget as they arrive (all of a declared length at once), and
+/// a body that would exceed it is refused (`503`). Every refusal leaves the rest of the body unread.
+async fn read_body(ctx: &mut RequestCtx, mut body: Incoming, cap: usize) -> Result<Bytes, Reply> {
+    let too_large = || {
+        api::flex_error(
             413,
             "PAYLOAD_TOO_LARGE",
             "The request body is too large or was cut short.",
             Vec::new(),
-        )),
-        Err(_) => Err(api::flex_error(
-            408,
-            "REQUEST_TIMEOUT",
-            "The request body did not arrive in time.",
-            Vec::new(),
-        )),
+        )
+    };
+    // With a `Content-Length`, hyper's hint is exact: its lower bound is the declared length.
+    let declared = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(usize::MAX);
+    if declared > cap {
+        ctx.close = true;
+        return Err(too_large());
+    }
+    if !ctx.charge(declared) {
+        tracing::warn!("budget of buffered request bytes spent; refusing a body");
+        ctx.close = true;
+        return Err(over_budget());
+    }
+    let _reading = ctx.in_flight.reading();
+    let timeout = ctx.conn.body_timeout;
+    let mut buf = Vec::with_capacity(declared);
+    let mut charged = declared;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return Err(BodyRefusal::TooLarge) };
+            let Ok(data) = frame.into_data() else { continue };
+            let total = buf.len().saturating_add(data.len());
+            if total > cap {
+                return Err(BodyRefusal::TooLarge);
+            }
+            if total > charged {
+                if !ctx.charge(total - charged) {
+                    return Err(BodyRefusal::OverBudget);
+                }
+                charged = total;
+            }
+            buf.extend_from_slice(&data);
+        }
+        Ok(())
+    };
+    let result = tokio::time::timeout(timeout, read).await;
+    match result {
+        Ok(Ok(())) => Ok(Bytes::from(buf)),
+        Ok(Err(why)) => {
+            ctx.close = true;
+            Err(match why {
+                BodyRefusal::TooLarge => too_large(),
+                BodyRefusal::OverBudget => {
+                    tracing::warn!("budget of buffered request bytes spent; refusing a body");
+                    over_budget()
+                }
+            })
+        }
+        Err(_) => {
+            ctx.close = true;
+            Err(api::flex_error(
+                408,
+                "REQUEST_TIMEOUT",
+                "The request body did not arrive in time.",
+                Vec::new(),
+            ))
+        }
     }
 }
 
@@ -894,13 +1127,16 @@ mod tests {
     fn connection_budget_stays_under_the_descriptor_limit() {
         // Unknown limit: the configured cap.
         assert_eq!(connection_budget(1024, None), (1024, MAX_OVERFLOW));
-        // A low limit: three quarters for connections, a sixteenth for overflow.
-        assert_eq!(connection_budget(1024, Some(256)), (192, 16));
-        assert_eq!(connection_budget(100, Some(256)), (100, 16));
+        // A low limit: the reserve for the process first, then three quarters of the rest for connections and
+        // a sixteenth for overflow.
+        assert_eq!(connection_budget(1024, Some(256)), (168, 14));
+        assert_eq!(connection_budget(100, Some(256)), (100, 14));
         // A high one changes nothing.
         assert_eq!(connection_budget(1024, Some(1 << 20)), (1024, MAX_OVERFLOW));
-        // Absurdly low: still one connection.
+        // Absurdly low: still one connection; cap and overflow never reach the limit when it leaves room.
         assert_eq!(connection_budget(1024, Some(1)), (1, 1));
+        let (cap, overflow) = connection_budget(1024, Some(64));
+        assert!(cap + overflow + 32 <= 64, "{cap} + {overflow}");
     }
 
     #[test]

@@ -20,8 +20,11 @@ pub(crate) struct Session {
     pub(crate) required: Vec<FieldPath>,
     pub(crate) optional: Vec<FieldPath>,
     pub(crate) exp: i64,
-    /// Set once a transient token has been issued for it.
+    /// Set once a transient token has been issued for it, or once [`MAX_FAILED_DECRYPTIONS`] JWEs failed to
+    /// decrypt under its key.
     pub(crate) used: bool,
+    /// JWEs naming this session's kid that failed to decrypt.
+    pub(crate) failed_decryptions: u8,
     /// For a Microform context: what shapes its transient token.
     pub(crate) microform: Option<MicroformSession>,
 }
@@ -191,6 +194,11 @@ pub(crate) enum Unusable {
     Used,
 }
 
+/// How many JWEs naming a capture context may fail to decrypt before the context is retired: a live kid must
+/// not buy an unbounded amount of RSA work. A browser's or SDK's JWE decrypts the first time; eight failures are
+/// an attack or a broken client, and either way a new context is one request away.
+pub(crate) const MAX_FAILED_DECRYPTIONS: u8 = 8;
+
 /// Sessions by kid, plus the same kids ordered by `exp` for eviction (by expiry rather than arrival, so that
 /// the order holds even when the clock is set back).
 #[derive(Debug)]
@@ -227,7 +235,8 @@ impl Sessions {
         let grace = self.grace;
         self.evict_while(|exp| exp.saturating_add(grace) < now);
         if self.map.len() >= self.max {
-            self.evict_while(|exp| exp <= now);
+            // Expired means `now > exp`, as `check` decides: a session is usable through its `exp` second.
+            self.evict_while(|exp| exp < now);
         }
         self.map.len() < self.max
     }
@@ -245,6 +254,18 @@ impl Sessions {
     /// The session for `kid`, usable or not.
     pub(crate) fn get(&self, kid: &str) -> Option<&Session> {
         self.map.get(kid)
+    }
+
+    /// Counts a JWE naming `kid` that failed to decrypt; at the [`MAX_FAILED_DECRYPTIONS`]th the session is
+    /// retired (answered as used from then on). Whether it was retired now.
+    pub(crate) fn record_failed_decryption(&mut self, kid: &str) -> bool {
+        let Some(session) = self.map.get_mut(kid) else { return false };
+        session.failed_decryptions = session.failed_decryptions.saturating_add(1);
+        if session.failed_decryptions >= MAX_FAILED_DECRYPTIONS && !session.used {
+            session.used = true;
+            return true;
+        }
+        false
     }
 
     /// Checks that the session exists, is unexpired and unused; marks it used when `consume` is set.
@@ -278,24 +299,35 @@ pub(crate) enum NotFirstUse {
     Replayed,
     /// Longer than [`MAX_JTI_LEN`].
     TooLong,
-    /// Recording it would exceed the entry or byte bound, and every entry is still live. Forgetting one would
-    /// let its token be replayed, so the request is refused instead.
+    /// Recording it would exceed the entry or byte bound, or the signing key's share of them, and every entry
+    /// is still live. Forgetting one would let its token be replayed, so the request is refused instead.
     Full,
+}
+
+/// What one key id holds in the cache.
+#[derive(Debug, Default, Clone, Copy)]
+struct Usage {
+    entries: usize,
+    bytes: usize,
 }
 
 /// The `jti`s of accepted authentication JWTs, each kept until the verifier itself would refuse its token
 /// (`acceptable_until`), so that a captured request cannot be replayed while its token is acceptable.
 ///
-/// Bounded by entries and by bytes. Entries are ordered by the time they may be forgotten (that order differs
-/// from arrival order, because tokens have different `exp`); expired ones are dropped first, and a live one is
-/// never dropped: when the cache is full of live entries, [`first_use`](Self::first_use) refuses. Each `jti` is
-/// stored once (an `Arc<str>` shared by the map and the ordered set).
+/// Bounded by entries and by bytes, and each signing key id by half of each bound, so that one credential's
+/// flood fills at most half of the cache and other credentials keep the rest. Entries are ordered by the time
+/// they may be forgotten (that order differs from arrival order, because tokens have different `exp`); expired
+/// ones are dropped first, and a live one is never dropped: when the cache (or the key's half) is full of live
+/// entries, [`first_use`](Self::first_use) refuses. Each `jti` is stored once (an `Arc<str>` shared by the map
+/// and the ordered set); so is each key id.
 #[derive(Debug)]
 pub(crate) struct ReplayCache {
-    /// `jti` → the last second it must be remembered.
-    seen: HashMap<Arc<str>, i64>,
+    /// `jti` → the last second it must be remembered, and the key id it was recorded for.
+    seen: HashMap<Arc<str>, (i64, Arc<str>)>,
     /// (last second, `jti`), oldest first.
     by_expiry: BTreeSet<(i64, Arc<str>)>,
+    /// What each key id holds (ids with no entry are removed).
+    per_key: HashMap<Arc<str>, Usage>,
     bytes: usize,
     max_entries: usize,
     max_bytes: usize,
@@ -303,7 +335,14 @@ pub(crate) struct ReplayCache {
 
 impl ReplayCache {
     pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
-        Self { seen: HashMap::new(), by_expiry: BTreeSet::new(), bytes: 0, max_entries, max_bytes }
+        Self {
+            seen: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+            per_key: HashMap::new(),
+            bytes: 0,
+            max_entries,
+            max_bytes,
+        }
     }
 
     /// Bytes accounted for the stored entries.
@@ -322,21 +361,41 @@ impl ReplayCache {
         jti.len().saturating_add(REPLAY_ENTRY_OVERHEAD)
     }
 
+    /// One key id's share of a bound: half, at least one entry's worth.
+    fn share(max: usize) -> usize {
+        (max / 2).max(1)
+    }
+
     /// Forgets every entry whose last second is before `now`.
     fn forget_expired(&mut self, now: i64) {
         while let Some(first) = self.by_expiry.first() {
             if first.0 >= now {
                 break;
             }
-            if let Some((_, jti)) = self.by_expiry.pop_first() {
-                self.seen.remove(&jti);
-                self.bytes = self.bytes.saturating_sub(Self::cost(&jti));
+            let Some((_, jti)) = self.by_expiry.pop_first() else { break };
+            let cost = Self::cost(&jti);
+            self.bytes = self.bytes.saturating_sub(cost);
+            if let Some((_, key)) = self.seen.remove(&jti)
+                && let Some(usage) = self.per_key.get_mut(&key)
+            {
+                usage.entries = usage.entries.saturating_sub(1);
+                usage.bytes = usage.bytes.saturating_sub(cost);
+                if usage.entries == 0 {
+                    self.per_key.remove(&key);
+                }
             }
         }
     }
 
-    /// Records `jti` as used until `remember_until` (inclusive: the verifier's `acceptable_until`).
-    pub(crate) fn first_use(&mut self, jti: &str, now: i64, remember_until: i64) -> Result<(), NotFirstUse> {
+    /// Records `jti`, authenticated with `key_id`, as used until `remember_until` (inclusive: the verifier's
+    /// `acceptable_until`).
+    pub(crate) fn first_use(
+        &mut self,
+        key_id: &str,
+        jti: &str,
+        now: i64,
+        remember_until: i64,
+    ) -> Result<(), NotFirstUse> {
         if jti.len() > MAX_JTI_LEN {
             return Err(NotFirstUse::TooLong);
         }
@@ -348,9 +407,22 @@ impl ReplayCache {
         if self.seen.len() >= self.max_entries || self.bytes.saturating_add(cost) > self.max_bytes {
             return Err(NotFirstUse::Full);
         }
+        let usage = self.per_key.get(key_id).copied().unwrap_or_default();
+        if usage.entries >= Self::share(self.max_entries)
+            || usage.bytes.saturating_add(cost) > Self::share(self.max_bytes)
+        {
+            return Err(NotFirstUse::Full);
+        }
+        let key: Arc<str> = match self.per_key.get_key_value(key_id) {
+            Some((k, _)) => Arc::clone(k),
+            None => Arc::from(key_id),
+        };
         let jti: Arc<str> = Arc::from(jti);
-        self.seen.insert(Arc::clone(&jti), remember_until);
+        self.seen.insert(Arc::clone(&jti), (remember_until, Arc::clone(&key)));
         self.by_expiry.insert((remember_until, jti));
+        let entry = self.per_key.entry(key).or_default();
+        entry.entries = entry.entries.saturating_add(1);
+        entry.bytes = entry.bytes.saturating_add(cost);
         self.bytes = self.bytes.saturating_add(cost);
         Ok(())
     }
@@ -371,6 +443,7 @@ mod tests {
             optional: Vec::new(),
             exp,
             used: false,
+            failed_decryptions: 0,
             microform: None,
         }
     }
@@ -431,6 +504,63 @@ mod tests {
     }
 
     #[test]
+    fn a_session_is_usable_through_its_exp_second_and_evicted_only_after() {
+        let mut sessions = Sessions::new(1, 0);
+        sessions.insert("a".to_owned(), session(1000));
+        // Full at its `exp` second: still usable, so not evicted for room.
+        assert!(!sessions.make_room(1000));
+        assert_eq!(sessions.check("a", 1000, false), Ok(()));
+        assert!(sessions.make_room(1001));
+        assert_eq!(sessions.check("a", 1001, false), Err(Unusable::Unknown));
+    }
+
+    #[test]
+    fn f3_a_session_is_retired_after_its_eighth_failed_decryption() {
+        let mut sessions = Sessions::new(4, 0);
+        sessions.insert("a".to_owned(), session(1000));
+        for _ in 1..MAX_FAILED_DECRYPTIONS {
+            assert!(!sessions.record_failed_decryption("a"));
+            assert_eq!(sessions.check("a", 100, false), Ok(()));
+        }
+        assert!(sessions.record_failed_decryption("a"));
+        assert_eq!(sessions.check("a", 100, false), Err(Unusable::Used));
+        assert!(!sessions.record_failed_decryption("a"), "retired once");
+        assert!(!sessions.record_failed_decryption("unknown"));
+    }
+
+    #[test]
+    fn f4_one_key_id_fills_at_most_half_of_the_replay_cache() {
+        let mut cache = ReplayCache::new(8, 1 << 20);
+        for i in 0..4 {
+            assert_eq!(cache.first_use("flood", &format!("f{i}"), 100, 1000), Ok(()));
+        }
+        assert_eq!(cache.first_use("flood", "f4", 100, 1000), Err(NotFirstUse::Full));
+        // Another key id still has its half.
+        for i in 0..4 {
+            assert_eq!(cache.first_use("other", &format!("o{i}"), 100, 1000), Ok(()));
+        }
+        // A jti is one namespace for every key: a replay under another key id is still a replay.
+        assert_eq!(cache.first_use("third", "f0", 100, 1000), Err(NotFirstUse::Replayed));
+        assert_eq!(
+            cache.first_use("third", "t0", 100, 1000),
+            Err(NotFirstUse::Full),
+            "the whole cache is full"
+        );
+        // Expiry frees the key's share.
+        assert_eq!(cache.first_use("flood", "f5", 1001, 2000), Ok(()));
+        assert_eq!(cache.len(), 1);
+
+        // The byte bound is shared the same way.
+        let per_entry = MAX_JTI_LEN + REPLAY_ENTRY_OVERHEAD;
+        let mut cache = ReplayCache::new(usize::MAX, 4 * per_entry);
+        let jti = |p: char, i: u32| format!("{p}{i:0>width$}", width = MAX_JTI_LEN - 1);
+        assert_eq!(cache.first_use("flood", &jti('f', 0), 100, 1000), Ok(()));
+        assert_eq!(cache.first_use("flood", &jti('f', 1), 100, 1000), Ok(()));
+        assert_eq!(cache.first_use("flood", &jti('f', 2), 100, 1000), Err(NotFirstUse::Full));
+        assert_eq!(cache.first_use("other", &jti('o', 0), 100, 1000), Ok(()));
+    }
+
+    #[test]
     fn merchant_ids_are_capped_at_a_character_boundary() {
         assert_eq!(capped("testrest", MAX_MERCHANT_ID_LEN), "testrest");
         assert_eq!(capped(&"m".repeat(100), MAX_MERCHANT_ID_LEN).len(), MAX_MERCHANT_ID_LEN);
@@ -440,36 +570,44 @@ mod tests {
     #[test]
     fn a_jti_is_remembered_through_its_last_acceptable_second() {
         let mut cache = ReplayCache::new(10, 1 << 20);
-        assert_eq!(cache.first_use("a", 100, 200), Ok(()));
-        assert_eq!(cache.first_use("a", 150, 250), Err(NotFirstUse::Replayed));
-        assert_eq!(cache.first_use("a", 200, 250), Err(NotFirstUse::Replayed), "still acceptable at 200");
-        assert_eq!(cache.first_use("a", 201, 300), Ok(()), "forgotten once the verifier refuses the token");
+        assert_eq!(cache.first_use("k", "a", 100, 200), Ok(()));
+        assert_eq!(cache.first_use("k", "a", 150, 250), Err(NotFirstUse::Replayed));
+        assert_eq!(
+            cache.first_use("k", "a", 200, 250),
+            Err(NotFirstUse::Replayed),
+            "still acceptable at 200"
+        );
+        assert_eq!(
+            cache.first_use("k", "a", 201, 300),
+            Ok(()),
+            "forgotten once the verifier refuses the token"
+        );
     }
 
     #[test]
     fn expiry_order_not_arrival_order_decides_what_is_forgotten() {
         let mut cache = ReplayCache::new(10, 1 << 20);
         // A long-lived token first, then a short-lived one.
-        assert_eq!(cache.first_use("long", 100, 1000), Ok(()));
-        assert_eq!(cache.first_use("short", 100, 150), Ok(()));
+        assert_eq!(cache.first_use("k", "long", 100, 1000), Ok(()));
+        assert_eq!(cache.first_use("k", "short", 100, 150), Ok(()));
         // At 151 the short one is forgotten and the long one is not, although it arrived first.
-        assert_eq!(cache.first_use("other", 151, 400), Ok(()));
+        assert_eq!(cache.first_use("k", "other", 151, 400), Ok(()));
         assert_eq!(cache.len(), 2);
-        assert_eq!(cache.first_use("long", 999, 1000), Err(NotFirstUse::Replayed));
-        assert_eq!(cache.first_use("short", 999, 1000), Ok(()));
+        assert_eq!(cache.first_use("k", "long", 999, 1000), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("k", "short", 999, 1000), Ok(()));
     }
 
     #[test]
     fn a_full_cache_refuses_instead_of_forgetting_a_live_entry() {
         let mut cache = ReplayCache::new(2, 1 << 20);
-        assert_eq!(cache.first_use("a", 100, 200), Ok(()));
-        assert_eq!(cache.first_use("b", 100, 300), Ok(()));
-        assert_eq!(cache.first_use("c", 150, 300), Err(NotFirstUse::Full));
+        assert_eq!(cache.first_use("k1", "a", 100, 200), Ok(()));
+        assert_eq!(cache.first_use("k2", "b", 100, 300), Ok(()));
+        assert_eq!(cache.first_use("k3", "c", 150, 300), Err(NotFirstUse::Full));
         // Nothing was forgotten: both are still replays.
-        assert_eq!(cache.first_use("a", 150, 300), Err(NotFirstUse::Replayed));
-        assert_eq!(cache.first_use("b", 150, 300), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("k1", "a", 150, 300), Err(NotFirstUse::Replayed));
+        assert_eq!(cache.first_use("k2", "b", 150, 300), Err(NotFirstUse::Replayed));
         // Once "a" expires there is room again.
-        assert_eq!(cache.first_use("c", 201, 300), Ok(()));
+        assert_eq!(cache.first_use("k3", "c", 201, 300), Ok(()));
     }
 
     #[test]
@@ -480,7 +618,9 @@ mod tests {
         let mut accepted = 0usize;
         for i in 0..10_000u32 {
             let jti = format!("{i:0>width$}", width = MAX_JTI_LEN);
-            match cache.first_use(&jti, 100, 1000) {
+            // Two key ids, each filling its half.
+            let key = if i % 2 == 0 { "a" } else { "b" };
+            match cache.first_use(key, &jti, 100, 1000) {
                 Ok(()) => accepted += 1,
                 Err(why) => assert_eq!(why, NotFirstUse::Full),
             }
@@ -490,9 +630,9 @@ mod tests {
         assert_eq!(cache.bytes(), accepted * per_entry);
         // Longer than the cap: refused, not stored.
         let long = "x".repeat(MAX_JTI_LEN + 1);
-        assert_eq!(cache.first_use(&long, 2000, 3000), Err(NotFirstUse::TooLong));
+        assert_eq!(cache.first_use("k", &long, 2000, 3000), Err(NotFirstUse::TooLong));
         // Expiry frees the bytes.
-        assert_eq!(cache.first_use("fresh", 1001, 2000), Ok(()));
+        assert_eq!(cache.first_use("k", "fresh", 1001, 2000), Ok(()));
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.bytes(), "fresh".len() + REPLAY_ENTRY_OVERHEAD);
     }

@@ -14,6 +14,7 @@ mod mixed_load;
 mod payload_limits;
 mod payments;
 mod replay;
+mod review_edges;
 mod tls;
 mod tokens;
 mod vectors;

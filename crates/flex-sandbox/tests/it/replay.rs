@@ -74,7 +74,8 @@ async fn a_future_dated_token_is_never_accepted_twice_while_the_verifier_accepts
 #[tokio::test]
 async fn a_full_replay_cache_answers_503_and_forgets_nothing_live() {
     let clock = ManualClock::new(T0);
-    let sandbox = support::config(&clock).max_replay_entries(2).start().await.unwrap();
+    // One signing key may fill half of the cache: room for two of its ids.
+    let sandbox = support::config(&clock).max_replay_entries(4).start().await.unwrap();
     let api = Api::new(&sandbox);
     let first = jwt_headers(&api, T0, T0 + 120, "first");
     let second = jwt_headers(&api, T0, T0 + 300, "second");
@@ -101,8 +102,8 @@ async fn a_full_replay_cache_answers_503_and_forgets_nothing_live() {
 #[tokio::test]
 async fn the_byte_bound_holds_and_overlong_ids_are_refused() {
     let clock = ManualClock::new(T0);
-    // Room for three 36-byte ids (each costs its length plus 128 bytes of bookkeeping).
-    let sandbox = support::config(&clock).max_replay_bytes(3 * (36 + 128)).start().await.unwrap();
+    // Room for three 36-byte ids (each costs its length plus 128 bytes of bookkeeping) in the signing key's half.
+    let sandbox = support::config(&clock).max_replay_bytes(6 * (36 + 128)).start().await.unwrap();
     let api = Api::new(&sandbox);
     for i in 0..3 {
         let jti = format!("{i:036}");

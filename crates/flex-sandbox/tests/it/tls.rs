@@ -74,6 +74,10 @@ impl TlsApi {
         builder = match self.conn {
             // HTTP/2: the host travels as `:authority`, and there is no `Host` header.
             Conn::H2(_) => builder.uri(format!("{}{path}", self.signer.base)),
+            // HTTP/1.1: every request carries `Host` (RFC 9112 §3.2; the sandbox refuses one without).
+            Conn::H1(_) if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) => {
+                builder.uri(path).header("host", self.signer.authority.as_str())
+            }
             Conn::H1(_) => builder.uri(path),
         };
         // The signed headers carry `Host` (HTTP/1.1); an HTTP/2 client sends `:authority` instead.
