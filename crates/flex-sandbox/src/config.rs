@@ -369,8 +369,8 @@ impl SandboxConfig {
     }
 
     /// Longest a request body may take to arrive in full, counted from the end of its head. A slower body
-    /// is answered `408` (`REQUEST_TIMEOUT`), and an HTTP/1.1 connection is then closed. Default 10 s; must
-    /// not be zero.
+    /// is answered `408` (`REQUEST_TIMEOUT`), and the connection is then closed (HTTP/2: with a GOAWAY, its other
+    /// streams get a second to finish). Default 10 s; must not be zero.
     #[must_use]
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.http.body_read_timeout = timeout;
@@ -407,9 +407,11 @@ impl SandboxConfig {
     }
 
     /// Most connections open at once (default 1024). Where the process's open-descriptor limit can be read
-    /// (Linux), the cap in force is at most three quarters of its soft value. A connection over the cap is
-    /// accepted and closed at once; over plain HTTP it first gets a `503` (`TOO_MANY_CONNECTIONS`, with
-    /// `Retry-After: 1`). Must be at least 1.
+    /// (Linux), the cap in force is at most three quarters of its soft value less 32 descriptors left to the rest
+    /// of the process. Over the cap, the connection that has waited longest is closed to admit the new one
+    /// (never-served, then idle, then one whose every request has waited 3 s for its body); if every connection
+    /// is doing real work, the new one is closed at once, over plain HTTP after a `503` (`TOO_MANY_CONNECTIONS`,
+    /// with `Retry-After: 1`). Must be at least 1.
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.http.max_connections = max;
