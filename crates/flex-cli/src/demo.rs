@@ -1,9 +1,12 @@
-//! `cybs-flex demo`: the whole Flex API v2 flow, offline, against the embedded sandbox, one readable step at a time.
+//! `cybs-flex demo`: the whole Flex API v2 flow, offline, against the embedded sandbox, one readable step at a time,
+//! from the capture context to the authorized payment; `--microform` runs it with a Microform v2 capture context.
 
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use flex_client::{AuthScheme, Client, PaymentData, mask};
+use flex_client::{
+    Amount, AuthScheme, CardNetwork, Client, MicroformSessionRequest, PaymentData, PaymentRequest, mask,
+};
 use flex_sandbox::{Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 use flex_types::{FieldPath, SessionRequest};
 
@@ -14,6 +17,9 @@ pub(crate) struct DemoArgs {
     /// How the backend authenticates `POST /flex/v2/sessions`.
     #[arg(long, value_enum, default_value_t = Auth::Jwt)]
     auth: Auth,
+    /// Run the Microform v2 variant: the capture context comes from POST /microform/v2/sessions.
+    #[arg(long)]
+    microform: bool,
     #[command(flatten)]
     timeout: TimeoutArg,
 }
@@ -28,13 +34,17 @@ enum Auth {
 
 /// The test card every Cybersource sandbox accepts.
 const CARD_NUMBER: &str = "4111111111111111";
+/// The number of steps.
+const STEPS: u32 = 7;
+/// The page that hosts the Microform fields in the demo.
+const SHOP_ORIGIN: &str = "https://shop.example";
 
 pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(demo(args.auth, args.timeout))
+    runtime.block_on(demo(args.auth, args.microform, args.timeout))
 }
 
 fn ms(d: Duration) -> String {
@@ -42,16 +52,19 @@ fn ms(d: Duration) -> String {
 }
 
 fn step(n: u32, title: &str) -> Result<(), Failure> {
-    input::print(&format!("\n[{n}/6] {title}"))
+    input::print(&format!("\n[{n}/{STEPS}] {title}"))
 }
 
 fn line(text: &str) -> Result<(), Failure> {
     input::print(&format!("      {text}"))
 }
 
-async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
+async fn demo(auth: Auth, microform: bool, timeout: TimeoutArg) -> Result<(), Failure> {
     let started = Instant::now();
-    input::print("cybs-flex demo: the Cybersource Flex API v2 flow, offline, against the embedded sandbox")?;
+    let variant = if microform { "Microform v2" } else { "Flex API v2" };
+    input::print(&format!(
+        "cybs-flex demo: the Cybersource {variant} flow, offline, against the embedded sandbox, up to the payment"
+    ))?;
 
     step(1, "Start the offline sandbox")?;
     let t = Instant::now();
@@ -72,28 +85,56 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
         .auth_scheme(scheme)
         .build()?;
 
-    step(2, "Create a capture context: POST /flex/v2/sessions, then verify it")?;
-    let request = SessionRequest::new()
-        .require(FieldPath::CardNumber)
-        .require(FieldPath::CardExpirationMonth)
-        .require(FieldPath::CardExpirationYear)
-        .optional(FieldPath::CardSecurityCode);
-    line(&format!("request body {}", serde_json::to_string(&request)?))?;
-    line(&format!("signed with {scheme_name}"))?;
-    let t = Instant::now();
-    let context = client.create_capture_context(&request).await?;
-    let elapsed = t.elapsed();
+    let context = if microform {
+        step(2, "Create a Microform capture context: POST /microform/v2/sessions, then verify it")?;
+        let request = MicroformSessionRequest::builder()
+            .target_origin(SHOP_ORIGIN)
+            .card_networks([CardNetwork::Visa, CardNetwork::Mastercard, CardNetwork::Amex])
+            .build()
+            .map_err(|e| Failure::new(e.to_string()))?;
+        line(&format!("request body {}", serde_json::to_string(&request)?))?;
+        line(&format!("signed with {scheme_name}"))?;
+        let t = Instant::now();
+        let context = client.create_microform_context(&request).await?;
+        created(&client, &context, t.elapsed())?;
+        if let Some(page) = context.microform() {
+            let types: Vec<&str> = context.claims().ctx.iter().map(|c| c.type_.as_ref()).collect();
+            line(&format!("ctx type {} (Microform)", types.join(", ")))?;
+            line(&format!("clientLibrary {}", page.client_library.as_deref().unwrap_or("-")))?;
+            line(&format!(
+                "clientLibraryIntegrity {}",
+                page.client_library_integrity.as_deref().unwrap_or("-")
+            ))?;
+            line(&format!(
+                "targetOrigins {}, mfOrigin {}",
+                page.target_origins.join(", "),
+                page.mf_origin.as_deref().unwrap_or("-")
+            ))?;
+            line(&format!(
+                "allowedCardNetworks {}; allowedPaymentTypes {}",
+                page.allowed_card_networks.join(", "),
+                page.allowed_payment_types.join(", ")
+            ))?;
+        }
+        context
+    } else {
+        step(2, "Create a capture context: POST /flex/v2/sessions, then verify it")?;
+        let request = SessionRequest::new()
+            .require(FieldPath::CardNumber)
+            .require(FieldPath::CardExpirationMonth)
+            .require(FieldPath::CardExpirationYear)
+            .optional(FieldPath::CardSecurityCode);
+        line(&format!("request body {}", serde_json::to_string(&request)?))?;
+        line(&format!("signed with {scheme_name}"))?;
+        let t = Instant::now();
+        let context = client.create_capture_context(&request).await?;
+        created(&client, &context, t.elapsed())?;
+        let claims = context.claims();
+        line(&format!("ctx required {}", claims.required_fields().collect::<Vec<_>>().join(", ")))?;
+        line(&format!("ctx optional {}", claims.optional_fields().collect::<Vec<_>>().join(", ")))?;
+        context
+    };
     let claims = context.claims();
-    line(&format!(
-        "201 Created, {} bytes, verified in the same call ({})",
-        context.as_str().len(),
-        ms(elapsed)
-    ))?;
-    line(&format!("header {}", input::protected_header(context.as_str())))?;
-    line(&format!(
-        "signature key fetched from GET /flex/v2/public-keys/{{kid}}: {} fetch(es), RS256 verified",
-        client.key_cache_stats().fetches
-    ))?;
     line(&format!("iss {}, lifetime {} s, jti {}", claims.iss, claims.lifetime_secs(), mask(&claims.jti)))?;
     line(&format!("flx.origin {} + flx.path {}", claims.flx.origin, claims.flx.path))?;
     line(&format!(
@@ -102,8 +143,6 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
         claims.flx.jwk.use_.as_deref().unwrap_or("-"),
         claims.flx.jwk.kid.as_deref().unwrap_or("-")
     ))?;
-    line(&format!("ctx required {}", claims.required_fields().collect::<Vec<_>>().join(", ")))?;
-    line(&format!("ctx optional {}", claims.optional_fields().collect::<Vec<_>>().join(", ")))?;
 
     step(3, "Verify the capture context again (as the backend does before handing it out)")?;
     let t = Instant::now();
@@ -145,19 +184,63 @@ async fn demo(auth: Auth, timeout: TimeoutArg) -> Result<(), Failure> {
     step(6, "Verify the transient token with the capture context's flx.jwk")?;
     let t = Instant::now();
     let verified = client.verify_transient_token(&token, &context).await?;
-    let card = verified.claims().card();
     line(&format!("RS256 verified in {}", ms(t.elapsed())))?;
+    let expiry = verified.expiry().map_or_else(|| "-".to_owned(), |e| e.to_string());
     line(&format!(
-        "card {} type {} expires {}/{}; token type {}, lifetime {} s",
-        card.masked_number.unwrap_or("-"),
-        card.card_type.unwrap_or("-"),
-        card.expiration_month.unwrap_or("-"),
-        card.expiration_year.unwrap_or("-"),
+        "card {} type {} expires {expiry}; token type {}, lifetime {} s",
+        verified.masked_card_number().unwrap_or("-"),
+        verified.card_type().unwrap_or("-"),
         verified.claims().type_,
         verified.claims().lifetime_secs()
     ))?;
-    line("this token goes into POST /pts/v2/payments as tokenInformation.transientTokenJwt")?;
+    if microform {
+        line(&format!(
+            "BIN {}, detected card types {}",
+            verified.bin().unwrap_or("-"),
+            verified.detected_card_types().collect::<Vec<_>>().join(", ")
+        ))?;
+    }
 
+    step(7, "Pay: POST /pts/v2/payments with tokenInformation.transientTokenJwt")?;
+    let amount = Amount::parse("10.00", "USD").map_err(|e| Failure::new(e.to_string()))?;
+    let payment = PaymentRequest::builder(verified.as_str(), amount)
+        .reference("demo-order-1")
+        .build()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    line(&format!("request body {}", masked_body(&payment)?))?;
+    let t = Instant::now();
+    let outcome = client.authorize(&payment).await?;
+    line(&format!("answered in {} (sent once: a payment is never retried)", ms(t.elapsed())))?;
+    for text in crate::pay::lines(outcome.response()) {
+        line(&text)?;
+    }
     sandbox.shutdown().await;
-    input::print(&format!("\nAll 6 steps passed in {}.", ms(started.elapsed())))
+    if let Some(message) = crate::pay::not_authorized(&outcome) {
+        return Err(Failure::new(message));
+    }
+    input::print(&format!(
+        "\nAll {STEPS} steps passed in {}: payment {}.",
+        ms(started.elapsed()),
+        outcome.status().unwrap_or("-")
+    ))
+}
+
+/// What step 2 prints for any capture context, after it was created and verified.
+fn created(client: &Client, context: &flex_client::CaptureContext, elapsed: Duration) -> Result<(), Failure> {
+    line(&format!(
+        "201 Created, {} bytes, verified in the same call ({})",
+        context.as_str().len(),
+        ms(elapsed)
+    ))?;
+    line(&format!("header {}", input::protected_header(context.as_str())))?;
+    line(&format!(
+        "signature key fetched from GET /flex/v2/public-keys/{{kid}}: {} fetch(es), RS256 verified",
+        client.key_cache_stats().fetches
+    ))
+}
+
+/// The payment request as JSON with the transient token masked.
+fn masked_body(payment: &PaymentRequest<'_>) -> Result<String, Failure> {
+    let token = payment.transient_token_jwt();
+    Ok(serde_json::to_string(payment)?.replace(token, &mask(token)))
 }

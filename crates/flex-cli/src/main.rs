@@ -2,7 +2,7 @@
 //! with GNU flex, the lexer generator).
 //!
 //! Exit codes: `0` success; `1` the operation failed (the server refused or could not be reached, a token or key
-//! did not verify, a deadline expired, input data was invalid); `2` a usage error: the command line or the
+//! did not verify, a deadline expired, input data was invalid, a payment was declined); `2` a usage error: the command line or the
 //! configuration it names cannot be acted on (unknown flag, missing argument, a value out of range, conflicting
 //! options, missing credentials, a file named by a flag or a `FLEX_*` variable that cannot be read or is not what
 //! the flag expects).
@@ -21,6 +21,7 @@ mod jwt;
 mod keys;
 mod logging;
 mod net;
+mod pay;
 mod sandbox;
 mod session;
 mod tokenize;
@@ -39,7 +40,8 @@ use clap::{ArgAction, Parser, Subcommand};
     version,
     long_about = None,
     propagate_version = true,
-    after_help = "Exit codes: 0 success; 1 the operation failed (server, network, verification, deadline); \
+    after_help = "Exit codes: 0 success; 1 the operation failed (server, network, verification, deadline, \
+                  a declined payment); \
                   2 usage error (flags, conflicting options, missing credentials, a file named by a flag or \
                   FLEX_* variable that cannot be used).\n\
                   Networked commands honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case). \
@@ -59,7 +61,8 @@ struct Cli {
 enum Command {
     /// Run the whole Flex v2 flow offline against the embedded sandbox, printing every step.
     Demo(demo::DemoArgs),
-    /// Create a capture context (POST /flex/v2/sessions) with merchant credentials from flags or FLEX_* variables.
+    /// Create a capture context (POST /flex/v2/sessions, or with --microform POST /microform/v2/sessions) with
+    /// merchant credentials from flags or FLEX_* variables.
     Session(session::SessionArgs),
     /// Tokenize card data: verify a capture context, encrypt the card to its flx.jwk, post it to
     /// flx.origin + flx.path and print the transient token.
@@ -67,6 +70,10 @@ enum Command {
     /// Verify transient tokens against their capture context.
     #[command(subcommand)]
     Transient(transient::TransientCommand),
+    /// Pay with a transient token (POST /pts/v2/payments): authorize, or with --capture authorize and capture,
+    /// and print the outcome. Exit 0 when money is authorized (also partially, or pending review); exit 1 on a
+    /// decline, with the reason as the error line. Never retried.
+    Pay(pay::PayArgs),
     /// Fetch Flex public keys (GET /flex/v2/public-keys/{kid}).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -154,6 +161,7 @@ fn main() -> ExitCode {
         Command::Session(args) => session::run(&args),
         Command::Tokenize(args) => tokenize::run(&args),
         Command::Transient(cmd) => transient::run(cmd),
+        Command::Pay(args) => pay::run(&args),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
         Command::Jwe(cmd) => jwe::run(cmd),

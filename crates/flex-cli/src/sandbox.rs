@@ -122,7 +122,9 @@ fn serve(args: &ServeArgs) -> Result<(), Failure> {
              export FLEX_KEY_ID={TEST_KEY_ID}\n\
              export FLEX_SHARED_SECRET={TEST_SHARED_SECRET}\n\
              {ca_note}{rsa_note}\n\
-             Endpoints: POST {url}/flex/v2/sessions, GET {url}/flex/v2/public-keys/{kid}, POST {url}/flex/v2/tokens\n\
+             Endpoints: POST {url}/flex/v2/sessions, POST {url}/microform/v2/sessions, \
+             GET {url}/flex/v2/public-keys/{kid}, POST {url}/flex/v2/tokens, POST {url}/pts/v2/payments, \
+             GET {url}/pts/v2/payments/{{id}}\n\
              Press Ctrl-C to stop.",
             url = sandbox.base_url(),
             kid = sandbox.signing_kid(),

@@ -435,10 +435,14 @@ fn demo_runs_the_whole_flow_with_both_auth_schemes() {
         let out = flex(&args, None, &[]);
         let text = stdout(&out);
         assert_eq!(out.status.code(), Some(0), "{extra:?}: {}\n{text}", stderr(&out));
-        for n in 1..=6 {
-            assert!(text.contains(&format!("[{n}/6]")), "step {n} missing:\n{text}");
+        for n in 1..=7 {
+            assert!(text.contains(&format!("[{n}/7]")), "step {n} missing:\n{text}");
         }
-        assert!(text.contains("All 6 steps passed"), "{text}");
+        // It ends with the payment authorized.
+        let tail: Vec<&str> = text.lines().rev().take(12).collect();
+        assert!(tail.contains(&"      payment AUTHORIZED"), "{text}");
+        assert!(text.trim_end().ends_with("payment AUTHORIZED."), "{text}");
+        assert!(text.contains("All 7 steps passed"), "{text}");
         assert!(text.contains(r#"JWE header {"alg":"RSA-OAEP","enc":"A256GCM","kid":"#), "{text}");
         assert!(text.contains("card 411111XXXXXX1111"), "{text}");
         // The full card number and the CVV value never appear.
@@ -455,6 +459,26 @@ fn demo_runs_the_whole_flow_with_both_auth_schemes() {
     }
     let out = flex(&["demo", "--auth", "basic"], None, &[]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_microform_runs_the_microform_variant_up_to_the_payment() {
+    let out = flex(&["demo", "--microform"], None, &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}\n{text}", stderr(&out));
+    assert!(text.contains("POST /microform/v2/sessions"), "{text}");
+    assert!(text.contains("ctx type mf-2.0.0 (Microform)"), "{text}");
+    assert!(text.contains("clientLibrary http://127.0.0.1:"), "{text}");
+    assert!(text.contains("targetOrigins https://shop.example"), "{text}");
+    assert!(text.contains("card XXXXXXXXXXXX1111 type 001 expires 12/2031; token type mf-2.0.0"), "{text}");
+    assert!(text.contains("BIN 411111, detected card types 001"), "{text}");
+    assert!(text.contains("POST /pts/v2/payments"), "{text}");
+    assert!(text.contains("      payment AUTHORIZED\n"), "{text}");
+    assert!(text.contains("      authorized 10.00 USD\n"), "{text}");
+    assert!(text.trim_end().ends_with("payment AUTHORIZED."), "{text}");
+    // Neither the card number nor the transient token is printed (the request body shows it masked).
+    assert!(!text.contains("4111111111111111"), "{text}");
+    assert!(text.contains(r#""transientTokenJwt":"***"#), "{text}");
 }
 
 #[test]

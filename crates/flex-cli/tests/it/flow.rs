@@ -15,7 +15,7 @@ use crate::support::{CLEARED, KEY_ID, MERCHANT, SECRET, run, stderr, stdout, tem
 
 const PAN: &str = "4111111111111111";
 
-fn creds() -> Vec<(&'static str, String)> {
+pub(crate) fn creds() -> Vec<(&'static str, String)> {
     vec![
         ("FLEX_MERCHANT_ID", MERCHANT.to_owned()),
         ("FLEX_KEY_ID", KEY_ID.to_owned()),
@@ -23,20 +23,20 @@ fn creds() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, String)]) -> Output {
+pub(crate) fn flex(args: &[&str], stdin: Option<&str>, env: &[(&str, String)]) -> Output {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     run(args, stdin, &env)
 }
 
 #[track_caller]
-fn assert_ok(out: &Output) -> String {
+pub(crate) fn assert_ok(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(out));
     stdout(out).trim().to_owned()
 }
 
 /// Exit `code`, nothing on stdout, and exactly one `cybs-flex: error:` line containing every `expected` part.
 #[track_caller]
-fn assert_one_line(out: &Output, code: i32, expected: &[&str]) {
+pub(crate) fn assert_one_line(out: &Output, code: i32, expected: &[&str]) {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(code), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -47,16 +47,16 @@ fn assert_one_line(out: &Output, code: i32, expected: &[&str]) {
     assert!(stdout(out).is_empty(), "{}", stdout(out));
 }
 
-fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// `cybs-flex sandbox serve` over HTTPS with a generated CA, in a child process; killed on drop.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    url: String,
-    addr: String,
-    ca: PathBuf,
+    pub(crate) url: String,
+    pub(crate) addr: String,
+    pub(crate) ca: PathBuf,
     log: PathBuf,
 }
 
@@ -69,7 +69,7 @@ impl Drop for Served {
     }
 }
 
-fn serve_https(name: &str, extra: &[&str]) -> Served {
+pub(crate) fn serve_https(name: &str, extra: &[&str]) -> Served {
     let ca = temp_path(&format!("{name}-ca.pem"));
     let log = temp_path(&format!("{name}-serve.log"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cybs-flex"));
@@ -200,7 +200,7 @@ fn whole_flow(sandbox: &Served, env: &[(&str, String)]) -> serde_json::Value {
     serde_json::from_str(&claims).unwrap()
 }
 
-fn rand_suffix() -> u64 {
+pub(crate) fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher as _, Hasher as _};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(0);
