@@ -406,7 +406,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Configuration`]: the first invalid setting, or a TLS setup failure. Credentials may be
-    /// absent (only [`Client::create_capture_context`] needs them).
+    /// absent (only the signed requests need them: [`Client::create_capture_context`],
+    /// [`Client::create_microform_context`], [`Client::authorize`] and [`Client::payment`]).
     pub fn build(self) -> Result<Client, Error> {
         if let Some(e) = self.error {
             return Err(e);
