@@ -6,6 +6,7 @@
 //! - [`json`]: a strict JSON reader (RFC 8259) and serde `Deserializer`: duplicate member names refused at any
 //!   depth (compared after unescaping), integer-only NumericDate, depth and size caps, errors with a position and
 //!   never input.
+//! - [`rsa`]: the one RSA public-key policy (exact modulus size, odd modulus, exponent, ROCA).
 //! - [`pem`]: strict PEM (RFC 7468) for public and private keys, through RustCrypto's `pem-rfc7468`.
 //! - [`crypto`]: the SDK's one boundary to its crypto library (`ring`): RSASSA-PKCS1-v1_5, HMAC-SHA256, SHA-256,
 //!   AES-256-GCM and the system random source, behind byte-slice functions.
@@ -36,5 +37,6 @@ mod error;
 pub mod fuzzing;
 pub mod json;
 pub mod pem;
+pub mod rsa;
 
 pub use error::{CompactError, JsonError, NumericDateError};

@@ -14,8 +14,9 @@ use flex_jose::crypto::{self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as
 
 /// The public RSA key a JWE is encrypted to, with the `kid` written into the header.
 ///
-/// Build it from the capture context's `flx.jwk` (`n`, `e`, `kid`), or from DER. The modulus
-/// must be 2048 to 8192 bits.
+/// Build it from the capture context's `flx.jwk` (`n`, `e`, `kid`), or from DER. The key must pass the SDK's one
+/// RSA public-key policy (`flex_jose::rsa`): an odd modulus of 2048 to 8192 bits counted exactly, an odd exponent
+/// `3 <= e < 2^33`, no ROCA fingerprint.
 #[derive(Clone)]
 pub struct RecipientKey {
     kid: String,

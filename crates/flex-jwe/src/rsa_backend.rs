@@ -13,14 +13,14 @@ use sha1::Sha1;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use flex_jose::rsa::{Checked, ExponentPolicy, PolicyError};
+
 use crate::alg::KeyAlgorithm;
 use crate::error::KeyError;
 use crate::random::{RandomError, RandomSource};
 
-/// Smallest modulus this crate encrypts to or decrypts with.
-pub(crate) const MIN_BITS: usize = 2048;
-/// Largest modulus this crate accepts (bounds the cost of one operation).
-pub(crate) const MAX_BITS: usize = 8192;
+/// Smallest modulus [`RsaPrivate::generate`] makes (flex-jose's policy minimum).
+const MIN_GENERATE_BITS: usize = 2048;
 /// Largest modulus [`RsaPrivate::generate`] makes.
 pub(crate) const MAX_GENERATE_BITS: usize = 4096;
 
@@ -49,9 +49,22 @@ impl TryRng for Rng<'_> {
 
 impl TryCryptoRng for Rng<'_> {}
 
-fn check_size(key: &PublicKey) -> Result<(), KeyError> {
-    let bits = usize::try_from(key.n().bit_width_vartime()).unwrap_or(usize::MAX);
-    if (MIN_BITS..=MAX_BITS).contains(&bits) { Ok(()) } else { Err(KeyError::UnsupportedKeySize { bits }) }
+/// The SDK's one RSA public-key policy (flex-jose's): the modulus 2048 to 8192 bits exactly and odd, an odd
+/// exponent `3 <= e < 2^33`, no ROCA fingerprint. Sizes are [`KeyError::UnsupportedKeySize`], every other
+/// refusal [`KeyError::InvalidKey`].
+fn check_policy<'a>(n: &'a [u8], e: &'a [u8]) -> Result<Checked<'a>, KeyError> {
+    flex_jose::rsa::check_public_key(n, e, ExponentPolicy::AnyOdd).map_err(|problem| match problem {
+        // An empty (or zero) modulus is no key at all rather than a small one.
+        PolicyError::ModulusTooSmall { bits: 0 } => KeyError::InvalidKey,
+        PolicyError::ModulusTooSmall { bits } | PolicyError::ModulusTooLarge { bits } => {
+            KeyError::UnsupportedKeySize { bits: usize::try_from(bits).unwrap_or(usize::MAX) }
+        }
+        _ => KeyError::InvalidKey,
+    })
+}
+
+fn check_key(key: &PublicKey) -> Result<(), KeyError> {
+    check_policy(&key.n_bytes(), &key.e_bytes()).map(|_| ())
 }
 
 /// An RSA public key of 2048 to 8192 bits.
@@ -61,33 +74,22 @@ pub(crate) struct RsaPublic(PublicKey);
 impl RsaPublic {
     /// From big-endian modulus and exponent (leading zero octets are tolerated).
     pub(crate) fn from_components(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
-        let n = trim_leading_zeros(n);
-        let e = trim_leading_zeros(e);
-        if n.is_empty() || e.is_empty() {
-            return Err(KeyError::InvalidKey);
-        }
-        let bits = bit_len(n);
-        if !(MIN_BITS..=MAX_BITS).contains(&bits) {
-            return Err(KeyError::UnsupportedKeySize { bits });
-        }
-        if e.len() > 8 {
-            return Err(KeyError::InvalidKey);
-        }
-        let key = PublicKey::new(BoxedUint::from_be_slice_vartime(n), BoxedUint::from_be_slice_vartime(e))
-            .map_err(|_| KeyError::InvalidKey)?;
-        check_size(&key)?;
-        Ok(Self(key))
+        // Checked without leading zero octets, and built from the same trimmed bytes.
+        let checked = check_policy(n, e)?;
+        let (n, e) =
+            (BoxedUint::from_be_slice_vartime(checked.n), BoxedUint::from_be_slice_vartime(checked.e));
+        PublicKey::new(n, e).map(Self).map_err(|_| KeyError::InvalidKey)
     }
 
     pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = PublicKey::from_pkcs1_der(der).map_err(|_| KeyError::InvalidKey)?;
-        check_size(&key)?;
+        check_key(&key)?;
         Ok(Self(key))
     }
 
     pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = PublicKey::from_public_key_der(der).map_err(|_| KeyError::InvalidKey)?;
-        check_size(&key)?;
+        check_key(&key)?;
         Ok(Self(key))
     }
 
@@ -139,19 +141,19 @@ pub(crate) struct RsaPrivate(PrivateKey);
 impl RsaPrivate {
     pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = PrivateKey::from_pkcs8_der(der).map_err(|_| KeyError::InvalidKey)?;
-        check_size(key.as_public_key())?;
+        check_key(key.as_public_key())?;
         Ok(Self(key))
     }
 
     pub(crate) fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
         let key = PrivateKey::from_pkcs8_pem(pem).map_err(|_| KeyError::InvalidKey)?;
-        check_size(key.as_public_key())?;
+        check_key(key.as_public_key())?;
         Ok(Self(key))
     }
 
     /// A fresh key with e = 65537.
     pub(crate) fn generate(bits: usize, rng: &mut dyn RandomSource) -> Result<Self, KeyError> {
-        if !(MIN_BITS..=MAX_GENERATE_BITS).contains(&bits) {
+        if !(MIN_GENERATE_BITS..=MAX_GENERATE_BITS).contains(&bits) {
             return Err(KeyError::UnsupportedKeySize { bits });
         }
         let key = PrivateKey::new(&mut Rng(rng), bits).map_err(|err| match err {
@@ -190,15 +192,4 @@ impl RsaPrivate {
         };
         result.ok().map(Zeroizing::new)
     }
-}
-
-fn trim_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    bytes.get(start..).unwrap_or_default()
-}
-
-/// Bit length of a big-endian integer without leading zero octets.
-fn bit_len(trimmed: &[u8]) -> usize {
-    let lead = trimmed.first().map_or(0, |b| 8 - b.leading_zeros() as usize);
-    trimmed.len().saturating_sub(1).saturating_mul(8).saturating_add(lead)
 }

@@ -7,31 +7,19 @@
 mod der;
 mod jwk;
 mod pem;
-mod roca;
 mod set;
 
 pub use set::{KeySet, MAX_KEY_SET_LEN};
+
+use flex_jose::rsa::PolicyError;
 
 use crate::alg::Algorithm;
 use crate::crypto;
 use crate::error::{Error, KeyError};
 use crate::kid::Kid;
 
-/// Smallest modulus accepted, in bits (RFC 7518 §3.3), counted exactly.
-pub const MIN_MODULUS_BITS: u32 = 2048;
-/// Largest modulus accepted, in bits (ring's limit).
-pub const MAX_MODULUS_BITS: u32 = 8192;
-
-/// Which public exponents a key may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ExponentPolicy {
-    /// Only `e = 65537` (the default; every Flex key uses it).
-    #[default]
-    F4Only,
-    /// Any odd `e` with `3 <= e < 2^33` (ring's range). Opt-in for legacy keys.
-    AnyOdd,
-}
+// The size, exponent and ROCA policy is flex-jose's, shared with flex-jwe's recipient keys.
+pub use flex_jose::rsa::{ExponentPolicy, MAX_MODULUS_BITS, MIN_MODULUS_BITS};
 
 /// What a key may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,22 +77,15 @@ impl RsaPublicKey {
     /// [`KeyError::ModulusTooSmall`], [`KeyError::ModulusTooLarge`], [`KeyError::InvalidModulus`],
     /// [`KeyError::ExponentNotAllowed`] or [`KeyError::RocaFingerprint`].
     pub fn from_components(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        let n = strip_leading_zeros(n);
-        let e = strip_leading_zeros(e);
-        let bits = bit_length(n);
-        if bits < MIN_MODULUS_BITS {
-            return Err(KeyError::ModulusTooSmall { bits });
-        }
-        if bits > MAX_MODULUS_BITS {
-            return Err(KeyError::ModulusTooLarge { bits });
-        }
-        if n.last().is_none_or(|b| b & 1 == 0) {
-            return Err(KeyError::InvalidModulus);
-        }
-        check_exponent(e, policy)?;
-        if roca::has_fingerprint(n) {
-            return Err(KeyError::RocaFingerprint);
-        }
+        let checked = flex_jose::rsa::check_public_key(n, e, policy).map_err(|problem| match problem {
+            PolicyError::ModulusTooSmall { bits } => KeyError::ModulusTooSmall { bits },
+            PolicyError::ModulusTooLarge { bits } => KeyError::ModulusTooLarge { bits },
+            PolicyError::InvalidModulus => KeyError::InvalidModulus,
+            PolicyError::RocaFingerprint => KeyError::RocaFingerprint,
+            // `ExponentNotAllowed`, and any rule a later flex-jose adds.
+            _ => KeyError::ExponentNotAllowed,
+        })?;
+        let (n, e, bits) = (checked.n, checked.e, checked.bits);
         Ok(Self { n: n.into(), e: e.into(), bits, kid: None, alg: None, usage: KeyUse::Signature })
     }
 
@@ -367,37 +348,6 @@ impl core::fmt::Debug for RsaPublicKey {
             .field("alg", &self.alg)
             .field("usage", &self.usage)
             .finish_non_exhaustive()
-    }
-}
-
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    bytes.get(start..).unwrap_or_default()
-}
-
-/// Exact bit length of a big-endian number without leading zero bytes.
-fn bit_length(n: &[u8]) -> u32 {
-    match n.first() {
-        None => 0,
-        Some(first) => {
-            let full_bytes = u32::try_from(n.len() - 1).unwrap_or(u32::MAX / 8);
-            full_bytes.saturating_mul(8).saturating_add(8 - first.leading_zeros())
-        }
-    }
-}
-
-fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), KeyError> {
-    const F4: [u8; 3] = [0x01, 0x00, 0x01];
-    match policy {
-        ExponentPolicy::F4Only if e == F4 => Ok(()),
-        ExponentPolicy::F4Only => Err(KeyError::ExponentNotAllowed),
-        ExponentPolicy::AnyOdd => {
-            // 3 <= e < 2^33 and odd: at most 5 bytes, and if 5 bytes the top byte is 0 or 1.
-            let odd = e.last().is_some_and(|b| b & 1 == 1);
-            let small_enough = e.len() < 5 || (e.len() == 5 && e.first().is_some_and(|b| *b <= 1));
-            let at_least_three = e.len() > 1 || e.first().is_some_and(|b| *b >= 3);
-            if odd && small_enough && at_least_three { Ok(()) } else { Err(KeyError::ExponentNotAllowed) }
-        }
     }
 }
 

@@ -14,7 +14,7 @@ const LARGEST_PRIME: u32 = 701;
 const GENERATOR: u32 = 65537;
 
 /// Whether the big-endian modulus `n` has the ROCA fingerprint.
-pub(crate) fn has_fingerprint(n: &[u8]) -> bool {
+pub(super) fn has_fingerprint(n: &[u8]) -> bool {
     (3..=LARGEST_PRIME).filter(|r| is_prime(*r)).all(|r| in_subgroup_of_generator(residue(n, r), r))
 }
 
