@@ -44,7 +44,7 @@ const MAX_EMPTY_BODY: usize = 1024;
 /// Most requests in flight at once on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`). Each holds a
 /// request head (up to the head limit), its body so far and a handler; the SDKs and a Microform page run one to
 /// a few requests at a time on a connection, so 16 leaves them room while one connection's share of memory and
-/// of the CPU queues stays a sixteenth of what the h2 default (100 and more) would allow.
+/// of the CPU queues stays about a sixth of what the usual h2 setting (100) would allow.
 const MAX_STREAMS_PER_CONNECTION: u32 = 16;
 /// HTTP/2 flow-control windows (`SETTINGS_INITIAL_WINDOW_SIZE` and the connection window): the most body bytes
 /// a client may send that the sandbox has not read yet, which h2 buffers. One window holds the largest tokens
