@@ -149,6 +149,8 @@ async fn f1_budget_of_buffered_bytes_refuses_503_and_is_given_back() {
         held.push(send_raw(sandbox.addr(), head.as_bytes()).await);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Let a loaded machine catch up before looking for the refusals.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let mut refused = 0;
     for stream in &mut held {
         let (answer, _) = read_for(stream, Duration::from_millis(300)).await;
@@ -240,7 +242,7 @@ async fn f2_connections_stalled_on_their_bodies_make_room_for_a_new_one() {
         stalled.push(send_raw(sandbox.addr(), head.as_bytes()).await);
     }
     // Every connection has a request in flight, but each has waited for its body longer than a few seconds.
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
     let api = Api::new(&sandbox);
     let res = api.create_session_with(Scheme::HttpSignature, VECTOR_BODY, T0).await;
     assert_eq!(res.status, 201, "{}", res.body);
@@ -262,6 +264,14 @@ fn garbage_for(context: &str) -> String {
     let jwe = support::jwe_for(context, support::card(flex_jwe::PaymentData::flat()));
     let header = jwe.split('.').next().unwrap();
     format!("{header}.AAAA.AAAA.AAAA.AAAA")
+}
+
+/// A JWE for `context` whose tag is wrong: it costs a full RSA-OAEP decryption before it fails.
+fn tampered_for(context: &str) -> String {
+    let jwe = support::jwe_for(context, support::card(flex_jwe::PaymentData::flat()));
+    let (rest, tag) = jwe.rsplit_once('.').unwrap();
+    let first = if tag.starts_with('A') { 'B' } else { 'A' };
+    format!("{rest}.{first}{}", &tag[1..])
 }
 
 #[tokio::test]
@@ -292,7 +302,7 @@ async fn f3_full_decryption_queue_answers_503_and_sessions_still_work() {
     let api = Arc::new(Api::new(&sandbox));
     let mut garbage = Vec::new();
     for _ in 0..6 {
-        garbage.push(garbage_for(&api.create_session(T0).await));
+        garbage.push(tampered_for(&api.create_session(T0).await));
     }
     let tasks: Vec<_> = (0..48)
         .map(|i| {
