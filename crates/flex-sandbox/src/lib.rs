@@ -26,8 +26,10 @@
 //!
 //! Time comes from a [`Clock`] ([`ManualClock`] in tests, so expiry needs no sleeping); state is bounded
 //! ([`SandboxConfig::max_sessions`], [`SandboxConfig::max_replay_entries`], [`SandboxConfig::max_replay_bytes`],
-//! [`SandboxConfig::max_transient_tokens`], [`SandboxConfig::max_payments`]);
-//! RSA decryption, signing and key generation run off the async threads, one job per core at a time; the
+//! [`SandboxConfig::max_transient_tokens`], [`SandboxConfig::max_payments`]), and so is the HTTP layer (timeouts,
+//! head and body sizes, [`SandboxConfig::max_buffered_request_bytes`], [`SandboxConfig::max_connections`]; every
+//! limit is listed in `docs/SECURITY.md`); RSA decryption, signing and key generation run off the async threads in
+//! two bounded queues ([`SandboxConfig::max_cpu_queue`]), so a flood of JWEs cannot starve capture contexts; the
 //! signing key rotates on demand; [`Faults`] injects latency, 5xx answers, malformed or wrongly signed JWTs and
 //! dropped connections. Logs go through `tracing` and never contain card data, secrets or tokens.
 //!
