@@ -1,9 +1,27 @@
-//! The SDK's one RSA public-key policy, applied to every public key it accepts (JWS verification keys in
-//! `flex-jwt`, JWE recipient keys in `flex-jwe`): the modulus counted bit-exactly within
-//! [`MIN_MODULUS_BITS`]..=[`MAX_MODULUS_BITS`] (ring alone accepts a 2041-bit key), odd; the exponent per
-//! [`ExponentPolicy`]; and no ROCA fingerprint (CVE-2017-15361).
+//! The SDK's one RSA public-key type and parser, and its policy. Every public key the SDK accepts (JWS
+//! verification keys in `flex-jwt`, JWE recipient keys in `flex-jwe`, the public half of `flex-auth`'s merchant
+//! keys) is a [`PublicKey`] read here, from JWK members `n`/`e`, PKCS#1 or SPKI DER, or PEM of either, and checked
+//! once: the modulus counted bit-exactly within [`MIN_MODULUS_BITS`]..=[`MAX_MODULUS_BITS`] (ring alone accepts a
+//! 2041-bit key), odd; the exponent per [`ExponentPolicy`]; and no ROCA fingerprint (CVE-2017-15361).
+//!
+//! DER is read and written by RustCrypto's `pkcs1`, `spki` and `der` (strict DER: definite minimal lengths,
+//! minimal INTEGERs, no trailing bytes), PEM by [`crate::pem`], base64url by [`crate::b64`].
+//!
+//! ```
+//! use flex_jose::rsa::{ExponentPolicy, KeyError, PublicKey};
+//!
+//! // A 2048-bit all-ones modulus is odd and of the right size, but e = 3 needs the opt-in policy.
+//! let n = [0xff; 256];
+//! assert_eq!(PublicKey::from_components(&n, &[3], ExponentPolicy::F4Only), Err(KeyError::ExponentNotAllowed));
+//! let key = PublicKey::from_components(&n, &[3], ExponentPolicy::AnyOdd)?;
+//! assert_eq!(PublicKey::from_pkcs1_der(&key.to_pkcs1_der(), ExponentPolicy::AnyOdd)?, key);
+//! # Ok::<(), KeyError>(())
+//! ```
 
+mod der;
 mod roca;
+
+use crate::{b64, pem};
 
 /// Smallest modulus accepted, in bits (RFC 7518 §3.3), counted exactly.
 pub const MIN_MODULUS_BITS: u32 = 2048;
@@ -21,10 +39,20 @@ pub enum ExponentPolicy {
     AnyOdd,
 }
 
-/// Why a public key was refused by the policy.
+/// Why a public key was refused. Carries no input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PolicyError {
+pub enum KeyError {
+    /// The DER is malformed, or is not the structure asked for.
+    Der,
+    /// The PEM armour is malformed or its label is neither `RSA PUBLIC KEY` nor `PUBLIC KEY`.
+    Pem,
+    /// A JWK member (`n`, `e`) is not canonical unpadded base64url of its value in the fewest octets.
+    Base64,
+    /// The SPKI's algorithm is not `rsaEncryption`.
+    NotRsa,
+    /// The PEM text is longer than [`MAX_PEM_LEN`].
+    TooLarge,
     /// The modulus is shorter than [`MIN_MODULUS_BITS`] (its exact size in bits).
     ModulusTooSmall {
         /// The modulus size in bits.
@@ -35,71 +63,175 @@ pub enum PolicyError {
         /// The modulus size in bits.
         bits: u32,
     },
-    /// The modulus is even (or zero): no RSA modulus is.
+    /// The modulus is negative (in DER) or even: no RSA modulus is.
     InvalidModulus,
-    /// The exponent is not allowed by the [`ExponentPolicy`].
+    /// The exponent is negative (in DER) or not allowed by the [`ExponentPolicy`].
     ExponentNotAllowed,
     /// The modulus has the ROCA fingerprint: an Infineon RSALib key whose private key can be computed from it.
     RocaFingerprint,
 }
 
-impl core::fmt::Display for PolicyError {
+impl core::fmt::Display for KeyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            Self::Der => f.write_str("DER is not a well-formed RSA public key"),
+            Self::Pem => f.write_str("PEM is malformed or has an unexpected label"),
+            Self::Base64 => f.write_str("key member is not canonical base64url"),
+            Self::NotRsa => f.write_str("key algorithm is not RSA"),
+            Self::TooLarge => f.write_str("key input is too large"),
             Self::ModulusTooSmall { bits } => {
                 write!(f, "RSA modulus of {bits} bits is below {MIN_MODULUS_BITS}")
             }
             Self::ModulusTooLarge { bits } => {
                 write!(f, "RSA modulus of {bits} bits is above {MAX_MODULUS_BITS}")
             }
-            Self::InvalidModulus => f.write_str("RSA modulus is even"),
+            Self::InvalidModulus => f.write_str("RSA modulus is negative or even"),
             Self::ExponentNotAllowed => f.write_str("RSA public exponent not allowed"),
             Self::RocaFingerprint => f.write_str("RSA modulus has the ROCA fingerprint (CVE-2017-15361)"),
         }
     }
 }
 
-impl std::error::Error for PolicyError {}
+impl std::error::Error for KeyError {}
 
-/// A public key's components that passed the policy: big-endian, without leading zero bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Checked<'a> {
-    /// The modulus.
-    pub n: &'a [u8],
-    /// The public exponent.
-    pub e: &'a [u8],
-    /// The modulus size in bits, exactly.
-    pub bits: u32,
+/// Longest PEM document [`PublicKey::from_pem`] reads, in bytes. An 8192-bit SPKI is about 1.5 KB of PEM.
+pub const MAX_PEM_LEN: usize = 16 * 1024;
+
+const PKCS1_PEM_LABEL: &str = "RSA PUBLIC KEY";
+const SPKI_PEM_LABEL: &str = "PUBLIC KEY";
+
+/// An RSA public key that passed the policy: modulus and exponent big-endian, without leading zero bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    n: Box<[u8]>,
+    e: Box<[u8]>,
+    bits: u32,
 }
 
-/// Checks big-endian modulus and exponent bytes (leading zero bytes are stripped) against the policy: the size
-/// bit-exactly, an odd modulus, the exponent against `policy`, and no ROCA fingerprint, in that order.
-///
-/// # Errors
-/// The [`PolicyError`] of the first rule that fails.
-pub fn check_public_key<'a>(
-    n: &'a [u8],
-    e: &'a [u8],
-    policy: ExponentPolicy,
-) -> Result<Checked<'a>, PolicyError> {
-    let n = strip_leading_zeros(n);
-    let e = strip_leading_zeros(e);
-    let bits = bit_length(n);
-    if bits < MIN_MODULUS_BITS {
-        return Err(PolicyError::ModulusTooSmall { bits });
+impl PublicKey {
+    /// Builds a key from big-endian modulus and exponent bytes (leading zero bytes are stripped), checking the
+    /// size bit-exactly, an odd modulus, the exponent against `policy`, and no ROCA fingerprint, in that order.
+    ///
+    /// # Errors
+    /// [`KeyError::ModulusTooSmall`], [`KeyError::ModulusTooLarge`], [`KeyError::InvalidModulus`],
+    /// [`KeyError::ExponentNotAllowed`] or [`KeyError::RocaFingerprint`].
+    pub fn from_components(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        let bits = bit_length(n);
+        if bits < MIN_MODULUS_BITS {
+            return Err(KeyError::ModulusTooSmall { bits });
+        }
+        if bits > MAX_MODULUS_BITS {
+            return Err(KeyError::ModulusTooLarge { bits });
+        }
+        if n.last().is_none_or(|b| b & 1 == 0) {
+            return Err(KeyError::InvalidModulus);
+        }
+        check_exponent(e, policy)?;
+        if roca::has_fingerprint(n) {
+            return Err(KeyError::RocaFingerprint);
+        }
+        Ok(Self { n: n.into(), e: e.into(), bits })
     }
-    if bits > MAX_MODULUS_BITS {
-        return Err(PolicyError::ModulusTooLarge { bits });
+
+    /// From the JWK members `n` and `e` (RFC 7518 §6.3.1): each a `Base64urlUInt` (RFC 7518 §2), strict unpadded
+    /// base64url ([`crate::b64`]) of the value in the fewest octets. RFC 7518 §6.3.1.1 singles out a zero
+    /// octet prefixed to `n` as a producer bug, so a leading zero octet is refused, not stripped.
+    ///
+    /// # Errors
+    /// [`KeyError::Base64`] (`n` first, then `e`), then the errors of [`PublicKey::from_components`].
+    pub fn from_jwk_members(n: &str, e: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let n = decode_uint(n)?;
+        let e = decode_uint(e)?;
+        Self::from_components(&n, &e, policy)
     }
-    if n.last().is_none_or(|b| b & 1 == 0) {
-        return Err(PolicyError::InvalidModulus);
+
+    /// From a PKCS#1 `RSAPublicKey` (RFC 8017 A.1.1) in strict DER: definite minimal lengths, minimal INTEGERs,
+    /// no bytes after the structure or inside it after the exponent.
+    ///
+    /// # Errors
+    /// [`KeyError::Der`] for malformed DER, [`KeyError::InvalidModulus`] for a negative modulus,
+    /// [`KeyError::ExponentNotAllowed`] for a negative exponent, then the errors of
+    /// [`PublicKey::from_components`].
+    pub fn from_pkcs1_der(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        let (n, e) = der::parse_pkcs1(der)?;
+        Self::from_components(n, e, policy)
     }
-    check_exponent(e, policy)?;
-    if roca::has_fingerprint(n) {
-        return Err(PolicyError::RocaFingerprint);
+
+    /// From an X.509 `SubjectPublicKeyInfo` (RFC 5280 §4.1) for `rsaEncryption` with NULL parameters
+    /// (RFC 3279 §2.3.1), in strict DER, holding a PKCS#1 key in a BIT STRING without unused bits.
+    ///
+    /// # Errors
+    /// [`KeyError::NotRsa`] for another algorithm (EC, Ed25519, RSASSA-PSS, ...), [`KeyError::Der`] for malformed
+    /// DER or absent or non-NULL parameters, then the errors of [`PublicKey::from_pkcs1_der`].
+    pub fn from_spki_der(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
+        Self::from_pkcs1_der(der::parse_spki(der)?, policy)
     }
-    Ok(Checked { n, e, bits })
+
+    /// From a PEM document ([`crate::pem`]'s strict RFC 7468): label `RSA PUBLIC KEY` holds PKCS#1, label
+    /// `PUBLIC KEY` holds SPKI; at most [`MAX_PEM_LEN`] bytes.
+    ///
+    /// # Errors
+    /// [`KeyError::TooLarge`], [`KeyError::Pem`] for the armour, its base64 and any other label, then the errors
+    /// of the DER readers.
+    pub fn from_pem(text: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
+        if text.len() > MAX_PEM_LEN {
+            return Err(KeyError::TooLarge);
+        }
+        let (label, der) = pem::decode(text).map_err(|_| KeyError::Pem)?;
+        match label {
+            PKCS1_PEM_LABEL => Self::from_pkcs1_der(&der, policy),
+            SPKI_PEM_LABEL => Self::from_spki_der(&der, policy),
+            _ => Err(KeyError::Pem),
+        }
+    }
+
+    /// The modulus size in bits, exactly.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The big-endian modulus, without leading zero bytes.
+    pub fn modulus(&self) -> &[u8] {
+        &self.n
+    }
+
+    /// The big-endian public exponent, without leading zero bytes.
+    pub fn exponent(&self) -> &[u8] {
+        &self.e
+    }
+
+    /// The key as PKCS#1 `RSAPublicKey` DER (what `ring` and `openssl rsa -RSAPublicKey_in` take).
+    pub fn to_pkcs1_der(&self) -> Vec<u8> {
+        der::encode_pkcs1(&self.n, &self.e)
+    }
+
+    /// The key as X.509 `SubjectPublicKeyInfo` DER (`rsaEncryption`).
+    pub fn to_spki_der(&self) -> Vec<u8> {
+        der::encode_spki(&self.n, &self.e)
+    }
+
+    /// The key as a `PUBLIC KEY` (SPKI) PEM document with LF line ends.
+    pub fn to_pem(&self) -> String {
+        // invariant: `PUBLIC KEY` is a valid RFC 7468 label, so encoding cannot fail.
+        pem::encode(SPKI_PEM_LABEL, &self.to_spki_der()).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PublicKey").field("bits", &self.bits).finish_non_exhaustive()
+    }
+}
+
+/// Decodes a `Base64urlUInt`: strict base64url, non-empty, no leading zero octet (zero itself is one octet).
+fn decode_uint(text: &str) -> Result<Vec<u8>, KeyError> {
+    let bytes = b64::decode_vec(text).map_err(|_| KeyError::Base64)?;
+    match bytes.as_slice() {
+        [] | [0, _, ..] => Err(KeyError::Base64),
+        _ => Ok(bytes),
+    }
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -118,17 +250,17 @@ fn bit_length(n: &[u8]) -> u32 {
     }
 }
 
-fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), PolicyError> {
+fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), KeyError> {
     const F4: [u8; 3] = [0x01, 0x00, 0x01];
     match policy {
         ExponentPolicy::F4Only if e == F4 => Ok(()),
-        ExponentPolicy::F4Only => Err(PolicyError::ExponentNotAllowed),
+        ExponentPolicy::F4Only => Err(KeyError::ExponentNotAllowed),
         ExponentPolicy::AnyOdd => {
             // 3 <= e < 2^33 and odd: at most 5 bytes, and if 5 bytes the top byte is 0 or 1.
             let odd = e.last().is_some_and(|b| b & 1 == 1);
             let small_enough = e.len() < 5 || (e.len() == 5 && e.first().is_some_and(|b| *b <= 1));
             let at_least_three = e.len() > 1 || e.first().is_some_and(|b| *b >= 3);
-            if odd && small_enough && at_least_three { Ok(()) } else { Err(PolicyError::ExponentNotAllowed) }
+            if odd && small_enough && at_least_three { Ok(()) } else { Err(KeyError::ExponentNotAllowed) }
         }
     }
 }

@@ -8,14 +8,16 @@ use crate::alg::KeyAlgorithm;
 use crate::error::{EncryptError, KeyError};
 use crate::payload::TokenizePayload;
 use crate::random::{RandomSource, SystemRandom};
-use crate::rsa_backend::{OaepEncryptError, RsaPublic};
+use crate::rsa_backend::{self, OaepEncryptError, POLICY, RsaPublic};
 use crate::{MAX_PLAINTEXT_LEN, b64};
 use flex_jose::crypto::{self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as CEK_LEN};
+use flex_jose::rsa::PublicKey;
 
 /// The public RSA key a JWE is encrypted to, with the `kid` written into the header.
 ///
-/// Build it from the capture context's `flx.jwk` (`n`, `e`, `kid`), or from DER. The key must pass the SDK's one
-/// RSA public-key policy (`flex_jose::rsa`): an odd modulus of 2048 to 8192 bits counted exactly, an odd exponent
+/// Build it from the capture context's `flx.jwk` (`n`, `e`, `kid`), from DER, or from a key flex-jose already
+/// parsed. Every constructor reads through the SDK's one RSA public-key parser (`flex_jose::rsa::PublicKey`), and
+/// the key must pass its policy: an odd modulus of 2048 to 8192 bits counted exactly, an odd exponent
 /// `3 <= e < 2^33`, no ROCA fingerprint.
 #[derive(Clone)]
 pub struct RecipientKey {
@@ -24,16 +26,15 @@ pub struct RecipientKey {
 }
 
 impl RecipientKey {
-    /// From the base64url JWK members `n` and `e` (canonical, unpadded).
+    /// From the base64url JWK members `n` and `e`: canonical unpadded base64url of each value in the fewest
+    /// octets (RFC 7518 §6.3.1; a zero octet prefixed to `n` is refused, as by every JWK reader of the SDK).
     ///
     /// # Errors
     /// [`KeyError::InvalidKid`] for an empty `kid`, [`KeyError::InvalidEncoding`] for bad base64url,
     /// [`KeyError::UnsupportedKeySize`] or [`KeyError::InvalidKey`] for an unusable key.
     pub fn from_jwk_components(kid: &str, n: &str, e: &str) -> Result<Self, KeyError> {
         let kid = check_kid(kid)?;
-        let n = b64::decode_vec(n).map_err(|_| KeyError::InvalidEncoding)?;
-        let e = b64::decode_vec(e).map_err(|_| KeyError::InvalidEncoding)?;
-        Ok(Self { kid, key: RsaPublic::from_components(&n, &e)? })
+        Self::build(kid, PublicKey::from_jwk_members(n, e, POLICY))
     }
 
     /// From a PKCS#1 `RSAPublicKey` DER.
@@ -41,7 +42,8 @@ impl RecipientKey {
     /// # Errors
     /// As [`from_jwk_components`](Self::from_jwk_components).
     pub fn from_pkcs1_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
-        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::from_pkcs1_der(der)? })
+        let kid = check_kid(kid)?;
+        Self::build(kid, PublicKey::from_pkcs1_der(der, POLICY))
     }
 
     /// From an X.509 `SubjectPublicKeyInfo` DER.
@@ -49,7 +51,23 @@ impl RecipientKey {
     /// # Errors
     /// As [`from_jwk_components`](Self::from_jwk_components).
     pub fn from_spki_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
-        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::from_spki_der(der)? })
+        let kid = check_kid(kid)?;
+        Self::build(kid, PublicKey::from_spki_der(der, POLICY))
+    }
+
+    /// From a key flex-jose already parsed and checked (e.g. `flex_jwt::RsaPublicKey::as_jose` of a verified
+    /// capture context's `flx.jwk`), without parsing it again.
+    ///
+    /// # Errors
+    /// [`KeyError::InvalidKid`] for an empty `kid`, [`KeyError::InvalidKey`] if the key is outside this crate's
+    /// policy (never for a key checked with `ExponentPolicy::F4Only` or `AnyOdd`).
+    pub fn from_public_key(kid: &str, key: &PublicKey) -> Result<Self, KeyError> {
+        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::new(key)? })
+    }
+
+    fn build(kid: String, parsed: Result<PublicKey, flex_jose::rsa::KeyError>) -> Result<Self, KeyError> {
+        let parsed = parsed.map_err(rsa_backend::key_error)?;
+        Ok(Self { kid, key: RsaPublic::new(&parsed)? })
     }
 
     pub(crate) fn from_parts(kid: String, key: RsaPublic) -> Self {

@@ -1,11 +1,11 @@
-//! Every `rsa` crate call of this crate: key parsing, key generation, OAEP encrypt and decrypt.
+//! Every `rsa` crate call of this crate: private-key parsing, key generation, OAEP encrypt and decrypt.
 //!
 //! `ring` has no RSA encryption, so RSAES-OAEP comes from the pure-Rust `rsa` crate (0.10). See the
 //! crate README for why, and for RUSTSEC-2023-0071 (private-key timing), which concerns
-//! [`RsaPrivate::oaep_decrypt`] only.
+//! [`RsaPrivate::oaep_decrypt`] only. Public keys are parsed and checked by flex-jose's `rsa::PublicKey` (the
+//! SDK's one RSA public-key parser); this module only builds the `rsa` crate's key from its checked `n` and `e`.
 
-use rsa::pkcs1::DecodeRsaPublicKey as _;
-use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
+use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::rand_core::{TryCryptoRng, TryRng};
 use rsa::traits::PublicKeyParts as _;
 use rsa::{BoxedUint, Oaep, PrivateKey, PublicKey};
@@ -13,7 +13,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use flex_jose::rsa::{Checked, ExponentPolicy, PolicyError};
+use flex_jose::rsa::{self as jose_rsa, ExponentPolicy};
 
 use crate::alg::KeyAlgorithm;
 use crate::error::KeyError;
@@ -49,22 +49,28 @@ impl TryRng for Rng<'_> {
 
 impl TryCryptoRng for Rng<'_> {}
 
-/// The SDK's one RSA public-key policy (flex-jose's): the modulus 2048 to 8192 bits exactly and odd, an odd
-/// exponent `3 <= e < 2^33`, no ROCA fingerprint. Sizes are [`KeyError::UnsupportedKeySize`], every other
-/// refusal [`KeyError::InvalidKey`].
-fn check_policy<'a>(n: &'a [u8], e: &'a [u8]) -> Result<Checked<'a>, KeyError> {
-    flex_jose::rsa::check_public_key(n, e, ExponentPolicy::AnyOdd).map_err(|problem| match problem {
+/// flex-jose's refusal of a public key: sizes are [`KeyError::UnsupportedKeySize`], malformed base64url
+/// [`KeyError::InvalidEncoding`], every other refusal [`KeyError::InvalidKey`].
+pub(crate) fn key_error(refused: jose_rsa::KeyError) -> KeyError {
+    match refused {
         // An empty (or zero) modulus is no key at all rather than a small one.
-        PolicyError::ModulusTooSmall { bits: 0 } => KeyError::InvalidKey,
-        PolicyError::ModulusTooSmall { bits } | PolicyError::ModulusTooLarge { bits } => {
+        jose_rsa::KeyError::ModulusTooSmall { bits: 0 } => KeyError::InvalidKey,
+        jose_rsa::KeyError::ModulusTooSmall { bits } | jose_rsa::KeyError::ModulusTooLarge { bits } => {
             KeyError::UnsupportedKeySize { bits: usize::try_from(bits).unwrap_or(usize::MAX) }
         }
+        jose_rsa::KeyError::Base64 => KeyError::InvalidEncoding,
         _ => KeyError::InvalidKey,
-    })
+    }
 }
 
+/// The policy every key of this crate passes: flex-jose's, with any odd exponent `3 <= e < 2^33`.
+pub(crate) const POLICY: ExponentPolicy = ExponentPolicy::AnyOdd;
+
+/// Checks the public half of a private key against the policy.
 fn check_key(key: &PublicKey) -> Result<(), KeyError> {
-    check_policy(&key.n_bytes(), &key.e_bytes()).map(|_| ())
+    jose_rsa::PublicKey::from_components(&key.n_bytes(), &key.e_bytes(), POLICY)
+        .map(|_| ())
+        .map_err(key_error)
 }
 
 /// An RSA public key of 2048 to 8192 bits.
@@ -72,25 +78,11 @@ fn check_key(key: &PublicKey) -> Result<(), KeyError> {
 pub(crate) struct RsaPublic(PublicKey);
 
 impl RsaPublic {
-    /// From big-endian modulus and exponent (leading zero octets are tolerated).
-    pub(crate) fn from_components(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
-        // Checked without leading zero octets, and built from the same trimmed bytes.
-        let checked = check_policy(n, e)?;
-        let (n, e) =
-            (BoxedUint::from_be_slice_vartime(checked.n), BoxedUint::from_be_slice_vartime(checked.e));
+    /// The `rsa` crate's key for a key flex-jose parsed and checked (from its `n` and `e`; nothing is re-parsed).
+    pub(crate) fn new(key: &jose_rsa::PublicKey) -> Result<Self, KeyError> {
+        let n = BoxedUint::from_be_slice_vartime(key.modulus());
+        let e = BoxedUint::from_be_slice_vartime(key.exponent());
         PublicKey::new(n, e).map(Self).map_err(|_| KeyError::InvalidKey)
-    }
-
-    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
-        let key = PublicKey::from_pkcs1_der(der).map_err(|_| KeyError::InvalidKey)?;
-        check_key(&key)?;
-        Ok(Self(key))
-    }
-
-    pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
-        let key = PublicKey::from_public_key_der(der).map_err(|_| KeyError::InvalidKey)?;
-        check_key(&key)?;
-        Ok(Self(key))
     }
 
     /// Modulus length in octets (= length of every OAEP ciphertext).
@@ -145,10 +137,12 @@ impl RsaPrivate {
         Ok(Self(key))
     }
 
+    /// The SDK's one PEM decoder (flex-jose's strict RFC 7468, into a zeroizing buffer), then PKCS#8 DER.
     pub(crate) fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = PrivateKey::from_pkcs8_pem(pem).map_err(|_| KeyError::InvalidKey)?;
-        check_key(key.as_public_key())?;
-        Ok(Self(key))
+        match flex_jose::pem::decode(pem) {
+            Ok(("PRIVATE KEY", der)) => Self::from_pkcs8_der(&der),
+            _ => Err(KeyError::InvalidKey),
+        }
     }
 
     /// A fresh key with e = 65537.

@@ -1,24 +1,24 @@
 //! RSA public keys, validated once at import (bit-exact size, exponent policy), then used for every verify.
 //!
 //! Importers: JWK ([`RsaPublicKey::from_jwk`]), PKCS#1 and SPKI DER, PEM, raw components, and the Flex
-//! capture-context key ([`RsaPublicKey::from_flex_capture_context_jwk`]). Every importer ends in
-//! [`RsaPublicKey::from_components`], so the size and exponent rules cannot differ between formats.
+//! capture-context key ([`RsaPublicKey::from_flex_capture_context_jwk`]). The key itself, its DER, PEM and
+//! `n`/`e` parsing and its size, exponent and ROCA policy are flex-jose's `rsa::PublicKey`, the SDK's one RSA
+//! public-key parser; this module adds the JWK document rules (`kty`, `use`, `key_ops`, `alg`, `kid`) and the
+//! `kid` and algorithm binding.
 
-mod der;
 mod jwk;
-mod pem;
 mod set;
 
 pub use set::{KeySet, MAX_KEY_SET_LEN};
 
-use flex_jose::rsa::PolicyError;
+use flex_jose::rsa::{self, PublicKey};
 
 use crate::alg::Algorithm;
 use crate::crypto;
 use crate::error::{Error, KeyError};
 use crate::kid::Kid;
 
-// The size, exponent and ROCA policy is flex-jose's, shared with flex-jwe's recipient keys.
+// The size, exponent and ROCA policy is flex-jose's, shared with flex-jwe's recipient keys and flex-auth.
 pub use flex_jose::rsa::{ExponentPolicy, MAX_MODULUS_BITS, MIN_MODULUS_BITS};
 
 /// What a key may be used for.
@@ -58,11 +58,7 @@ impl KeyOptions {
 /// optionally bound to a `kid` and an algorithm.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaPublicKey {
-    /// Big-endian modulus with no leading zero bytes.
-    n: Box<[u8]>,
-    /// Big-endian exponent with no leading zero bytes.
-    e: Box<[u8]>,
-    bits: u32,
+    key: PublicKey,
     kid: Option<Kid>,
     alg: Option<Algorithm>,
     usage: KeyUse,
@@ -77,16 +73,17 @@ impl RsaPublicKey {
     /// [`KeyError::ModulusTooSmall`], [`KeyError::ModulusTooLarge`], [`KeyError::InvalidModulus`],
     /// [`KeyError::ExponentNotAllowed`] or [`KeyError::RocaFingerprint`].
     pub fn from_components(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        let checked = flex_jose::rsa::check_public_key(n, e, policy).map_err(|problem| match problem {
-            PolicyError::ModulusTooSmall { bits } => KeyError::ModulusTooSmall { bits },
-            PolicyError::ModulusTooLarge { bits } => KeyError::ModulusTooLarge { bits },
-            PolicyError::InvalidModulus => KeyError::InvalidModulus,
-            PolicyError::RocaFingerprint => KeyError::RocaFingerprint,
-            // `ExponentNotAllowed`, and any rule a later flex-jose adds.
-            _ => KeyError::ExponentNotAllowed,
-        })?;
-        let (n, e, bits) = (checked.n, checked.e, checked.bits);
-        Ok(Self { n: n.into(), e: e.into(), bits, kid: None, alg: None, usage: KeyUse::Signature })
+        PublicKey::from_components(n, e, policy).map(Self::from_jose).map_err(key_error)
+    }
+
+    /// Wraps a key flex-jose parsed and checked: not bound to a `kid` or an algorithm, for signatures.
+    fn from_jose(key: PublicKey) -> Self {
+        Self { key, kid: None, alg: None, usage: KeyUse::Signature }
+    }
+
+    /// Builds a key from the JWK members `n` and `e` (strict base64url, no leading zero octet).
+    pub(crate) fn from_jwk_members(n: &str, e: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
+        PublicKey::from_jwk_members(n, e, policy).map(Self::from_jose).map_err(key_error)
     }
 
     /// Binds the key to a `kid` (used by key sets).
@@ -105,7 +102,7 @@ impl RsaPublicKey {
 
     /// The modulus length in bits (exact).
     pub fn bits(&self) -> u32 {
-        self.bits
+        self.key.bits()
     }
 
     /// The key's `kid`, if it has one.
@@ -125,12 +122,18 @@ impl RsaPublicKey {
 
     /// Big-endian modulus, no leading zeros.
     pub fn modulus(&self) -> &[u8] {
-        &self.n
+        self.key.modulus()
     }
 
     /// Big-endian public exponent, no leading zeros.
     pub fn exponent(&self) -> &[u8] {
-        &self.e
+        self.key.exponent()
+    }
+
+    /// The key as flex-jose's RSA public key (the SDK's one key type below the JOSE layers; `flex-jwe` builds
+    /// its recipient keys from it).
+    pub fn as_jose(&self) -> &PublicKey {
+        &self.key
     }
 
     pub(crate) fn set_usage(&mut self, usage: KeyUse) {
@@ -223,7 +226,7 @@ impl RsaPublicKey {
     /// The public key as a JWK: `kty`, `use` (`"sig"`, or `"enc"` for the Flex capture-context key), `alg` and
     /// `kid` when bound, `n`, `e`. The output re-imports with the importer that produced the key.
     pub fn to_jwk_json(&self) -> String {
-        let mut out = String::with_capacity(self.n.len() * 4 / 3 + 96);
+        let mut out = String::with_capacity(self.modulus().len() * 4 / 3 + 96);
         out.push_str(r#"{"kty":"RSA","use":""#);
         out.push_str(match self.usage {
             KeyUse::Signature => "sig",
@@ -239,9 +242,9 @@ impl RsaPublicKey {
             out.push_str(kid.as_str());
         }
         out.push_str(r#"","n":""#);
-        out.push_str(&jwk::encode_uint(&self.n));
+        out.push_str(&crate::b64::encode(self.modulus()));
         out.push_str(r#"","e":""#);
-        out.push_str(&jwk::encode_uint(&self.e));
+        out.push_str(&crate::b64::encode(self.exponent()));
         out.push_str(r#""}"#);
         out
     }
@@ -262,8 +265,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_pkcs1_der`].
     pub fn from_pkcs1_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        let key = der::parse_pkcs1(der)?;
-        Self::from_components(key.n, key.e, policy)
+        PublicKey::from_pkcs1_der(der, policy).map(Self::from_jose).map_err(key_error)
     }
 
     /// Imports an X.509 `SubjectPublicKeyInfo` (DER) for `rsaEncryption` (OID 1.2.840.113549.1.1.1, NULL
@@ -281,8 +283,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_spki_der`].
     pub fn from_spki_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        let key = der::parse_spki(der)?;
-        Self::from_components(key.n, key.e, policy)
+        PublicKey::from_spki_der(der, policy).map(Self::from_jose).map_err(key_error)
     }
 
     /// Imports a PEM public key, accepting only `e = 65537`: label `RSA PUBLIC KEY` holds PKCS#1, label
@@ -303,25 +304,22 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_pem`].
     pub fn from_pem_with(pem: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
-        match pem::decode(pem)? {
-            (pem::Label::Pkcs1, der) => Self::from_pkcs1_der_with(&der, policy),
-            (pem::Label::Spki, der) => Self::from_spki_der_with(&der, policy),
-        }
+        PublicKey::from_pem(pem, policy).map(Self::from_jose).map_err(key_error)
     }
 
     /// The key as PKCS#1 `RSAPublicKey` DER (what `ring` and `openssl rsa -RSAPublicKey_in` take).
     pub fn to_pkcs1_der(&self) -> Vec<u8> {
-        der::encode_pkcs1(&self.n, &self.e)
+        self.key.to_pkcs1_der()
     }
 
     /// The key as X.509 `SubjectPublicKeyInfo` DER (`rsaEncryption`).
     pub fn to_spki_der(&self) -> Vec<u8> {
-        der::encode_spki(&self.n, &self.e)
+        self.key.to_spki_der()
     }
 
     /// The key as a `PUBLIC KEY` (SPKI) PEM document with LF line ends.
     pub fn to_pem(&self) -> String {
-        pem::encode(pem::Label::Spki, &self.to_spki_der())
+        self.key.to_pem()
     }
 
     /// Verifies an RSASSA-PKCS1-v1_5 signature over `message` (raw bytes, e.g. a JWS signing input).
@@ -343,11 +341,28 @@ impl RsaPublicKey {
 impl core::fmt::Debug for RsaPublicKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RsaPublicKey")
-            .field("bits", &self.bits)
+            .field("bits", &self.bits())
             .field("kid", &self.kid)
             .field("alg", &self.alg)
             .field("usage", &self.usage)
             .finish_non_exhaustive()
+    }
+}
+
+/// flex-jose's refusal as this crate's [`KeyError`] (the same names).
+fn key_error(refused: rsa::KeyError) -> KeyError {
+    match refused {
+        rsa::KeyError::Der => KeyError::Der,
+        rsa::KeyError::Pem => KeyError::Pem,
+        rsa::KeyError::Base64 => KeyError::Base64,
+        rsa::KeyError::NotRsa => KeyError::NotRsa,
+        rsa::KeyError::TooLarge => KeyError::TooLarge,
+        rsa::KeyError::ModulusTooSmall { bits } => KeyError::ModulusTooSmall { bits },
+        rsa::KeyError::ModulusTooLarge { bits } => KeyError::ModulusTooLarge { bits },
+        rsa::KeyError::InvalidModulus => KeyError::InvalidModulus,
+        rsa::KeyError::RocaFingerprint => KeyError::RocaFingerprint,
+        // `ExponentNotAllowed`, and any rule a later flex-jose adds: a key outside the policy.
+        _ => KeyError::ExponentNotAllowed,
     }
 }
 

@@ -287,8 +287,8 @@ fn recipient_key_constructors_and_policy() {
         Some(KeyError::InvalidEncoding)
     );
     assert_eq!(RecipientKey::from_jwk_components("k", n, "AQAB=").err(), Some(KeyError::InvalidEncoding));
-    assert_eq!(RecipientKey::from_jwk_components("k", "", "AQAB").err(), Some(KeyError::InvalidKey));
-    assert_eq!(RecipientKey::from_jwk_components("k", n, "").err(), Some(KeyError::InvalidKey));
+    assert_eq!(RecipientKey::from_jwk_components("k", "", "AQAB").err(), Some(KeyError::InvalidEncoding));
+    assert_eq!(RecipientKey::from_jwk_components("k", n, "").err(), Some(KeyError::InvalidEncoding));
     assert_eq!(RecipientKey::from_jwk_components("k", n, "AA").err(), Some(KeyError::InvalidKey));
     // Even modulus.
     let mut even = b64d(n);
@@ -297,11 +297,21 @@ fn recipient_key_constructors_and_policy() {
         RecipientKey::from_jwk_components("k", &b64e(&even), "AQAB").err(),
         Some(KeyError::InvalidKey)
     );
-    // A leading zero octet on n is tolerated (some JWK producers emit one).
+    // A leading zero octet on n is refused (RFC 7518 §6.3.1.1), as by flex-jwt's JWK readers: the same parser.
     let mut padded = vec![0u8];
     padded.extend(b64d(n));
-    let lenient = RecipientKey::from_jwk_components("rsa2048", &b64e(&padded), "AQAB").unwrap();
-    assert_eq!(&**rsa2048().decrypt(&lenient.encrypt(PLAINTEXT).unwrap()).unwrap(), PLAINTEXT);
+    assert_eq!(
+        RecipientKey::from_jwk_components("rsa2048", &b64e(&padded), "AQAB").err(),
+        Some(KeyError::InvalidEncoding)
+    );
+    // A key flex-jose already parsed becomes a recipient key without a second parse.
+    let parsed =
+        flex_jose::rsa::PublicKey::from_jwk_members(n, "AQAB", flex_jose::rsa::ExponentPolicy::F4Only)
+            .unwrap();
+    let shared = RecipientKey::from_public_key("rsa2048", &parsed).unwrap();
+    assert_eq!(shared.modulus_bits(), 2048);
+    assert_eq!(&**rsa2048().decrypt(&shared.encrypt(PLAINTEXT).unwrap()).unwrap(), PLAINTEXT);
+    assert_eq!(RecipientKey::from_public_key("", &parsed).err(), Some(KeyError::InvalidKid));
     assert_eq!(DecryptionKey::from_pkcs8_der(b"not a key").err(), Some(KeyError::InvalidKey));
     assert_eq!(
         DecryptionKey::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----").err(),

@@ -203,10 +203,11 @@ pub(crate) fn build(
     if rule == UseRule::FlexCaptureContext && kid.is_none() {
         return Err(KeyError::MissingKid);
     }
-    let n = decode_uint(&fields.n, "n")?;
-    let e = decode_uint(&fields.e, "e")?;
-
-    let mut key = RsaPublicKey::from_components(&n, &e, options.exponent_policy)?;
+    let (Member::Str(n), Member::Str(e)) = (&fields.n, &fields.e) else {
+        let member = if matches!(fields.n, Member::Str(_)) { "e" } else { "n" };
+        return Err(KeyError::MissingMember { member });
+    };
+    let mut key = RsaPublicKey::from_jwk_members(n, e, options.exponent_policy)?;
     key.set_usage(usage);
     if let Some(kid) = kid {
         key = key.with_kid(kid);
@@ -233,26 +234,6 @@ fn check_key_ops(key_ops: &KeyOps<'_>) -> Result<(), KeyError> {
         }
     }
     if names.iter().any(|name| *name == "verify") { Ok(()) } else { Err(KeyError::WrongKeyOps) }
-}
-
-/// Decodes a `Base64urlUInt` (RFC 7518 §2): strict unpadded base64url of the big-endian value in the minimum
-/// number of octets. RFC 7518 §6.3.1.1 singles out a zero octet prefixed to `n` as a known producer bug that
-/// must not appear, so a leading zero octet is [`KeyError::Base64`], not silently stripped.
-fn decode_uint(member: &Member<'_>, name: &'static str) -> Result<Vec<u8>, KeyError> {
-    let Member::Str(text) = member else {
-        return Err(KeyError::MissingMember { member: name });
-    };
-    // The SDK's one strict base64url: no padding, `+`/`/` or whitespace, canonical last character.
-    let bytes = crate::b64::decode_vec(text).map_err(|_| KeyError::Base64)?;
-    match bytes.as_slice() {
-        [] | [0, _, ..] => Err(KeyError::Base64),
-        _ => Ok(bytes),
-    }
-}
-
-/// Encodes a big-endian unsigned integer without leading zeros as a `Base64urlUInt`.
-pub(crate) fn encode_uint(bytes: &[u8]) -> String {
-    crate::b64::encode(bytes)
 }
 
 #[derive(Debug, Default, Deserialize)]
