@@ -110,6 +110,8 @@ impl MerchantPrivateKey {
             // `Invalid`, and any refusal a later provider names.
             _ => CredentialError::InvalidPrivateKey,
         })?;
+        // The public half as ring hands it out (PKCS#1 DER), read by the SDK's one RSA public-key parser and
+        // policy (flex-jose's, through flex-jwt's key type), like every verifying key.
         let public = RsaPublicKey::from_pkcs1_der(&public_der).map_err(public_key_error)?;
         Ok(Self { der, kind, public })
     }

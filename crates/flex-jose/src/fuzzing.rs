@@ -106,11 +106,37 @@ pub fn base64url_decode(data: &str) -> Option<Vec<u8>> {
     b64::decode_vec(data).ok()
 }
 
-/// The `jose` fuzz target: [`b64_and_compact`], then [`differential`] into `serde_json::Value`. Returns the first
-/// violation.
+/// The `jose` fuzz target: [`b64_and_compact`], [`rsa_keys`], then [`differential`] into `serde_json::Value`.
+/// Returns the first violation.
 pub fn jose(data: &[u8]) -> Result<(), &'static str> {
     b64_and_compact(data)?;
+    rsa_keys(data)?;
     differential::<serde_json::Value>(data)
+}
+
+/// RSA public-key import on arbitrary bytes, as PKCS#1 DER, SPKI DER and PEM text: an accepted DER key re-encodes
+/// to exactly the input (strict DER has one encoding of every key), and an accepted PEM key survives a PEM round
+/// trip. Returns a description of the first violation.
+pub fn rsa_keys(data: &[u8]) -> Result<(), &'static str> {
+    use crate::rsa::{ExponentPolicy, PublicKey};
+    const POLICY: ExponentPolicy = ExponentPolicy::AnyOdd;
+    if let Ok(key) = PublicKey::from_pkcs1_der(data, POLICY)
+        && key.to_pkcs1_der() != data
+    {
+        return Err("an accepted PKCS#1 key does not re-encode to its input");
+    }
+    if let Ok(key) = PublicKey::from_spki_der(data, POLICY)
+        && key.to_spki_der() != data
+    {
+        return Err("an accepted SPKI key does not re-encode to its input");
+    }
+    if let Ok(text) = core::str::from_utf8(data)
+        && let Ok(key) = PublicKey::from_pem(text, POLICY)
+        && PublicKey::from_pem(&key.to_pem(), POLICY).as_ref() != Ok(&key)
+    {
+        return Err("a PEM key does not survive a PEM round trip");
+    }
+    Ok(())
 }
 
 /// The base64url decoder and the compact splitters on arbitrary bytes: a decoded text re-encodes to itself (there
@@ -178,6 +204,11 @@ mod tests {
         assert!(scan(br#"{"exp":1,"s":"x","l":["a"]}"#));
         assert!(!scan(br#"{"exp":1,"exp":2}"#));
         assert_eq!(b64_and_compact(b"Zm9v.Zm8.Zg"), Ok(()));
+        let key =
+            crate::rsa::PublicKey::from_components(&[0xff; 256], &[1, 0, 1], Default::default()).unwrap();
+        for doc in [key.to_pkcs1_der(), key.to_spki_der(), key.to_pem().into_bytes()] {
+            assert_eq!(rsa_keys(&doc), Ok(()));
+        }
         assert_eq!(b64_and_compact(b"a.b.c.d.e"), Ok(()));
     }
 }

@@ -6,7 +6,8 @@
 //! - [`json`]: a strict JSON reader (RFC 8259) and serde `Deserializer`: duplicate member names refused at any
 //!   depth (compared after unescaping), integer-only NumericDate, depth and size caps, errors with a position and
 //!   never input.
-//! - [`rsa`]: the one RSA public-key policy (exact modulus size, odd modulus, exponent, ROCA).
+//! - [`rsa`]: the one RSA public-key type and parser (JWK `n`/`e`, PKCS#1 and SPKI DER, PEM) and its policy (exact
+//!   modulus size, odd modulus, exponent, ROCA).
 //! - [`pem`]: strict PEM (RFC 7468) for public and private keys, through RustCrypto's `pem-rfc7468`.
 //! - [`crypto`]: the SDK's one boundary to its crypto library (`ring`): RSASSA-PKCS1-v1_5, HMAC-SHA256, SHA-256,
 //!   AES-256-GCM and the system random source, behind byte-slice functions.

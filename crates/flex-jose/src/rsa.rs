@@ -264,3 +264,82 @@ fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), KeyError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F4: [u8; 3] = [1, 0, 1];
+
+    fn modulus(bits: u32) -> Vec<u8> {
+        let bytes = bits.div_ceil(8) as usize;
+        let mut n = vec![0xffu8; bytes];
+        let top_bits = bits - (bytes as u32 - 1) * 8;
+        n[0] = if top_bits == 8 { 0xff } else { (1u8 << top_bits) - 1 };
+        n
+    }
+
+    fn bits(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<u32, KeyError> {
+        PublicKey::from_components(n, e, policy).map(|key| key.bits())
+    }
+
+    #[test]
+    fn modulus_size_is_bit_exact() {
+        let f4 = ExponentPolicy::F4Only;
+        assert_eq!(bits(&modulus(2041), &F4, f4), Err(KeyError::ModulusTooSmall { bits: 2041 }));
+        assert_eq!(bits(&modulus(2047), &F4, f4), Err(KeyError::ModulusTooSmall { bits: 2047 }));
+        assert_eq!(bits(&modulus(2048), &F4, f4), Ok(2048));
+        let mut padded = vec![0, 0];
+        padded.extend(modulus(2048));
+        assert_eq!(bits(&padded, &F4, f4), Ok(2048));
+        assert_eq!(bits(&modulus(8192), &F4, f4), Ok(8192));
+        assert_eq!(bits(&modulus(8193), &F4, f4), Err(KeyError::ModulusTooLarge { bits: 8193 }));
+        let mut even = modulus(2048);
+        even[255] = 0xfe;
+        assert_eq!(bits(&even, &F4, f4), Err(KeyError::InvalidModulus));
+    }
+
+    #[test]
+    fn exponent_policy() {
+        let n = modulus(2048);
+        assert_eq!(bits(&n, &[3], ExponentPolicy::F4Only), Err(KeyError::ExponentNotAllowed));
+        assert_eq!(bits(&n, &[3], ExponentPolicy::AnyOdd), Ok(2048));
+        for bad in [&[1u8][..], &[2], &[0x01, 0x00, 0x00], &[2, 0, 0, 0, 1], &[]] {
+            assert_eq!(bits(&n, bad, ExponentPolicy::AnyOdd), Err(KeyError::ExponentNotAllowed), "{bad:?}");
+        }
+        assert_eq!(bits(&n, &[1, 0, 0, 0, 1], ExponentPolicy::AnyOdd), Ok(2048));
+    }
+
+    #[test]
+    fn jwk_members_are_minimal_base64url() {
+        let n = b64::encode(&modulus(2048));
+        let key = PublicKey::from_jwk_members(&n, "AQAB", ExponentPolicy::F4Only).unwrap();
+        assert_eq!((key.bits(), key.exponent()), (2048, &F4[..]));
+        let padded_n = b64::encode(&[&[0][..], &modulus(2048)].concat());
+        for (n, e) in [(padded_n.as_str(), "AQAB"), (&n, "AAEAAQ"), ("", "AQAB"), (&n, ""), (&n, "AQAB=")] {
+            assert_eq!(PublicKey::from_jwk_members(n, e, ExponentPolicy::F4Only), Err(KeyError::Base64));
+        }
+        // A single zero octet is the minimal encoding of zero: refused by the policy, not the encoding.
+        assert_eq!(
+            PublicKey::from_jwk_members(&n, "AA", ExponentPolicy::F4Only),
+            Err(KeyError::ExponentNotAllowed)
+        );
+    }
+
+    #[test]
+    fn pem_labels_and_round_trips() {
+        let key = PublicKey::from_components(&modulus(2048), &F4, ExponentPolicy::F4Only).unwrap();
+        let policy = ExponentPolicy::F4Only;
+        assert_eq!(PublicKey::from_pem(&key.to_pem(), policy).as_ref(), Ok(&key));
+        let pkcs1 = pem::encode(PKCS1_PEM_LABEL, &key.to_pkcs1_der()).unwrap();
+        assert_eq!(PublicKey::from_pem(&pkcs1, policy).as_ref(), Ok(&key));
+        assert_eq!(PublicKey::from_spki_der(&key.to_spki_der(), policy).as_ref(), Ok(&key));
+        let wrong_label = pem::encode(PKCS1_PEM_LABEL, &key.to_spki_der()).unwrap();
+        assert_eq!(PublicKey::from_pem(&wrong_label, policy), Err(KeyError::Der));
+        let private = pem::encode("PRIVATE KEY", &key.to_pkcs1_der()).unwrap();
+        assert_eq!(PublicKey::from_pem(&private, policy), Err(KeyError::Pem));
+        let huge = format!("{}{}", key.to_pem(), " ".repeat(MAX_PEM_LEN));
+        assert_eq!(PublicKey::from_pem(&huge, policy), Err(KeyError::TooLarge));
+        assert_eq!(format!("{key:?}"), "PublicKey { bits: 2048, .. }");
+    }
+}

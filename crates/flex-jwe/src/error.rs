@@ -6,7 +6,7 @@ use core::fmt;
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyError {
-    /// A base64url component (`n`, `e`) is not canonical unpadded base64url.
+    /// A base64url component (`n`, `e`) is not canonical unpadded base64url of its value in the fewest octets.
     InvalidEncoding,
     /// The bytes are not a valid RSA key of the expected format (PKCS#1, SPKI, PKCS#8, PEM).
     InvalidKey,
