@@ -94,3 +94,73 @@ for alg, h in [("RSA-OAEP", hashes.SHA1()), ("RSA-OAEP-256", hashes.SHA256())]:
 for g in json.loads((V / "wycheproof/json_web_encryption_test.json").read_text())["testGroups"][:2]:
     for t in g["tests"][:4]:
         if isinstance(t.get("jwe"), str): put("jwe_decrypt", f"wycheproof-{t['tcId']}", t["jwe"])
+# Payments (docs/PROTOCOL.md §8.2): requests, 201 answers (authorized, declined), the 400 of a reused token, and
+# "<amount> <currency>" texts. The transient token of the requests is a sample JWT of the test keys.
+tt = read("keys/rsa2048.sample.jwt")
+for name, body in {
+    "request-doc": {"clientReferenceInformation": {"code": "order-42"}, "processingInformation": {"capture": False},
+                    "orderInformation": {"amountDetails": {"totalAmount": "10.00", "currency": "USD"},
+                                         "billTo": {"firstName": "Jane", "lastName": "Doe", "country": "US",
+                                                    "email": "jane@example.com"}},
+                    "tokenInformation": {"transientTokenJwt": tt}},
+    "request-minimal-kwd": {"orderInformation": {"amountDetails": {"totalAmount": "1.250", "currency": "KWD"}},
+                            "tokenInformation": {"transientTokenJwt": tt}},
+    "request-capture-string": {"processingInformation": {"capture": "true", "commerceIndicator": "internet"},
+                               "orderInformation": {"amountDetails": {"totalAmount": "100", "currency": "JPY"}},
+                               "tokenInformation": {"transientTokenJwt": tt}},
+    "response-authorized": {
+        "_links": {"authReversal": {"method": "POST", "href": "/pts/v2/payments/7020838000000000000001/reversals"},
+                   "self": {"method": "GET", "href": "/pts/v2/payments/7020838000000000000001"},
+                   "capture": {"method": "POST", "href": "/pts/v2/payments/7020838000000000000001/captures"}},
+        "clientReferenceInformation": {"code": "TC50171_3"}, "id": "7020838000000000000001",
+        "orderInformation": {"amountDetails": {"authorizedAmount": "102.21", "currency": "USD"}, "lineItems": [{"x": 1}]},
+        "processorInformation": {"approvalCode": "831000", "networkTransactionId": "016153570198200",
+                                 "transactionId": "016153570198200", "responseCode": "00", "avs": {"code": "Y"}},
+        "reconciliationId": "6208396897246985904953", "status": "AUTHORIZED", "submitTimeUtc": "2026-12-03T14:00:00Z"},
+    "response-declined": {"id": "7020838000000000000002", "status": "DECLINED", "submitTimeUtc": "2026-12-03T14:00:01Z",
+                          "errorInformation": {"reason": "PROCESSOR_DECLINED",
+                                               "message": "Decline - General decline of the card."},
+                          "processorInformation": {"responseCode": "05"}},
+    "response-400-reused-token": {"submitTimeUtc": "2026-12-03T14:00:02Z", "status": "INVALID_REQUEST",
+                                  "reason": "INVALID_DATA",
+                                  "message": "Declined - One or more fields in the request contains invalid data",
+                                  "details": [{"field": "tokenInformation.jti", "reason": "INVALID_DATA"}]},
+}.items():
+    put("payments_parse", name, compact(body))
+for text in ["10.00 USD", "1.250 KWD", "100 JPY", "0.01 EUR"]:
+    put("payments_parse", "amount-" + text.split()[1].lower(), text)
+# Microform (docs/PROTOCOL.md §8.1, §6.1): session requests, an mf-2.0.0 capture context, transient tokens of every
+# format (mf-0.11.0 from testdata, mf-2.0.0, gda-0.9.0), the Flex API context, and builder lines.
+put("microform_parse", "request-doc", compact({"clientVersion": "v2", "targetOrigins": ["https://shop.example"],
+                                               "allowedCardNetworks": ["VISA", "MASTERCARD"]}))
+put("microform_parse", "request-full", compact({
+    "clientVersion": "v2.0", "targetOrigins": ["https://shop.example", "https://shop.example:8443", "http://localhost:3000"],
+    "allowedCardNetworks": ["VISA", "MASTERCARD", "AMEX", "CARNET", "CARTESBANCAIRES", "CUP", "DINERSCLUB", "DISCOVER",
+                            "EFTPOS", "ELO", "JAYWAN", "JCB", "JCREW", "KCP", "MADA", "MAESTRO", "MEEZA", "PAYPAK", "UATP"],
+    "allowedPaymentTypes": ["CARD", "CHECK"], "transientTokenResponseOptions": {"includeCardPrefix": True}}))
+mf_ctx = json.loads((V / "capture-context/flex-docs-sn.payload.json").read_text())
+mf_ctx["ctx"] = [{"data": {"clientLibrary": "https://testflex.cybersource.com/microform/bundle/v2.0/flex-microform.min.js",
+                           "clientLibraryIntegrity": "sha256-ZKdy8Wk4dNAbE6xDuFvhl6PMd1dVDlVk9xZtJCYpsZk=",
+                           "targetOrigins": ["https://www.example.com"], "mfOrigin": "https://testflex.cybersource.com",
+                           "allowedCardNetworks": ["VISA", "MASTERCARD", "AMEX"], "allowedPaymentTypes": ["CARD"],
+                           "iframeIntegrity": {"x": 1}},
+                  "type": "mf-2.0.0"}]
+put("microform_parse", "context-mf-2", compact(mf_ctx))
+put("microform_parse", "context-api", (V / "capture-context/flex-docs-sn.payload.json").read_bytes())
+put("microform_parse", "token-mf-0.11",
+    base64.urlsafe_b64decode(read("transient-token/microform-0.11.jwt").split(".")[1] + "=="))
+put("microform_parse", "token-mf-2", compact({
+    "iss": "Flex/08", "exp": 1661350495, "type": "mf-2.0.0", "iat": 1661349595,
+    "jti": "1D1P5ADE5Y8HR7NSN1GRY4BVAY8J8FL5U7RXN6RA4F0GC7RP1HJF63062E86FA6D",
+    "content": {"paymentInformation": {"card": {
+        "number": {"detectedCardTypes": ["001"], "maskedValue": "XXXXXXXXXXXX1111", "bin": "411111"},
+        "expirationMonth": {"value": "03"}, "expirationYear": {"value": "2031"}, "securityCode": {}}}}}))
+put("microform_parse", "token-gda-0.9", compact({
+    "iss": "Flex/00", "exp": 1706910242, "type": "gda-0.9.0", "iat": 1706909342,
+    "jti": "1E0WC1GO87JG1BDP0CQ8SCR1TTK86U9N98H3WH8IFM9MVEWTIYFI65D4E1C4E5C1",
+    "metadata": {"consumerPreference": {"saveCard": False}},
+    "content": {"paymentInformation": {"card": {
+        "number": {"maskedValue": "XXXXXXXXXXXX1111", "bin": "411111"}, "expirationMonth": {"value": "06"},
+        "expirationYear": {"value": "2028"}, "securityCode": {}, "type": {"value": "001"}}}}}))
+put("microform_parse", "lines-origins", "v2\nhttps://shop.example\nhttps://[::1]:8443\nhttp://localhost:3000")
+put("microform_parse", "lines-expiry", "03\n2031")

@@ -49,6 +49,11 @@ mod cow;
 
 pub mod capture_context;
 pub mod error_body;
+/// Hooks for `fuzz/` (the payments and Microform parsers with their oracles). Unstable, not for production:
+/// compiled only with the non-default `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jwk;
 pub mod microform;
 pub mod payments;

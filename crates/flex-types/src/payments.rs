@@ -859,7 +859,8 @@ pub struct PaymentResponse<'a> {
     /// `_links` (`self`, `capture`, `authReversal`, ...), as raw JSON.
     pub links: Option<Value<'a>>,
     /// Every other top-level member, in document order (`orderInformation` members other than
-    /// `amountDetails` stay inside the kept `orderInformation`).
+    /// `amountDetails` stay inside the kept `orderInformation`; a repeated `orderInformation` is dropped, the
+    /// first one is read).
     pub extra: Vec<(Cow<'a, str>, Value<'a>)>,
 }
 
@@ -942,6 +943,9 @@ impl<'a> PaymentResponse<'a> {
             });
             (!o.0.is_empty()).then_some(Value::Object(o.0))
         });
+        // First occurrence wins: a repeated `orderInformation` is dropped, so that the only one in `extra` is the
+        // rest of the first, which serialization merges back with `amountDetails`.
+        while m.take("orderInformation").is_some() {}
         let mut response = PaymentResponse {
             id: m.take_str("id"),
             status: m.take_str("status"),
