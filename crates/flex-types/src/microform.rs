@@ -145,7 +145,8 @@ wire_enum! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MicroformRequestError {
-    /// `clientVersion` is empty, longer than [`MAX_CLIENT_VERSION_LEN`], or not of the form `v<digits>[.<digits>]`.
+    /// `clientVersion` is empty, longer than [`MAX_CLIENT_VERSION_LEN`], or not of the form `v<digits>` with up to
+    /// two more `.<digits>` parts (`v2`, `v2.1`, `v2.1.3`).
     InvalidClientVersion,
     /// No target origin: at least one is required.
     NoTargetOrigin,
