@@ -2,21 +2,11 @@
 //! deadline), on loopback only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::support::https_sandbox;
 use flex_client::{Client, Error, ErrorKind, RetryPolicy};
-use flex_sandbox::{RunningSandbox, Sandbox, TestKeys, TlsIdentity};
 use tokio::net::TcpListener;
-
-fn test_keys() -> TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| TestKeys::generate(1).unwrap()).clone()
-}
-
-async fn https_sandbox() -> RunningSandbox {
-    Sandbox::builder().test_keys(test_keys()).tls(TlsIdentity::generate()).start().await.unwrap()
-}
 
 /// The error's one line, checked to be one line.
 fn line(err: &Error) -> String {

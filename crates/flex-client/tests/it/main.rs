@@ -2,6 +2,8 @@
 //! concern. The two tests that read captured logs (`tests/https.rs`, `tests/logging.rs`) have their own processes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 mod credentials;
 mod errors;
 mod microform;

@@ -1,34 +1,12 @@
 //! Microform v2 against the sandbox: capture contexts from `POST /microform/v2/sessions`, verified like Flex API
 //! ones and told apart by their kind, and transient tokens of both shapes with their typed accessors.
 
-use std::sync::OnceLock;
-use std::time::Duration;
-
+use crate::support::{builder, sandbox};
 use flex_client::{
-    CardNetwork, Client, ClientBuilder, ContextKind, ErrorKind, FieldPath, MicroformRequestError,
-    MicroformSessionRequest, PaymentData, PaymentType, RetryPolicy, SessionRequest,
+    CardNetwork, Client, ContextKind, ErrorKind, FieldPath, MicroformRequestError, MicroformSessionRequest,
+    PaymentData, PaymentType, SessionRequest,
 };
-use flex_sandbox::{RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys};
-
-fn test_keys() -> TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| TestKeys::generate(3).unwrap()).clone()
-}
-
-async fn sandbox() -> RunningSandbox {
-    Sandbox::builder().test_keys(test_keys()).start().await.unwrap()
-}
-
-fn builder(sandbox: &RunningSandbox) -> ClientBuilder {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-        })
-}
+use flex_sandbox::{RunningSandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 
 fn card(number: &str) -> PaymentData {
     card_cvv(number, "123")

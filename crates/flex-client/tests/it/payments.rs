@@ -2,16 +2,16 @@
 //! API error with its details, amounts refused when the request is built, and a payment `POST` sent exactly once
 //! whatever the retry policy.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
+use crate::support::{quick_retries, sandbox};
 use flex_client::{
     Amount, AmountError, AuthScheme, BillTo, Client, ClientBuilder, Currency, ErrorKind, FieldPath,
     MicroformSessionRequest, PaymentData, PaymentOutcome, PaymentRequest, PaymentRequestError, PaymentStatus,
-    RetryPolicy, SessionRequest,
+    SessionRequest,
 };
-use flex_sandbox::{RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys};
+use flex_sandbox::{RunningSandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The sandbox's test cards (crates/flex-sandbox/README.md).
@@ -20,24 +20,11 @@ const DECLINE: &str = "4000000000000002";
 const REVIEW: &str = "4000000000000010";
 const PARTIAL: &str = "4000000000000028";
 
-fn test_keys() -> TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| TestKeys::generate(3).unwrap()).clone()
-}
-
-async fn sandbox() -> RunningSandbox {
-    Sandbox::builder().test_keys(test_keys()).start().await.unwrap()
-}
-
-fn retries(max_retries: u32) -> RetryPolicy {
-    RetryPolicy { max_retries, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) }
-}
-
 fn builder(sandbox: &RunningSandbox) -> ClientBuilder {
     Client::builder()
         .base_url(sandbox.base_url())
         .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
-        .retry_policy(retries(3))
+        .retry_policy(quick_retries(3))
 }
 
 /// A verified transient token for `number`, through a Flex API context.
@@ -243,7 +230,7 @@ async fn a_payment_post_is_sent_exactly_once_whatever_the_retry_policy() {
     let client = Client::builder()
         .base_url(&url)
         .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
-        .retry_policy(retries(3))
+        .retry_policy(quick_retries(3))
         .build()
         .unwrap();
     let request = usd("eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiJqIn0.c2ln", "10.00");

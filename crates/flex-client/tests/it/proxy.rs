@@ -3,15 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{https_sandbox, test_keys};
 use flex_client::{
     Client, ClientBuilder, ErrorKind, FieldPath, PaymentData, Proxy, RetryPolicy, SessionRequest,
 };
-use flex_sandbox::{
-    RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys, TlsIdentity,
-};
+use flex_sandbox::{RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -102,15 +101,6 @@ async fn serve(
     count.fetch_add(1, Ordering::SeqCst);
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
     Ok(())
-}
-
-fn test_keys() -> TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| TestKeys::generate(2).unwrap()).clone()
-}
-
-async fn https_sandbox() -> RunningSandbox {
-    Sandbox::builder().test_keys(test_keys()).tls(TlsIdentity::generate()).start().await.unwrap()
 }
 
 fn builder(sandbox: &RunningSandbox) -> ClientBuilder {

@@ -1,35 +1,15 @@
 //! End-to-end tests against the embedded offline sandbox on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::support::{builder, sandbox};
 use flex_client::{AuthScheme, Client, ClientBuilder, ErrorKind, PaymentData, RetryPolicy};
-use flex_sandbox::{RunningSandbox, Sandbox, TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET, TestKeys};
+use flex_sandbox::{TEST_KEY_ID, TEST_MERCHANT_ID, TEST_SHARED_SECRET};
 use flex_types::{FieldPath, SessionRequest};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-/// Keys generated once per test binary (RSA key generation is slow); sessions share them (see `TestKeys`).
-fn test_keys() -> TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| TestKeys::generate(4).unwrap()).clone()
-}
-
-async fn sandbox() -> RunningSandbox {
-    Sandbox::builder().test_keys(test_keys()).start().await.unwrap()
-}
-
-fn builder(sandbox: &RunningSandbox) -> ClientBuilder {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, TEST_SHARED_SECRET)
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-        })
-}
 
 fn card_request() -> SessionRequest {
     SessionRequest::new()
