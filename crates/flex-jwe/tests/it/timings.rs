@@ -1,4 +1,4 @@
-//! Rough timings: `cargo test -p flex-jwe --release --test timings -- --ignored --nocapture`.
+//! Rough timings: `cargo test -p flex-jwe --release --test it -- --ignored --nocapture timings::`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use crate::common;

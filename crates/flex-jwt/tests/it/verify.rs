@@ -166,7 +166,7 @@ fn fuzz_hooks_accept_the_sample_token() {
     assert_eq!(flex_jwt::fuzzing::jwt_parse(sample.trim().as_bytes()), Ok(()));
 }
 
-/// Rough timing, release build: `cargo test --release -p flex-jwt --test verify -- --ignored --nocapture`.
+/// Rough timing, release build: `cargo test --release -p flex-jwt --test it -- --ignored --nocapture verify::`.
 #[test]
 #[ignore = "timing; run with --release"]
 fn rough_verify_time_vs_bare_ring() {
