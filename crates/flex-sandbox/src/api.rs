@@ -743,9 +743,15 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     let detected = number.and_then(card::detect_type);
     let card_type = get(FieldPath::CardType).or(detected);
     if let Some(mf) = &microform {
-        // A recognised network the context does not accept is refused (an unrecognised one is let through).
-        let network = card_type.and_then(card::network_of_type);
-        if network.is_some_and(|n| !mf.networks.contains(&n)) {
+        // The network comes from the number: a declared type that contradicts it is refused, and so is a
+        // recognised network (detected or declared) the context does not accept. An unrecognised number with no
+        // recognised declared type is let through.
+        let declared = get(FieldPath::CardType);
+        if detected.is_some() && declared.is_some_and(|d| Some(d) != detected) {
+            return field_error(FieldPath::CardType.as_str(), "card type does not match the card number");
+        }
+        let mut networks = [detected, declared].into_iter().flatten().filter_map(card::network_of_type);
+        if networks.any(|n| !mf.networks.contains(&n)) {
             return field_error(
                 FieldPath::CardNumber.as_str(),
                 "card network not accepted by the capture context",

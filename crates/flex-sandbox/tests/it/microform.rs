@@ -113,3 +113,21 @@ async fn a_network_the_context_does_not_accept_is_refused_at_tokenization() {
     let res = api.tokenize(&support::jwe_for(&context, data)).await;
     assert_eq!(res.status, 201, "{}", res.body);
 }
+
+#[tokio::test]
+async fn a_declared_card_type_cannot_bypass_the_allowed_networks() {
+    let (_sandbox, _clock, api) = support::start().await;
+    let context = microform_context(&api, &request(None, &[CardNetwork::Mastercard])).await.body;
+    // A Visa number declared as Mastercard (002) or as an unknown type: the number decides, both are refused.
+    for declared in ["002", "999"] {
+        let data = support::card(PaymentData::flat()).with("paymentInformation.card.type", declared).unwrap();
+        let res = api.tokenize(&support::jwe_for(&context, data)).await;
+        assert_eq!(res.status, 400, "{declared}: {}", res.body);
+        assert_eq!(res.location(), "paymentInformation.card.type", "{declared}");
+    }
+    // A Mastercard number declared as Mastercard goes through.
+    let data =
+        support::card_numbered("5555555555554444").with("paymentInformation.card.type", "002").unwrap();
+    let res = api.tokenize(&support::jwe_for(&context, data)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+}
