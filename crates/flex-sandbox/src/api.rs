@@ -816,7 +816,17 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
             // Checked above; a concurrent request may have taken the last place since. The token is then
             // still issued, but cannot pay: rare, and a payment refused is the safe side.
             if tokens.make_room(now) {
-                tokens.insert(jti, IssuedToken { kid: kid.clone(), key, exp, used: false, rule });
+                tokens.insert(
+                    jti,
+                    IssuedToken {
+                        kid: kid.clone(),
+                        key,
+                        merchant_id: merchant.clone(),
+                        exp,
+                        used: false,
+                        rule,
+                    },
+                );
             }
             drop(tokens);
             tracing::info!(merchant = %merchant, session = %kid, "tokens: transient token issued");

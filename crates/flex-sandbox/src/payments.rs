@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::api::{self, Reply, RequestParts, Shared};
 use crate::card::PaymentRule;
 use crate::crypto::{self, KeyMaterial};
-use crate::state::TokenUnusable;
+use crate::state::{self, TokenUnusable};
 
 /// Path of the payments endpoint.
 pub(crate) const PAYMENTS_PATH: &str = "/pts/v2/payments";
@@ -154,13 +154,18 @@ pub(crate) async fn create_payment(shared: &Shared, req: RequestParts<'_>) -> Re
     };
     let token = request.transient_token_jwt().to_owned();
     let Some(jti) = unverified_jti(&token) else { return token_malformed(now) };
-    let (kid, key, _) = match shared.issued_tokens().check(&jti, now, false) {
+    let (kid, key, _, owner) = match shared.issued_tokens().check(&jti, now, false) {
         Ok(found) => found,
         Err(why) => {
             tracing::info!(merchant = %merchant_id, why = token_refusal(why), "payments: transient token refused");
             return token_refused(now);
         }
     };
+    // Only the merchant whose capture context produced the token may pay with it (answered like an unknown one).
+    if owner != state::capped(&merchant_id, state::MAX_MERCHANT_ID_LEN) {
+        tracing::info!(merchant = %merchant_id, "payments: transient token of another merchant refused");
+        return token_refused(now);
+    }
     let verified = {
         let kid = kid.clone();
         shared.cpu.run(move || verify_token(&token, &kid, &key, now)).await
@@ -175,7 +180,7 @@ pub(crate) async fn create_payment(shared: &Shared, req: RequestParts<'_>) -> Re
     }
     // Use it (a concurrent payment with the same token may have won since the check above).
     let rule = match shared.issued_tokens().check(&jti, now, true) {
-        Ok((_, _, rule)) => rule,
+        Ok((_, _, rule, _)) => rule,
         Err(why) => {
             tracing::info!(merchant = %merchant_id, why = token_refusal(why), "payments: transient token refused");
             return token_refused(now);

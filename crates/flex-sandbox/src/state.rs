@@ -46,6 +46,8 @@ pub(crate) struct IssuedToken {
     pub(crate) kid: String,
     /// The session key that signed it.
     pub(crate) key: Arc<KeyMaterial>,
+    /// The merchant whose capture context it came from (capped like the session's): only it may pay with it.
+    pub(crate) merchant_id: String,
     pub(crate) exp: i64,
     pub(crate) used: bool,
     /// What a payment with it does, decided from the card number at tokenization (the number is not kept).
@@ -99,13 +101,13 @@ impl IssuedTokens {
     }
 
     /// Checks that `jti` was issued, is unexpired and unused; marks it used when `consume` is set. Returns the
-    /// token's kid, key and rule.
+    /// token's kid, key, rule and merchant.
     pub(crate) fn check(
         &mut self,
         jti: &str,
         now: i64,
         consume: bool,
-    ) -> Result<(String, Arc<KeyMaterial>, PaymentRule), TokenUnusable> {
+    ) -> Result<(String, Arc<KeyMaterial>, PaymentRule, String), TokenUnusable> {
         let token = self.map.get_mut(jti).ok_or(TokenUnusable::Unknown)?;
         if now > token.exp {
             return Err(TokenUnusable::Expired);
@@ -116,7 +118,7 @@ impl IssuedTokens {
         if consume {
             token.used = true;
         }
-        Ok((token.kid.clone(), Arc::clone(&token.key), token.rule))
+        Ok((token.kid.clone(), Arc::clone(&token.key), token.rule, token.merchant_id.clone()))
     }
 
     #[cfg(test)]
@@ -452,6 +454,7 @@ mod tests {
         IssuedToken {
             kid: "k".to_owned(),
             key: session(exp).key,
+            merchant_id: "m".to_owned(),
             exp,
             used: false,
             rule: PaymentRule::Approve,

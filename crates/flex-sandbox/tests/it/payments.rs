@@ -210,3 +210,27 @@ async fn the_issued_token_store_is_bounded_and_refuses_before_consuming_the_cont
     assert_eq!(pay(&api, &token, "1.00", "USD", T0 + 901).await.status, 201);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn only_the_merchant_whose_context_made_the_token_may_pay_with_it() {
+    const OTHER_SECRET: &str = "c2Vjb25kLW1lcmNoYW50LXNlY3JldC0zMmJ5dGVzISE=";
+    let clock = flex_sandbox::ManualClock::new(T0);
+    let other = flex_sandbox::Merchant::shared_secret("other_merchant", "other-key", OTHER_SECRET).unwrap();
+    let sandbox = support::config(&clock).merchant(other).start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let token = token_for(&api, "4111111111111111", T0).await;
+    // Another merchant, well authenticated, cannot spend the test merchant's token; nor does trying use it up.
+    let creds = flex_auth::Credentials::shared_secret(
+        "other_merchant",
+        "other-key",
+        flex_auth::SharedSecret::from_base64(OTHER_SECRET).unwrap(),
+    )
+    .unwrap();
+    let body = payment_body(&token, "1.00", "USD");
+    let headers = api.signed_as(&creds, "POST", "/pts/v2/payments", &body, T0);
+    let res = api.send("POST", "/pts/v2/payments", &headers, body.as_bytes().to_vec()).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(detail(&res), ("tokenInformation.jti".to_owned(), "INVALID_DATA".to_owned()));
+    assert_eq!(pay(&api, &token, "1.00", "USD", T0 + 1).await.status, 201);
+    sandbox.shutdown().await;
+}

@@ -150,9 +150,21 @@ impl Api {
     pub fn signed(&self, method: &str, path: &str, body: &str, now: i64) -> Vec<(String, String)> {
         let secret = SharedSecret::from_base64(TEST_SHARED_SECRET).unwrap();
         let creds = Credentials::shared_secret(TEST_MERCHANT_ID, TEST_KEY_ID, secret).unwrap();
+        self.signed_as(&creds, method, path, body, now)
+    }
+
+    /// Signs `method path` with `body` with `creds` (HTTP Signature) at `now`.
+    pub fn signed_as(
+        &self,
+        creds: &Credentials,
+        method: &str,
+        path: &str,
+        body: &str,
+        now: i64,
+    ) -> Vec<(String, String)> {
         let req = SignableRequest::new(method, &self.authority, path, body.as_bytes()).unwrap();
         let params = SigningParams::http_signature(UnixTime::from_secs(now).unwrap());
-        let instructions = sign(&req, &creds, &params).unwrap();
+        let instructions = sign(&req, creds, &params).unwrap();
         let mut headers: Vec<(String, String)> =
             instructions.headers().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
         headers.push(("Content-Type".to_owned(), "application/json;charset=utf-8".to_owned()));
