@@ -101,7 +101,17 @@ fn run_cargo(args: &[&str], envs: &[(&str, &str)], own_target_dir: bool) -> Resu
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(
-        &["clippy", "--workspace", "--all-targets", "--all-features", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            WORKSPACE_FEATURES,
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
@@ -111,14 +121,86 @@ fn ci() -> Result<(), String> {
     // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
     // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
     // about four minutes on two cores (`cargo xtask bench` does that).
-    cargo(&["build", "--workspace", "--all-features", "--benches", "--locked"], &[])?;
+    cargo(&["build", "--workspace", "--features", WORKSPACE_FEATURES, "--benches", "--locked"], &[])?;
     // The fuzz targets (their own workspace) are linted, then built as `cargo xtask fuzz` builds them. Neither
     // needs cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
     fuzz_build()?;
     // The official SDKs against the sandbox: what "works with any existing client, unchanged" means.
     interop()?;
+    // The JOSE crates again on the aws-lc-rs provider: the same tests, Wycheproof suites and oracles.
+    providers()?;
     // Tests last, so that the run ends with the test summary.
-    cargo(&["test", "--workspace", "--all-features", "--locked"], &[])
+    cargo(&["test", "--workspace", "--features", WORKSPACE_FEATURES, "--locked"], &[])
+}
+
+/// Every non-default feature of the workspace except the crypto providers, which `--all-features` would all turn
+/// on at once (and `fips` needs CMake and Go): what the main build, clippy and the tests use (ring provider).
+const WORKSPACE_FEATURES: &str = "flex-jose/fuzzing,flex-jwt/fuzzing,flex-jwe/fuzzing,flex-auth/fuzzing,flex-auth/http,\
+                                  flex-types/fuzzing";
+
+/// The crates that do crypto, each of which forwards `ring`, `aws-lc-rs` and `fips` down to flex-jose.
+const PROVIDER_CRATES: [&str; 4] = ["flex-jose", "flex-jwt", "flex-jwe", "flex-auth"];
+
+/// The JOSE crates built, linted and tested on aws-lc-rs alone, after checking that no other provider is in that
+/// build and that `fips` resolves to AWS-LC's FIPS module.
+fn providers() -> Result<(), String> {
+    let mut features: Vec<String> = PROVIDER_CRATES.iter().map(|c| format!("{c}/aws-lc-rs")).collect();
+    features.extend(PROVIDER_CRATES.iter().map(|c| format!("{c}/fuzzing")));
+    features.push("flex-auth/http".to_owned());
+    let features = features.join(",");
+    let mut packages: Vec<&str> = Vec::new();
+    for krate in PROVIDER_CRATES {
+        packages.extend(["-p", krate]);
+    }
+    for krate in PROVIDER_CRATES {
+        let tree = cargo_output(&[
+            "tree",
+            "-p",
+            krate,
+            "--no-default-features",
+            "--features",
+            "aws-lc-rs",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--locked",
+        ])?;
+        let crates: Vec<&str> = tree.lines().filter_map(|l| l.split(' ').next()).collect();
+        if crates.contains(&"ring") || crates.contains(&"rsa") || !crates.contains(&"aws-lc-rs") {
+            return Err(format!(
+                "{krate} with only `aws-lc-rs` must build aws-lc-rs and neither ring nor rsa"
+            ));
+        }
+        let fips = cargo_output(&[
+            "tree",
+            "-p",
+            krate,
+            "--no-default-features",
+            "--features",
+            "fips",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--locked",
+        ])?;
+        if !fips.lines().any(|l| l.starts_with("aws-lc-fips-sys "))
+            || fips.lines().any(|l| l.starts_with("ring "))
+        {
+            return Err(format!("{krate} with `fips` must resolve to aws-lc-fips-sys and not ring"));
+        }
+    }
+    let with = |cmd: &'static str| {
+        let mut args = vec![cmd];
+        args.extend(packages.iter().copied());
+        args.extend(["--no-default-features", "--features", &features, "--locked"]);
+        args
+    };
+    let mut clippy = with("clippy");
+    clippy.extend(["--all-targets", "--", "-D", "warnings"]);
+    cargo(&clippy, &[])?;
+    cargo(&with("test"), &[])
 }
 
 /// The workspace members that are never published (`publish = false`), left out of `cargo package`.
@@ -568,9 +650,9 @@ fn interop() -> Result<(), String> {
     let work = target_dir.join("interop");
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
 
-    // The sandbox binary, built exactly as `cargo test --workspace --all-features` builds it (same profile and
+    // The sandbox binary, built exactly as `cargo test --workspace --features WORKSPACE_FEATURES` builds it (same profile and
     // features), so that CI compiles its dependencies once.
-    cargo(&["build", "--workspace", "--all-features", "--bins", "--locked"], &[])?;
+    cargo(&["build", "--workspace", "--features", WORKSPACE_FEATURES, "--bins", "--locked"], &[])?;
     let flex = target_dir.join("debug").join(format!("cybs-flex{}", env::consts::EXE_SUFFIX));
 
     // Python: a venv with the pinned SDK.

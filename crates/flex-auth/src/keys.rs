@@ -7,9 +7,11 @@ use core::fmt;
 use base64ct::{Base64, Encoding as _};
 use zeroize::Zeroizing;
 
-use flex_jwt::{KeyError, RsaPublicKey};
+use flex_jwt::RsaPublicKey;
 
-use crate::crypto::{self, PrivateKeyDer, RsaKeyProblem};
+use flex_jose::rsa::{self as jose_rsa, ExponentPolicy};
+
+use crate::crypto::{self, RsaKeyProblem, RsaSigningKey};
 use crate::error::CredentialError;
 
 /// Longest merchant id, portfolio id or key id accepted.
@@ -73,47 +75,45 @@ impl fmt::Debug for SharedSecret {
 /// `openssl pkcs12 -in key.p12 -nocerts -nodes | openssl pkcs8 -topk8 -nocrypt`, and pass the certificate's
 /// serial number as the key id.
 ///
-/// The DER is kept in a zeroizing buffer and parsed for each signature, so no parsed copy of the private
+/// The key is read by flex-jose's private-key parser, its public half passes the same policy as every verifying
+/// key (e = 65537), and the crypto provider then checks the private components. With the ring provider the key
+/// is kept only as DER in a zeroizing buffer and rebuilt for each signature, so no parsed copy of the private
 /// exponent outlives a call. No `Clone`; `Debug` prints only the key size.
 pub struct MerchantPrivateKey {
-    der: Zeroizing<Vec<u8>>,
-    kind: PrivateKeyDer,
+    key: RsaSigningKey,
     public: RsaPublicKey,
 }
 
 impl MerchantPrivateKey {
     /// Parses a PKCS#8 `PrivateKeyInfo` DER holding an RSA key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, CredentialError> {
-        Self::new(Zeroizing::new(der.to_vec()), PrivateKeyDer::Pkcs8)
+        Self::new(jose_rsa::PrivateKey::from_pkcs8_der(der, ExponentPolicy::F4Only))
     }
 
     /// Parses a PKCS#1 `RSAPrivateKey` DER.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, CredentialError> {
-        Self::new(Zeroizing::new(der.to_vec()), PrivateKeyDer::Pkcs1)
+        Self::new(jose_rsa::PrivateKey::from_pkcs1_der(der, ExponentPolicy::F4Only))
     }
 
     /// Parses PEM text with the label `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
     /// Text around the PEM block is ignored; encrypted keys are refused.
     pub fn from_pem(pem: &str) -> Result<Self, CredentialError> {
         let (label, der) = pem::decode(pem)?;
-        let kind = match label {
-            "PRIVATE KEY" => PrivateKeyDer::Pkcs8,
-            "RSA PRIVATE KEY" => PrivateKeyDer::Pkcs1,
-            _ => return Err(CredentialError::UnsupportedPemLabel),
-        };
-        Self::new(der, kind)
+        match label {
+            "PRIVATE KEY" => Self::from_pkcs8_der(&der),
+            "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
+            _ => Err(CredentialError::UnsupportedPemLabel),
+        }
     }
 
-    fn new(der: Zeroizing<Vec<u8>>, kind: PrivateKeyDer) -> Result<Self, CredentialError> {
-        let public_der = crypto::rsa_validate_private_key(&der, kind).map_err(|p| match p {
+    fn new(parsed: Result<jose_rsa::PrivateKey, jose_rsa::KeyError>) -> Result<Self, CredentialError> {
+        let parsed = parsed.map_err(private_key_error)?;
+        let key = RsaSigningKey::new(&parsed).map_err(|p| match p {
             RsaKeyProblem::UnsupportedSize => CredentialError::UnsupportedKeySize,
             // `Invalid`, and any refusal a later provider names.
             _ => CredentialError::InvalidPrivateKey,
         })?;
-        // The public half as ring hands it out (PKCS#1 DER), read by the SDK's one RSA public-key parser and
-        // policy (flex-jose's, through flex-jwt's key type), like every verifying key.
-        let public = RsaPublicKey::from_pkcs1_der(&public_der).map_err(public_key_error)?;
-        Ok(Self { der, kind, public })
+        Ok(Self { key, public: RsaPublicKey::from(parsed.public_key().clone()) })
     }
 
     /// The public half (a [`flex_jwt::RsaPublicKey`], with its size and exponent policy), e.g. to register
@@ -123,17 +123,20 @@ impl MerchantPrivateKey {
     }
 
     pub(crate) fn sign_rs256(&self, msg: &[u8]) -> Result<Vec<u8>, crypto::CryptoFailure> {
-        crypto::rsa_pkcs1_sha256_sign(&self.der, self.kind, msg)
+        self.key.sign_rs256(msg)
     }
 }
 
-/// Maps `flex-jwt`'s key-policy refusal of a merchant key onto this crate's credential errors.
-fn public_key_error(e: KeyError) -> CredentialError {
+/// Maps flex-jose's refusal of a merchant key: sizes, then the public half's policy, then the structure.
+fn private_key_error(e: jose_rsa::KeyError) -> CredentialError {
     match e {
-        KeyError::ModulusTooSmall { .. } | KeyError::ModulusTooLarge { .. } => {
+        jose_rsa::KeyError::ModulusTooSmall { .. } | jose_rsa::KeyError::ModulusTooLarge { .. } => {
             CredentialError::UnsupportedKeySize
         }
-        _ => CredentialError::InvalidPublicKey,
+        jose_rsa::KeyError::InvalidModulus
+        | jose_rsa::KeyError::ExponentNotAllowed
+        | jose_rsa::KeyError::RocaFingerprint => CredentialError::InvalidPublicKey,
+        _ => CredentialError::InvalidPrivateKey,
     }
 }
 

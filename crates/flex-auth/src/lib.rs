@@ -64,6 +64,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs", feature = "fips")))]
+compile_error!(
+    "flex-auth needs a crypto provider: enable its `ring` (default), `aws-lc-rs` or `fips` feature"
+);
+
+/// The crypto provider this build uses, chosen by feature: `"ring"` (the default), `"aws-lc-rs"` or
+/// `"aws-lc-rs (FIPS)"`. When a build enables more than one, aws-lc-rs is used.
+pub const CRYPTO_PROVIDER: &str = crypto::PROVIDER;
+
 // Every `ring` call (HMAC, SHA-256, RS256 signing, randomness) is flex-jose's `crypto` module.
 use flex_jose::crypto;
 

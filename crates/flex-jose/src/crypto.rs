@@ -1,13 +1,43 @@
-//! The SDK's one boundary to its crypto library: every `ring` call of `flex-jwt`, `flex-auth` and `flex-jwe` is
-//! here, behind byte-slice functions and this module's own types, so the library can be audited here alone and a
-//! second provider (aws-lc-rs) can later be put behind the same functions.
+//! The SDK's one boundary to its crypto library: every crypto call of `flex-jwt`, `flex-auth` and `flex-jwe` is
+//! here, behind byte-slice functions and this module's own types, so that the provider can be audited here alone
+//! and chosen by a feature, as rustls chooses its `CryptoProvider`:
+//!
+//! | feature | provider | RSA verification key | RSA-OAEP |
+//! |---|---|---|---|
+//! | `ring` (default) | ring 0.17 | rebuilt on every call (ring has no prepared key) | the pure-Rust `rsa` crate |
+//! | `aws-lc-rs` | aws-lc-rs (AWS-LC) | prepared once per key and digest, then reused | AWS-LC, constant time |
+//! | `fips` | aws-lc-rs on AWS-LC's FIPS 140-3 module | as `aws-lc-rs` | as `aws-lc-rs` |
+//!
+//! When a build enables more than one, aws-lc-rs is used (it is never a default, so it was named on purpose)
+//! and ring stays unused. [`PROVIDER`] names the one in use.
+//!
+//! The key policy is not the provider's: every key reaches this module as a [`PublicKey`] or [`PrivateKey`] that
+//! already passed [`crate::rsa`]'s checks (exact size, exponent, ROCA).
 //!
 //! Failures carry no detail ([`CryptoFailure`]), as in `rustls-pki-types`' `InvalidSignature`. Not a general
 //! crypto API: the functions are exactly what the JOSE layer and request authentication need.
 
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use ring::rand::SecureRandom as _;
-use ring::{digest, hmac, rand, signature};
+#[cfg(any(feature = "aws-lc-rs", feature = "fips"))]
+use aws_lc_rs as lib;
+#[cfg(all(feature = "ring", not(any(feature = "aws-lc-rs", feature = "fips"))))]
+use ring as lib;
+
+#[cfg(any(feature = "aws-lc-rs", feature = "fips"))]
+#[path = "crypto/with_aws_lc.rs"]
+mod provider;
+#[cfg(all(feature = "ring", not(any(feature = "aws-lc-rs", feature = "fips"))))]
+#[path = "crypto/with_ring.rs"]
+mod provider;
+
+use lib::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use lib::rand::SecureRandom as _;
+use lib::{digest, hmac, rand};
+use zeroize::Zeroizing;
+
+use crate::rsa::{PrivateKey, PublicKey};
+
+/// The provider in use: `"ring"`, `"aws-lc-rs"` or `"aws-lc-rs (FIPS)"`.
+pub const PROVIDER: &str = provider::NAME;
 
 /// A cryptographic operation failed (a signature or tag did not verify, a key was refused, the system random
 /// source failed). Deliberately carries no detail.
@@ -34,84 +64,176 @@ pub enum Pkcs1Digest {
     Sha512,
 }
 
-/// Verifies an RSASSA-PKCS1-v1_5 signature over `message` with the public key `(n, e)` (big-endian, no sign
-/// byte), for moduli of 2048 to 8192 bits.
+/// An RSA public key ready for RSASSA-PKCS1-v1_5 verification.
 ///
-/// ring re-validates the key and rebuilds its Montgomery context on every call (it has no pre-parsed key API);
-/// that work is part of the measured floor. Size and exponent policy are the caller's, at key import.
-///
-/// # Errors
-/// [`CryptoFailure`] if the signature does not verify or ring refuses the key.
-#[inline]
-pub fn rsa_pkcs1_verify(
-    digest: Pkcs1Digest,
-    n: &[u8],
-    e: &[u8],
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), CryptoFailure> {
-    let params = match digest {
-        Pkcs1Digest::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        Pkcs1Digest::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Pkcs1Digest::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-    };
-    signature::RsaPublicKeyComponents { n, e }.verify(params, message, signature).map_err(|_| CryptoFailure)
+/// With aws-lc-rs the provider's parsed key is built on the first verification with each digest and reused by
+/// every later one (and by every clone); with ring, which rebuilds its key on each call, this only holds the
+/// modulus and exponent.
+#[derive(Clone)]
+pub struct RsaVerifyingKey(provider::VerifyingKey);
+
+impl RsaVerifyingKey {
+    /// Wraps a key that passed the policy. Cheap: nothing is prepared until the first verification.
+    pub fn new(key: &PublicKey) -> Self {
+        Self(provider::VerifyingKey::new(key))
+    }
+
+    /// Verifies an RSASSA-PKCS1-v1_5 signature over `message` with `digest`.
+    ///
+    /// # Errors
+    /// [`CryptoFailure`] if the signature does not verify (wrong length included) or the provider refuses the key.
+    #[inline]
+    pub fn verify(&self, digest: Pkcs1Digest, message: &[u8], signature: &[u8]) -> Result<(), CryptoFailure> {
+        self.0.verify(digest, message, signature)
+    }
 }
 
-/// Why an RSA private key was refused.
+impl core::fmt::Debug for RsaVerifyingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RsaVerifyingKey(..)")
+    }
+}
+
+/// Why the provider refused an RSA private key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RsaKeyProblem {
-    /// Not a PKCS#8 / PKCS#1 RSA private key the provider can parse, or inconsistent components.
+    /// The private components are inconsistent (`p·q ≠ n`, wrong CRT values) or otherwise refused.
     Invalid,
-    /// Parsed, but the modulus is outside 2048..=8192 bits or not a multiple of 512 bits (ring's signing range).
+    /// The size is outside what the provider supports for this use (ring signs only with moduli that are a
+    /// multiple of 512 bits; aws-lc-rs generates only 2048, 3072 and 4096-bit keys here).
     UnsupportedSize,
 }
 
-/// Which DER encoding a private key uses.
+/// An RSA private key for RSASSA-PKCS1-v1_5 with SHA-256 (JWS `RS256`). No `Clone`; `Debug` shows nothing.
+///
+/// With ring the key is rebuilt from the wiped PKCS#8 buffer for each signature, so no parsed copy of the private
+/// exponent outlives a call; AWS-LC keeps its parsed key and clears it when it is freed.
+pub struct RsaSigningKey(provider::SigningKey);
+
+impl RsaSigningKey {
+    /// Builds the provider's key, checking the private components.
+    ///
+    /// # Errors
+    /// The [`RsaKeyProblem`] that made the provider refuse the key.
+    pub fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
+        provider::SigningKey::new(key).map(Self)
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 of `message`.
+    ///
+    /// # Errors
+    /// [`CryptoFailure`] if the provider fails.
+    pub fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
+        self.0.sign_rs256(message)
+    }
+}
+
+impl core::fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RsaSigningKey(..)")
+    }
+}
+
+/// The hash of RSAES-OAEP (and of its MGF1): JWE `RSA-OAEP` (SHA-1) or `RSA-OAEP-256` (SHA-256).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PrivateKeyDer {
-    /// PKCS#8 `PrivateKeyInfo` (`-----BEGIN PRIVATE KEY-----`).
-    Pkcs8,
-    /// PKCS#1 `RSAPrivateKey` (`-----BEGIN RSA PRIVATE KEY-----`).
-    Pkcs1,
+pub enum OaepHash {
+    /// SHA-1 (`RSA-OAEP`).
+    Sha1,
+    /// SHA-256 (`RSA-OAEP-256`).
+    Sha256,
 }
 
-fn parse_rsa_key_pair(der: &[u8], kind: PrivateKeyDer) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
-    let parsed = match kind {
-        PrivateKeyDer::Pkcs8 => signature::RsaKeyPair::from_pkcs8(der),
-        PrivateKeyDer::Pkcs1 => signature::RsaKeyPair::from_der(der),
-    };
-    // `KeyRejected` has no accessor; its `Display` is the stable reason name.
-    parsed.map_err(|rejected| match rejected.to_string().as_str() {
-        "TooSmall" | "TooLarge" | "PrivateModulusLenNotMultipleOf512Bits" => RsaKeyProblem::UnsupportedSize,
-        _ => RsaKeyProblem::Invalid,
-    })
+/// A source of random bytes for the operations that take one.
+///
+/// Only the ring provider draws RSA randomness (OAEP seeds, blinding, key generation) from it; aws-lc-rs
+/// always uses AWS-LC's own DRBG for those, as its FIPS module requires.
+pub trait Random {
+    /// Fills `dest` entirely.
+    ///
+    /// # Errors
+    /// [`CryptoFailure`] if the source cannot produce bytes.
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), CryptoFailure>;
 }
 
-/// Parses a private key once to validate it, and returns the PKCS#1 DER of its public half.
+/// The operating system's CSPRNG through the provider ([`fill_random`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemRandom;
+
+impl Random for SystemRandom {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), CryptoFailure> {
+        fill_random(dest)
+    }
+}
+
+/// An RSA private key for RSAES-OAEP decryption. No `Clone`; `Debug` shows nothing.
+pub struct RsaDecryptingKey(provider::DecryptingKey);
+
+impl RsaDecryptingKey {
+    /// Builds the provider's key, checking the private components.
+    ///
+    /// # Errors
+    /// The [`RsaKeyProblem`] that made the provider refuse the key.
+    pub fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
+        provider::DecryptingKey::new(key).map(Self)
+    }
+
+    /// RSAES-OAEP decryption with `label`. `None` on any failure, deliberately without detail (Manger's attack).
+    /// The ring provider blinds with bytes from `rng`; aws-lc-rs blinds internally.
+    pub fn oaep_decrypt(
+        &self,
+        hash: OaepHash,
+        label: &[u8],
+        ciphertext: &[u8],
+        rng: &mut dyn Random,
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        self.0.oaep_decrypt(hash, label, ciphertext, rng)
+    }
+}
+
+impl core::fmt::Debug for RsaDecryptingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RsaDecryptingKey(..)")
+    }
+}
+
+/// Why [`rsa_generate`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GenerateError {
+    /// The provider does not generate keys of this size.
+    UnsupportedSize,
+    /// The random source failed.
+    Random,
+    /// The provider failed otherwise.
+    Failed,
+}
+
+/// A fresh RSA key of `bits` bits with e = 65537 (ring provider: 2048..=4096 bits, through the `rsa` crate and
+/// `rng`; aws-lc-rs: 2048, 3072 or 4096 bits, from AWS-LC's DRBG).
 ///
 /// # Errors
-/// The [`RsaKeyProblem`] that made the provider refuse the key.
-pub fn rsa_validate_private_key(der: &[u8], kind: PrivateKeyDer) -> Result<Vec<u8>, RsaKeyProblem> {
-    let pair = parse_rsa_key_pair(der, kind)?;
-    Ok(pair.public().as_ref().to_vec())
+/// [`GenerateError`].
+pub fn rsa_generate(bits: u32, rng: &mut dyn Random) -> Result<PrivateKey, GenerateError> {
+    if !(2048..=4096).contains(&bits) {
+        return Err(GenerateError::UnsupportedSize);
+    }
+    provider::generate(bits, rng)
 }
 
-/// RSASSA-PKCS1-v1_5 with SHA-256 (JWS `RS256`) of `msg`.
-///
-/// The key is re-parsed from the caller's (zeroizing) DER on every call, so no long-lived, non-zeroized copy of
-/// the private exponent stays in memory between signatures.
+/// RSAES-OAEP encryption (empty label) of a short `message` (a JWE's CEK) to `key`. The ring provider draws the
+/// OAEP seed from `rng`; aws-lc-rs from AWS-LC's DRBG.
 ///
 /// # Errors
-/// [`CryptoFailure`] if the key is refused or the random source fails.
-pub fn rsa_pkcs1_sha256_sign(der: &[u8], kind: PrivateKeyDer, msg: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
-    let pair = parse_rsa_key_pair(der, kind).map_err(|_| CryptoFailure)?;
-    let mut sig = vec![0u8; pair.public().modulus_len()];
-    let rng = rand::SystemRandom::new();
-    pair.sign(&signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig).map_err(|_| CryptoFailure)?;
-    Ok(sig)
+/// [`CryptoFailure`] if the random source or the provider fails, or the message is too long for the key.
+pub fn rsa_oaep_encrypt(
+    hash: OaepHash,
+    key: &PublicKey,
+    message: &[u8],
+    rng: &mut dyn Random,
+) -> Result<Vec<u8>, CryptoFailure> {
+    provider::oaep_encrypt(hash, key, message, rng)
 }
 
 /// Length in bytes of a SHA-256 digest and of an HMAC-SHA256 tag.

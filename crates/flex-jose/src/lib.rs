@@ -6,14 +6,15 @@
 //! - [`json`]: a strict JSON reader (RFC 8259) and serde `Deserializer`: duplicate member names refused at any
 //!   depth (compared after unescaping), integer-only NumericDate, depth and size caps, errors with a position and
 //!   never input.
-//! - [`rsa`]: the one RSA public-key type and parser (JWK `n`/`e`, PKCS#1 and SPKI DER, PEM) and its policy (exact
-//!   modulus size, odd modulus, exponent, ROCA).
+//! - [`rsa`]: the one RSA key types and parsers (public: JWK `n`/`e`, PKCS#1 and SPKI DER, PEM; private: PKCS#8
+//!   and PKCS#1 DER, PEM) and the key policy (exact modulus size, odd modulus, exponent, ROCA).
 //! - [`pem`]: strict PEM (RFC 7468) for public and private keys, through RustCrypto's `pem-rfc7468`.
-//! - [`crypto`]: the SDK's one boundary to its crypto library (`ring`): RSASSA-PKCS1-v1_5, HMAC-SHA256, SHA-256,
-//!   AES-256-GCM and the system random source, behind byte-slice functions.
+//! - `crypto` (with a provider feature: `ring`, the default, `aws-lc-rs` or `fips`): the SDK's one boundary to its
+//!   crypto library: RSASSA-PKCS1-v1_5 (with keys prepared once under aws-lc-rs), RSAES-OAEP, HMAC-SHA256,
+//!   SHA-256, AES-256-GCM and the system random source, behind this crate's own types.
 //!
 //! Sans-IO: no sockets, files, environment or clock (the system random source is the one exception, and only
-//! [`crypto::fill_random`] and the signing and sealing functions that need randomness read it).
+//! `crypto::fill_random` and the crypto functions that need randomness read it).
 //!
 //! ```
 //! use flex_jose::{b64, compact, json};
@@ -29,6 +30,7 @@
 
 pub mod b64;
 pub mod compact;
+#[cfg(any(feature = "ring", feature = "aws-lc-rs", feature = "fips"))]
 pub mod crypto;
 mod error;
 /// Hooks for `fuzz/` and the crates' differential tests (the oracles against serde_json). Unstable, not for

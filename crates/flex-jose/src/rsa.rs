@@ -19,7 +19,10 @@
 //! ```
 
 mod der;
+mod private;
 mod roca;
+
+pub use private::PrivateKey;
 
 use crate::{b64, pem};
 

@@ -98,12 +98,12 @@ impl DecryptionKey {
 
     /// The public modulus as the base64url JWK member `n`.
     pub fn public_n(&self) -> String {
-        b64::encode(&self.key.public().n_bytes())
+        b64::encode(self.key.public().n_bytes())
     }
 
     /// The public exponent as the base64url JWK member `e` (`AQAB` for 65537).
     pub fn public_e(&self) -> String {
-        b64::encode(&self.key.public().e_bytes())
+        b64::encode(self.key.public().e_bytes())
     }
 
     /// The matching public key, labelled `kid`, for encrypting to this key.

@@ -59,6 +59,15 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs", feature = "fips")))]
+compile_error!(
+    "flex-jwe needs a crypto provider: enable its `ring` (default), `aws-lc-rs` or `fips` feature"
+);
+
+/// The crypto provider this build uses, chosen by feature: `"ring"` (the default), `"aws-lc-rs"` or
+/// `"aws-lc-rs (FIPS)"`. When a build enables more than one, aws-lc-rs is used.
+pub const CRYPTO_PROVIDER: &str = flex_jose::crypto::PROVIDER;
+
 // base64url, the compact split and the strict JSON reader are flex-jose's, shared with flex-jwt and flex-auth.
 use flex_jose::b64;
 

@@ -56,13 +56,25 @@ impl KeyOptions {
 
 /// A validated RSA public key: modulus `2048..=8192` bits exactly, exponent within policy,
 /// optionally bound to a `kid` and an algorithm.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Equality compares the key, `kid`, algorithm and use. With the `aws-lc-rs` provider the key is prepared for
+/// the provider on its first verification and reused by every later one, clones included.
+#[derive(Clone)]
 pub struct RsaPublicKey {
     key: PublicKey,
     kid: Option<Kid>,
     alg: Option<Algorithm>,
     usage: KeyUse,
+    verifier: crypto::RsaVerifyingKey,
 }
+
+impl PartialEq for RsaPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.key, &self.kid, self.alg, self.usage) == (&other.key, &other.kid, other.alg, other.usage)
+    }
+}
+
+impl Eq for RsaPublicKey {}
 
 impl RsaPublicKey {
     /// Builds a key from big-endian modulus and exponent bytes (leading zero bytes are stripped), checking the
@@ -78,7 +90,8 @@ impl RsaPublicKey {
 
     /// Wraps a key flex-jose parsed and checked: not bound to a `kid` or an algorithm, for signatures.
     fn from_jose(key: PublicKey) -> Self {
-        Self { key, kid: None, alg: None, usage: KeyUse::Signature }
+        let verifier = crypto::RsaVerifyingKey::new(&key);
+        Self { key, kid: None, alg: None, usage: KeyUse::Signature, verifier }
     }
 
     /// Builds a key from the JWK members `n` and `e` (strict base64url, no leading zero octet).
@@ -322,6 +335,12 @@ impl RsaPublicKey {
         self.key.to_pem()
     }
 
+    /// The provider's verification key.
+    #[inline]
+    pub(crate) fn verifier(&self) -> &crypto::RsaVerifyingKey {
+        &self.verifier
+    }
+
     /// Verifies an RSASSA-PKCS1-v1_5 signature over `message` (raw bytes, e.g. a JWS signing input).
     ///
     /// This is the primitive under JWT verification, for JWS-layer users; it checks no header and no claim.
@@ -333,8 +352,14 @@ impl RsaPublicKey {
         if self.alg.is_some_and(|bound| bound != alg) {
             return Err(Error::KeyAlgorithmMismatch);
         }
-        crypto::rsa_pkcs1_verify(alg.pkcs1_digest(), self.modulus(), self.exponent(), message, signature)
-            .map_err(|_| Error::InvalidSignature)
+        self.verifier.verify(alg.pkcs1_digest(), message, signature).map_err(|_| Error::InvalidSignature)
+    }
+}
+
+impl From<PublicKey> for RsaPublicKey {
+    /// A key flex-jose already parsed and checked, without `kid`, algorithm binding or use restriction.
+    fn from(key: PublicKey) -> Self {
+        Self::from_jose(key)
     }
 }
 

@@ -25,7 +25,6 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::alg::AlgorithmSet;
 use crate::b64;
-use crate::crypto;
 use crate::error::{Claim, ClaimProblem, Error, HeaderError, Segment};
 use crate::header::{Header, KidState};
 use crate::json::{self, Options};
@@ -250,10 +249,10 @@ impl Verifier {
         now: i64,
         buf: &'b mut Vec<u8>,
     ) -> Result<T, Error> {
-        self.verify_into_with::<Ring, T, K>(token, keys, now, buf)
+        self.verify_into_with::<Provider, T, K>(token, keys, now, buf)
     }
 
-    /// [`Self::verify_into`] with the RSA check `C`: always [`Ring`], except in the benchmark hook
+    /// [`Self::verify_into`] with the RSA check `C`: always [`Provider`], except in the benchmark hook
     /// `fuzzing::verify_into_without_rsa_check`.
     pub(crate) fn verify_into_with<'b, C: RsaCheck, T: Deserialize<'b>, K: KeyLookup + ?Sized>(
         &self,
@@ -280,7 +279,7 @@ impl Verifier {
     }
 
     fn check_with_key<'a>(&self, jwt: &Jwt<'a>, key: &RsaPublicKey) -> Result<Authenticated<'a>, Error> {
-        self.check_signature::<Ring>(jwt, key)?;
+        self.check_signature::<Provider>(jwt, key)?;
         Ok(Authenticated {
             jwt: *jwt,
             leeway_secs: self.leeway_secs,
@@ -334,7 +333,7 @@ fn verify_b64_signature<C: RsaCheck>(
     C::check(alg, key, message, signature)
 }
 
-/// The RSA signature check of the verify path, as a type parameter. Every verifying path uses [`Ring`]; the only
+/// The RSA signature check of the verify path, as a type parameter. Every verifying path uses [`Provider`]; the only
 /// other implementation is the benchmark hook's in `fuzzing`, which returns nothing a caller could trust (see
 /// `fuzzing::verify_into_without_rsa_check`): it times everything `verify_into` does around ring's computation.
 pub(crate) trait RsaCheck {
@@ -347,10 +346,10 @@ pub(crate) trait RsaCheck {
     ) -> Result<(), Error>;
 }
 
-/// ring's RSASSA-PKCS1-v1_5 check (`flex_jose::crypto::rsa_pkcs1_verify`).
-pub(crate) struct Ring;
+/// The provider's RSASSA-PKCS1-v1_5 check (`flex_jose::crypto::RsaVerifyingKey`).
+pub(crate) struct Provider;
 
-impl RsaCheck for Ring {
+impl RsaCheck for Provider {
     #[inline]
     fn check(
         alg: crate::Algorithm,
@@ -358,8 +357,7 @@ impl RsaCheck for Ring {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        crypto::rsa_pkcs1_verify(alg.pkcs1_digest(), key.modulus(), key.exponent(), message, signature)
-            .map_err(|_| Error::InvalidSignature)
+        key.verifier().verify(alg.pkcs1_digest(), message, signature).map_err(|_| Error::InvalidSignature)
     }
 }
 

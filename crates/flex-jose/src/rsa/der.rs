@@ -13,7 +13,7 @@ use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use super::KeyError;
 
 /// The magnitude of a non-negative DER INTEGER (its sign octet removed), `None` for a negative one.
-fn magnitude<'a>(int: &IntRef<'a>) -> Option<&'a [u8]> {
+pub(super) fn magnitude<'a>(int: &IntRef<'a>) -> Option<&'a [u8]> {
     match int.as_bytes() {
         [first, ..] if first & 0x80 != 0 => None,
         [0, rest @ ..] => Some(rest),

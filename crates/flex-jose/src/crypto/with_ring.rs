@@ -1,0 +1,151 @@
+//! The ring provider: ring 0.17 for RSASSA-PKCS1-v1_5; RSAES-OAEP and key generation, which ring lacks, from the
+//! pure-Rust `rsa` crate. RUSTSEC-2023-0071 (a timing side channel in the `rsa` crate's private-key operations)
+//! concerns [`DecryptingKey::oaep_decrypt`] only; the `aws-lc-rs` provider avoids it.
+
+use ring::signature;
+use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+use rsa::rand_core::{TryCryptoRng, TryRng};
+use rsa::{BoxedUint, Oaep};
+use zeroize::Zeroizing;
+
+use super::{CryptoFailure, GenerateError, OaepHash, Pkcs1Digest, Random, RsaKeyProblem};
+use crate::rsa::{ExponentPolicy, PrivateKey, PublicKey};
+
+pub(super) const NAME: &str = "ring";
+
+/// ring has no prepared RSA key: the modulus and exponent, handed to ring on each call.
+#[derive(Clone)]
+pub(super) struct VerifyingKey {
+    n: Box<[u8]>,
+    e: Box<[u8]>,
+}
+
+impl VerifyingKey {
+    pub(super) fn new(key: &PublicKey) -> Self {
+        Self { n: key.modulus().into(), e: key.exponent().into() }
+    }
+
+    #[inline]
+    pub(super) fn verify(
+        &self,
+        digest: Pkcs1Digest,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), CryptoFailure> {
+        let params = match digest {
+            Pkcs1Digest::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Pkcs1Digest::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            Pkcs1Digest::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        };
+        signature::RsaPublicKeyComponents { n: &*self.n, e: &*self.e }
+            .verify(params, message, sig)
+            .map_err(|_| CryptoFailure)
+    }
+}
+
+/// The wiped PKCS#8 DER; ring's key is rebuilt from it for each signature.
+pub(super) struct SigningKey(Zeroizing<Vec<u8>>);
+
+fn ring_key_pair(pkcs8: &[u8]) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
+    // `KeyRejected` has no accessor; its `Display` is the stable reason name.
+    signature::RsaKeyPair::from_pkcs8(pkcs8).map_err(|rejected| match rejected.to_string().as_str() {
+        "TooSmall" | "TooLarge" | "PrivateModulusLenNotMultipleOf512Bits" => RsaKeyProblem::UnsupportedSize,
+        _ => RsaKeyProblem::Invalid,
+    })
+}
+
+impl SigningKey {
+    pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
+        ring_key_pair(key.pkcs8_der())?;
+        Ok(Self(Zeroizing::new(key.pkcs8_der().to_vec())))
+    }
+
+    pub(super) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
+        let pair = ring_key_pair(&self.0).map_err(|_| CryptoFailure)?;
+        let mut sig = vec![0u8; pair.public().modulus_len()];
+        let rng = ring::rand::SystemRandom::new();
+        pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
+        Ok(sig)
+    }
+}
+
+/// Lets `rsa` draw from a [`Random`].
+struct Rng<'a>(&'a mut dyn Random);
+
+impl TryRng for Rng<'_> {
+    type Error = CryptoFailure;
+
+    fn try_next_u32(&mut self) -> Result<u32, CryptoFailure> {
+        let mut bytes = [0u8; 4];
+        self.0.fill(&mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, CryptoFailure> {
+        let mut bytes = [0u8; 8];
+        self.0.fill(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), CryptoFailure> {
+        self.0.fill(dst)
+    }
+}
+
+impl TryCryptoRng for Rng<'_> {}
+
+/// The `rsa` crate's key (it wipes itself on drop).
+pub(super) struct DecryptingKey(rsa::PrivateKey);
+
+impl DecryptingKey {
+    pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
+        rsa::PrivateKey::from_pkcs8_der(key.pkcs8_der()).map(Self).map_err(|_| RsaKeyProblem::Invalid)
+    }
+
+    pub(super) fn oaep_decrypt(
+        &self,
+        hash: OaepHash,
+        label: &[u8],
+        ciphertext: &[u8],
+        rng: &mut dyn Random,
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        let mut rng = Rng(rng);
+        let result = match hash {
+            OaepHash::Sha1 => {
+                self.0.decrypt_blinded(&mut rng, Oaep::<sha1::Sha1>::new_with_label(label), ciphertext)
+            }
+            OaepHash::Sha256 => {
+                self.0.decrypt_blinded(&mut rng, Oaep::<sha2::Sha256>::new_with_label(label), ciphertext)
+            }
+        };
+        result.ok().map(Zeroizing::new)
+    }
+}
+
+pub(super) fn generate(bits: u32, rng: &mut dyn Random) -> Result<PrivateKey, GenerateError> {
+    let bits = usize::try_from(bits).map_err(|_| GenerateError::UnsupportedSize)?;
+    let key = rsa::PrivateKey::new(&mut Rng(rng), bits).map_err(|err| match err {
+        rsa::Error::Rng => GenerateError::Random,
+        _ => GenerateError::Failed,
+    })?;
+    // A `SecretDocument`: wiped on drop.
+    let der = key.to_pkcs8_der().map_err(|_| GenerateError::Failed)?;
+    PrivateKey::from_pkcs8_der(der.as_bytes(), ExponentPolicy::F4Only).map_err(|_| GenerateError::Failed)
+}
+
+pub(super) fn oaep_encrypt(
+    hash: OaepHash,
+    key: &PublicKey,
+    message: &[u8],
+    rng: &mut dyn Random,
+) -> Result<Vec<u8>, CryptoFailure> {
+    let n = BoxedUint::from_be_slice_vartime(key.modulus());
+    let e = BoxedUint::from_be_slice_vartime(key.exponent());
+    let key = rsa::PublicKey::new(n, e).map_err(|_| CryptoFailure)?;
+    let mut rng = Rng(rng);
+    match hash {
+        OaepHash::Sha1 => key.encrypt(&mut rng, Oaep::<sha1::Sha1>::new(), message),
+        OaepHash::Sha256 => key.encrypt(&mut rng, Oaep::<sha2::Sha256>::new(), message),
+    }
+    .map_err(|_| CryptoFailure)
+}
