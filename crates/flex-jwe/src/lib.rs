@@ -22,9 +22,10 @@
 //! ([`SystemRandom`]) unless a [`RandomSource`] is passed in (tests only).
 //!
 //! # Crypto
-//! `ring` does AES-256-GCM and randomness; the pure-Rust `rsa` crate does RSA-OAEP and key
-//! generation, which `ring` does not offer. See the README for RUSTSEC-2023-0071 (timing of RSA
-//! private-key operations) and why that is acceptable for a sandbox-only decryptor.
+//! Every operation is `flex_jose::crypto`'s, on the provider the features choose ([`CRYPTO_PROVIDER`]):
+//! `ring` (the default; RSA-OAEP and key generation then come from the pure-Rust `rsa` crate, which ring lacks),
+//! `aws-lc-rs` or `fips` (AWS-LC's constant-time RSA-OAEP decryption). See the README for RUSTSEC-2023-0071
+//! (timing of the `rsa` crate's private-key operations), which concerns decryption on the ring provider only.
 //!
 //! # Example
 //! ```

@@ -6,7 +6,7 @@ use flex_jose::crypto;
 
 /// A source of cryptographically secure random bytes.
 ///
-/// The default everywhere is [`SystemRandom`] (the operating system's CSPRNG, through `ring`).
+/// The default everywhere is [`SystemRandom`] (the operating system's CSPRNG, through the crypto provider).
 /// Implement this trait only to make tests deterministic: a JWE made with a predictable source
 /// leaks its content-encryption key.
 pub trait RandomSource {
@@ -29,7 +29,7 @@ impl fmt::Display for RandomError {
 
 impl core::error::Error for RandomError {}
 
-/// The operating system's CSPRNG (`ring`'s, through `flex_jose::crypto::fill_random`).
+/// The operating system's CSPRNG (the crypto provider's, through `flex_jose::crypto::fill_random`).
 #[derive(Debug)]
 pub struct SystemRandom {
     _stateless: (),
