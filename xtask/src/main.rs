@@ -4,9 +4,12 @@
 //! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, release hygiene (no fuzzing
 //!   hooks or serde_json in default builds), ARCHITECTURE.md's crate graph against cargo's, every published crate packaged and built from its package alone, the
 //!   benches and the fuzz targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
-//! - `cargo xtask bench [--quick]`   the criterion benchmarks (`--quick`: short warm-up and measurement)
+//! - `cargo xtask bench [--quick] [--jsonwebtoken rust_crypto]`   the criterion benchmarks (`--quick`: short
+//!   warm-up and measurement; jsonwebtoken on its aws-lc backend unless told)
 //! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
 //! - `cargo xtask bench --best-of`   the same cases timed, fastest of 5 passes (wall-clock ratios on a noisy machine)
+//! - each `bench` takes `--provider ring|aws-lc-rs|both` (default `ring`): our crypto provider, one build each;
+//!   with `both`, `--instructions` and `--best-of` print the two side by side
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
 //! - `cargo xtask fuzz [TARGET] [--secs N]` one target (or all) for longer (default 60 s each)
 //! - `cargo xtask architecture`   ARCHITECTURE.md's crate graph against cargo's (part of `ci`)
@@ -27,11 +30,19 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("bench") if args.iter().any(|a| a == "--instructions") => bench_instructions(),
-        Some("bench") if args.iter().any(|a| a == "--best-of") => bench_best_of(),
-        Some("bench") => bench(args.iter().any(|a| a == "--quick")),
+        Some("bench") => bench_providers(&args).and_then(|providers| {
+            if args.iter().any(|a| a == "--instructions") {
+                bench_instructions(&providers)
+            } else if args.iter().any(|a| a == "--best-of") {
+                bench_best_of(&providers)
+            } else {
+                let backend = option_value(&args, "--jsonwebtoken")?.unwrap_or("aws_lc_rs");
+                bench(args.iter().any(|a| a == "--quick"), &providers, backend)
+            }
+        }),
         Some("deny") => deny(),
         Some("architecture") => architecture(),
+        Some("providers") => providers(),
         Some("interop") => interop(),
         Some("fuzz-smoke") => {
             fuzz_args(&args[1..], false).and_then(|(_, secs)| fuzz(None, secs.unwrap_or(10)))
@@ -59,11 +70,13 @@ fn usage() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci               fmt check, clippy, rustdoc, release hygiene, cargo package, all tests\n  \
-         bench [--quick]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
+         bench [--quick] [--jsonwebtoken aws_lc_rs|rust_crypto]  criterion benchmarks (see docs/PERFORMANCE.md)\n  \
          bench --instructions   instructions per operation under callgrind (needs valgrind)\n  \
          bench --best-of   the same cases timed: the fastest of 5 passes of 15 rounds of about 20 ms\n  \
+           (every bench: --provider ring|aws-lc-rs|both, our crypto provider; default ring)\n  \
          deny             cargo deny check licenses bans sources (deny.toml)\n  \
          architecture     ARCHITECTURE.md's crate graph against cargo's normal dependencies\n  \
+         providers        the JOSE crates on aws-lc-rs alone: dependency checks, clippy, tests (also in ci)\n  \
          interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
          fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
          fuzz [TARGET] [--secs N]    one fuzz target (default: all) for N s each (default 60)"
@@ -152,43 +165,34 @@ fn providers() -> Result<(), String> {
     for krate in PROVIDER_CRATES {
         packages.extend(["-p", krate]);
     }
-    for krate in PROVIDER_CRATES {
+    // The crates (first word of each line) of one crate's normal dependency tree with only `feature` on.
+    let resolved = |krate: &str, feature: &str| -> Result<Vec<String>, String> {
         let tree = cargo_output(&[
             "tree",
             "-p",
             krate,
             "--no-default-features",
             "--features",
-            "aws-lc-rs",
+            feature,
             "-e",
             "normal",
             "--prefix",
             "none",
             "--locked",
         ])?;
-        let crates: Vec<&str> = tree.lines().filter_map(|l| l.split(' ').next()).collect();
-        if crates.contains(&"ring") || crates.contains(&"rsa") || !crates.contains(&"aws-lc-rs") {
+        Ok(tree.lines().filter_map(|l| l.split(' ').next()).map(str::to_owned).collect())
+    };
+    for krate in PROVIDER_CRATES {
+        let has = |crates: &[String], name: &str| crates.iter().any(|c| c == name);
+        let aws = resolved(krate, "aws-lc-rs")?;
+        if has(&aws, "ring") || has(&aws, "rsa") || !has(&aws, "aws-lc-rs") {
             return Err(format!(
                 "{krate} with only `aws-lc-rs` must build aws-lc-rs and neither ring nor rsa"
             ));
         }
-        let fips = cargo_output(&[
-            "tree",
-            "-p",
-            krate,
-            "--no-default-features",
-            "--features",
-            "fips",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--locked",
-        ])?;
-        if !fips.lines().any(|l| l.starts_with("aws-lc-fips-sys "))
-            || fips.lines().any(|l| l.starts_with("ring "))
-        {
-            return Err(format!("{krate} with `fips` must resolve to aws-lc-fips-sys and not ring"));
+        let fips = resolved(krate, "fips")?;
+        if !has(&fips, "aws-lc-fips-sys") || has(&fips, "aws-lc-sys") || has(&fips, "ring") {
+            return Err(format!("{krate} with `fips` must resolve to aws-lc-fips-sys alone"));
         }
     }
     let with = |cmd: &'static str| {
@@ -406,80 +410,179 @@ fn deny() -> Result<(), String> {
     cargo(&["deny", "check", "licenses", "bans", "sources"], &[])
 }
 
-fn bench(quick: bool) -> Result<(), String> {
-    if quick {
-        cargo(&["bench", "-p", "flex-benches", "--", "--warm-up-time", "1", "--measurement-time", "2"], &[])
-    } else {
-        // The settings of the published table (docs/PERFORMANCE.md).
-        cargo(&["bench", "-p", "flex-benches", "--", "--warm-up-time", "2", "--measurement-time", "5"], &[])
+/// Our crypto providers the benches build with (`--provider`), and the benches' features for each. jsonwebtoken's
+/// RustCrypto backend is in both builds (`jsonwebtoken-rust-crypto`), so that every table has both of its backends.
+const BENCH_PROVIDERS: [(&str, &str); 2] = [
+    ("ring", "flex-benches/jsonwebtoken-rust-crypto"),
+    ("aws-lc-rs", "flex-benches/jsonwebtoken-rust-crypto,flex-benches/aws-lc-rs"),
+];
+
+/// The value after `name` in `args`, if `name` is there.
+fn option_value<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(None),
+        Some(i) => args.get(i + 1).map(|v| Some(v.as_str())).ok_or_else(|| format!("{name} needs a value")),
     }
 }
 
-/// Builds `benches/examples/instructions.rs` and lists its cases; returns the binary's path and the cases.
-fn instructions_binary() -> Result<(PathBuf, String), String> {
-    cargo(
-        &["build", "--profile", "bench", "-p", "flex-benches", "--example", "instructions", "--locked"],
-        &[],
-    )?;
-    let target_dir =
-        env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from);
-    let binary = target_dir.join("release").join("examples").join("instructions");
-    let listed = Command::new(&binary)
-        .arg("--list")
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    Ok((binary, String::from_utf8_lossy(&listed.stdout).into_owned()))
+/// The providers `--provider` names: `ring` (the default), `aws-lc-rs` or `both`.
+fn bench_providers(args: &[String]) -> Result<Vec<(&'static str, &'static str)>, String> {
+    match option_value(args, "--provider")?.unwrap_or("ring") {
+        "both" => Ok(BENCH_PROVIDERS.to_vec()),
+        name => BENCH_PROVIDERS
+            .iter()
+            .find(|(provider, _)| *provider == name)
+            .map(|found| vec![*found])
+            .ok_or_else(|| format!("unknown provider `{name}` (ring, aws-lc-rs or both)")),
+    }
 }
 
-/// Times each case of `benches/examples/instructions.rs` (its `--best-of` mode: the fastest of 15 rounds of
-/// about 20 ms) in five separate processes, the cases interleaved so that each sees the same spells of noise,
-/// and prints the fastest time per operation and its ratio to the group's first case. On a shared VM, noise comes
-/// in spells of seconds that only ever add time; the fastest pass is the code's own cost.
-fn bench_best_of() -> Result<(), String> {
-    const PASSES: usize = 5;
-    let (binary, cases) = instructions_binary()?;
-    let cases: Vec<&str> = cases.lines().filter(|l| !l.is_empty()).collect();
-    let mut best = vec![f64::MAX; cases.len()];
-    for pass in 1..=PASSES {
-        eprintln!("xtask: timing pass {pass} of {PASSES}");
-        for (case, best) in cases.iter().zip(&mut best) {
-            let out = Command::new(&binary)
-                .args([case, "--best-of"])
-                .current_dir(project_root())
-                .output()
-                .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-            let nanos: f64 = String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse()
-                .map_err(|_| format!("{case}: no time in the output"))?;
-            *best = best.min(nanos);
-        }
-    }
-    eprintln!("xtask: nanoseconds per operation (fastest of {PASSES} passes x 15 rounds of about 20 ms)");
-    let mut group = "";
-    let mut base = 0f64;
-    for (case, nanos) in cases.iter().zip(best) {
-        let this_group = case.split('/').next().unwrap_or_default();
-        if this_group != group {
-            group = this_group;
-            base = nanos;
-        }
-        eprintln!("{case:<50} {nanos:>12.1} ns  {:>6.3}x", nanos / base.max(f64::MIN_POSITIVE));
+/// The criterion benchmarks, once per provider; `backend` is jsonwebtoken's (`JSONWEBTOKEN_BACKEND`).
+fn bench(quick: bool, providers: &[(&str, &str)], backend: &str) -> Result<(), String> {
+    // `--quick`, or the settings of the published table (docs/PERFORMANCE.md).
+    let (warm_up, measurement) = if quick { ("1", "2") } else { ("2", "5") };
+    for (provider, features) in providers {
+        eprintln!("xtask: criterion benchmarks, flex on {provider}, jsonwebtoken on {backend}");
+        cargo(
+            &[
+                "bench",
+                "-p",
+                "flex-benches",
+                "--features",
+                features,
+                "--",
+                "--warm-up-time",
+                warm_up,
+                "--measurement-time",
+                measurement,
+            ],
+            &[("JSONWEBTOKEN_BACKEND", backend)],
+        )?;
     }
     Ok(())
 }
 
-/// Counts the instructions of each case of `benches/examples/instructions.rs` under callgrind: each case runs
-/// twice, with 20 and 220 iterations, and the difference over 200 is the per-operation count (set-up cancels out).
-/// Prints one line per case and its ratio to the group's first case (the floor or the peer).
-fn bench_instructions() -> Result<(), String> {
+/// Builds `benches/examples/instructions.rs` once per provider, each kept under its own name
+/// (`instructions-<provider>`: the builds share one target directory), and lists the cases. Returns each
+/// provider's binary and the cases (the same in every build).
+fn instructions_binaries(providers: &[(&str, &str)]) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+    let target_dir =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from);
+    let examples = target_dir.join("release").join("examples");
+    let mut binaries = Vec::new();
+    let mut cases: Option<Vec<String>> = None;
+    for (provider, features) in providers {
+        cargo(
+            &[
+                "build",
+                "--profile",
+                "bench",
+                "-p",
+                "flex-benches",
+                "--example",
+                "instructions",
+                "--features",
+                features,
+                "--locked",
+            ],
+            &[],
+        )?;
+        let binary = examples.join(format!("instructions-{provider}"));
+        std::fs::copy(examples.join("instructions"), &binary)
+            .map_err(|e| format!("cannot copy the instructions binary to {}: {e}", binary.display()))?;
+        let output = |arg: &str| -> Result<String, String> {
+            let out = Command::new(&binary)
+                .arg(arg)
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let built = output("--provider")?;
+        if built.trim() != *provider {
+            return Err(format!("the {provider} build uses the {} provider", built.trim()));
+        }
+        let listed: Vec<String> =
+            output("--list")?.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        match &cases {
+            Some(cases) if *cases != listed => return Err("the builds list different cases".to_owned()),
+            Some(_) => {}
+            None => cases = Some(listed),
+        }
+        binaries.push(binary);
+    }
+    Ok((binaries, cases.unwrap_or_default()))
+}
+
+/// Prints one line per case: for each provider its value (`show` formats it) and the ratio to the first case of the
+/// case's group in the same build (the floor or the peer).
+fn print_table(
+    providers: &[(&str, &str)],
+    cases: &[String],
+    values: &[Vec<f64>],
+    show: &dyn Fn(f64) -> String,
+) {
+    let mut header = format!("{:<50}", "case");
+    for (provider, _) in providers {
+        header.push_str(&format!(" {provider:>14} {:>7}", "ratio"));
+    }
+    eprintln!("{header}");
+    let mut group = "";
+    let mut base: &[f64] = &[];
+    for (case, row) in cases.iter().zip(values) {
+        let this_group = case.split('/').next().unwrap_or_default();
+        if this_group != group {
+            group = this_group;
+            base = row;
+        }
+        let mut line = format!("{case:<50}");
+        for (value, base) in row.iter().zip(base) {
+            line.push_str(&format!(" {:>14} {:>6.3}x", show(*value), value / base.max(f64::MIN_POSITIVE)));
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// Times each case of `benches/examples/instructions.rs` (its `--best-of` mode: the fastest of 15 rounds of
+/// about 20 ms) in five separate processes per build, the cases and builds interleaved so that each sees the same
+/// spells of noise, and prints the fastest time per operation and its ratio to the group's first case. On a shared
+/// VM, noise comes in spells of seconds that only ever add time; the fastest pass is the code's own cost.
+fn bench_best_of(providers: &[(&str, &str)]) -> Result<(), String> {
+    const PASSES: usize = 5;
+    let (binaries, cases) = instructions_binaries(providers)?;
+    let mut best = vec![vec![f64::MAX; binaries.len()]; cases.len()];
+    for pass in 1..=PASSES {
+        eprintln!("xtask: timing pass {pass} of {PASSES}");
+        for (case, best) in cases.iter().zip(&mut best) {
+            for (binary, best) in binaries.iter().zip(best.iter_mut()) {
+                let out = Command::new(binary)
+                    .args([case.as_str(), "--best-of"])
+                    .current_dir(project_root())
+                    .output()
+                    .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+                let nanos: f64 = String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{case}: no time in the output of {}", binary.display()))?;
+                *best = best.min(nanos);
+            }
+        }
+    }
+    eprintln!("xtask: nanoseconds per operation (fastest of {PASSES} passes x 15 rounds of about 20 ms)");
+    print_table(providers, &cases, &best, &|nanos| format!("{nanos:.1} ns"));
+    Ok(())
+}
+
+/// Counts the instructions of each case of `benches/examples/instructions.rs` under callgrind, in each build: each
+/// case runs twice, with 20 and 220 iterations, and the difference over 200 is the per-operation count (set-up
+/// cancels out). Prints one line per case and its ratio to the group's first case (the floor or the peer).
+fn bench_instructions(providers: &[(&str, &str)]) -> Result<(), String> {
     const FEW: u64 = 20;
     const MANY: u64 = 220;
-    let (binary, cases) = instructions_binary()?;
-    let count = |case: &str, iterations: u64| -> Result<u64, String> {
+    let (binaries, cases) = instructions_binaries(providers)?;
+    let count = |binary: &Path, case: &str, iterations: u64| -> Result<u64, String> {
         let out = Command::new("valgrind")
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(&binary)
+            .arg(binary)
             .args([case, &iterations.to_string()])
             .current_dir(project_root())
             .output()
@@ -498,19 +601,18 @@ fn bench_instructions() -> Result<(), String> {
             .ok_or_else(|| format!("{case}: no instruction count in valgrind's output"))
     };
     eprintln!("xtask: instructions per operation (callgrind; ({MANY} - {FEW} iterations) / {})", MANY - FEW);
-    let mut group = String::new();
-    let mut base = 0u64;
-    for case in cases.lines().filter(|l| !l.is_empty()) {
-        let per_op = count(case, MANY)?.saturating_sub(count(case, FEW)?) / (MANY - FEW);
-        let this_group = case.split('/').next().unwrap_or_default();
-        if this_group != group {
-            group = this_group.to_owned();
-            base = per_op;
+    let mut counts = Vec::new();
+    for case in &cases {
+        let mut row = Vec::new();
+        for binary in &binaries {
+            let per_op = count(binary, case, MANY)?.saturating_sub(count(binary, case, FEW)?) / (MANY - FEW);
+            #[allow(clippy::cast_precision_loss)]
+            row.push(per_op as f64);
         }
-        #[allow(clippy::cast_precision_loss)]
-        let ratio = per_op as f64 / base.max(1) as f64;
-        eprintln!("{case:<50} {per_op:>10} instructions  {ratio:>6.3}x");
+        eprintln!("xtask: {case} done");
+        counts.push(row);
     }
+    print_table(providers, &cases, &counts, &|n| format!("{n:.0}"));
     Ok(())
 }
 

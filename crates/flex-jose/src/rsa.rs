@@ -179,10 +179,7 @@ impl PublicKey {
     /// [`KeyError::TooLarge`], [`KeyError::Pem`] for the armour, its base64 and any other label, then the errors
     /// of the DER readers.
     pub fn from_pem(text: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
-        if text.len() > MAX_PEM_LEN {
-            return Err(KeyError::TooLarge);
-        }
-        let (label, der) = pem::decode(text).map_err(|_| KeyError::Pem)?;
+        let (label, der) = read_pem(text)?;
         match label {
             PKCS1_PEM_LABEL => Self::from_pkcs1_der(&der, policy),
             SPKI_PEM_LABEL => Self::from_spki_der(&der, policy),
@@ -226,6 +223,14 @@ impl core::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PublicKey").field("bits", &self.bits).finish_non_exhaustive()
     }
+}
+
+/// The label and DER of a key's PEM document of at most [`MAX_PEM_LEN`] bytes (the DER in a wiped buffer).
+fn read_pem(text: &str) -> Result<(&str, zeroize::Zeroizing<Vec<u8>>), KeyError> {
+    if text.len() > MAX_PEM_LEN {
+        return Err(KeyError::TooLarge);
+    }
+    pem::decode(text).map_err(|_| KeyError::Pem)
 }
 
 /// Decodes a `Base64urlUInt`: strict base64url, non-empty, no leading zero octet (zero itself is one octet).

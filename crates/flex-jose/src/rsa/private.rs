@@ -10,8 +10,7 @@ use pkcs8::PrivateKeyInfoRef;
 use spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
 
-use super::{ExponentPolicy, KeyError, MAX_PEM_LEN, PublicKey};
-use crate::pem;
+use super::{ExponentPolicy, KeyError, PublicKey};
 
 const PKCS8_PEM_LABEL: &str = "PRIVATE KEY";
 const PKCS1_PEM_LABEL: &str = "RSA PRIVATE KEY";
@@ -73,16 +72,13 @@ impl PrivateKey {
     }
 
     /// From a PEM document ([`crate::pem`]'s strict RFC 7468): label `PRIVATE KEY` holds PKCS#8, label
-    /// `RSA PRIVATE KEY` holds PKCS#1; at most [`MAX_PEM_LEN`] bytes. Encrypted keys are refused.
+    /// `RSA PRIVATE KEY` holds PKCS#1; at most [`MAX_PEM_LEN`](super::MAX_PEM_LEN) bytes. Encrypted keys are refused.
     ///
     /// # Errors
     /// [`KeyError::TooLarge`], [`KeyError::Pem`] for the armour, its base64 and any other label, then the errors
     /// of the DER readers.
     pub fn from_pem(text: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
-        if text.len() > MAX_PEM_LEN {
-            return Err(KeyError::TooLarge);
-        }
-        let (label, der) = pem::decode(text).map_err(|_| KeyError::Pem)?;
+        let (label, der) = super::read_pem(text)?;
         match label {
             PKCS8_PEM_LABEL => Self::from_pkcs8_der(&der, policy),
             PKCS1_PEM_LABEL => Self::from_pkcs1_der(&der, policy),
@@ -130,9 +126,9 @@ mod tests {
         let policy = ExponentPolicy::F4Only;
         assert_eq!(PrivateKey::from_pkcs8_der(b"\x30\x00", policy).err(), Some(KeyError::Der));
         assert_eq!(PrivateKey::from_pkcs1_der(&[], policy).err(), Some(KeyError::Der));
-        let public = pem::encode("PUBLIC KEY", b"\x30\x00").unwrap();
+        let public = crate::pem::encode("PUBLIC KEY", b"\x30\x00").unwrap();
         assert_eq!(PrivateKey::from_pem(&public, policy).err(), Some(KeyError::Pem));
-        let encrypted = pem::encode("ENCRYPTED PRIVATE KEY", b"\x30\x00").unwrap();
+        let encrypted = crate::pem::encode("ENCRYPTED PRIVATE KEY", b"\x30\x00").unwrap();
         assert_eq!(PrivateKey::from_pem(&encrypted, policy).err(), Some(KeyError::Pem));
     }
 }
