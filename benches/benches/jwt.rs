@@ -1,10 +1,15 @@
 //! JWT hot path on a capture-context-sized token (RSA-2048, about 1.9 KB), each comparison in one run on the
 //! same input:
 //! - `jwt_verify`: full verify with the key already resolved (typed claims included): `flex-jwt` (`verify_into`,
-//!   one pass over the payload, and `verify_token` + `claims`, which checks then deserializes) vs the ring
-//!   floor (`UnparsedPublicKey::verify` on the signing input) vs `jsonwebtoken` (aws-lc backend) `decode`, and
-//!   jsonwebtoken's own floor (the same check in aws-lc); plus `verify_into` with the RSA computation skipped,
-//!   which times flex-jwt's own work on its own.
+//!   one pass over the payload, and `verify_token` + `claims`, which checks then deserializes) on this build's
+//!   provider (ring, or aws-lc-rs with the benches' `aws-lc-rs` feature; the case names say which) vs the ring
+//!   floor (`UnparsedPublicKey::verify` on the signing input, the floor of every build) vs `jsonwebtoken` 11
+//!   `decode` on the backend named by `JSONWEBTOKEN_BACKEND` (`aws_lc_rs`, the default, or `rust_crypto` with the
+//!   `jsonwebtoken-rust-crypto` feature), and aws-lc's floor, with the key parsed per call (as jsonwebtoken
+//!   does) and with a `ParsedPublicKey` kept (as our aws-lc-rs provider does); plus `verify_into` with the RSA
+//!   computation skipped, which times flex-jwt's own work on its own.
+//! - `key_preparation`: what a key costs once: `RsaPublicKey::from_pkcs1_der`, the first `verify_into` with a
+//!   freshly imported key vs one with a kept key, and aws-lc's `ParsedPublicKey::new`.
 //! - `jwt_parse`: no crypto. `flex-jwt` `Jwt::parse` vs `jsonwebtoken::decode_header`, and the insecure
 //!   header + claims decode of both.
 //! - `claims_deserialize`: the payload into borrowed `CaptureContextClaims<'_>` vs owned structs vs
@@ -22,7 +27,18 @@ use flex_types::CaptureContextClaims;
 
 mod common;
 
-use common::{KID, OwnedClaims, fixture, own_verify_work, verifier_keys};
+use common::{KID, OwnedClaims, fixture, install_jsonwebtoken_backend, own_verify_work, verifier_keys};
+
+/// jsonwebtoken's backend for this process: `JSONWEBTOKEN_BACKEND`, `aws_lc_rs` unless set. Installed once, before
+/// any group runs.
+fn jsonwebtoken_backend() -> &'static str {
+    static BACKEND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BACKEND.get_or_init(|| {
+        let backend = std::env::var("JSONWEBTOKEN_BACKEND").unwrap_or_else(|_| "aws_lc_rs".to_owned());
+        install_jsonwebtoken_backend(&backend);
+        backend
+    })
+}
 
 fn jwt_verify(c: &mut Criterion) {
     let fx = fixture();
@@ -31,6 +47,13 @@ fn jwt_verify(c: &mut Criterion) {
 
     let (key, jwt_key, validation) = verifier_keys(&fx);
     let verifier = Verifier::new();
+    let provider = flex_jwt::CRYPTO_PROVIDER;
+    let backend = jsonwebtoken_backend();
+    let kept = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        &fx.pkcs1_der,
+    )
+    .unwrap();
 
     // Assert Ok once, outside the timed loops.
     {
@@ -54,8 +77,13 @@ fn jwt_verify(c: &mut Criterion) {
         )
         .verify(signing_input, &fx.signature)
         .unwrap();
+        kept.verify_sig(signing_input, &fx.signature).unwrap();
     }
-    eprintln!("jwt_verify: token {} bytes, payload {} bytes", token.len(), fx.payload.len());
+    eprintln!(
+        "jwt_verify: token {} bytes, payload {} bytes; flex-jwt on {provider}, jsonwebtoken on {backend}",
+        token.len(),
+        fx.payload.len()
+    );
 
     let mut group = c.benchmark_group("jwt_verify");
     group.bench_function("floor: ring UnparsedPublicKey::verify (signing input)", |b| {
@@ -67,28 +95,34 @@ fn jwt_verify(c: &mut Criterion) {
             .verify(black_box(signing_input), black_box(&fx.signature))
         })
     });
-    group.bench_function("flex-jwt verify_into::<CaptureContextClaims> (one pass, fresh buffer)", |b| {
-        b.iter(|| {
-            let mut buf = Vec::new();
-            let claims: CaptureContextClaims<'_> =
-                verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
-            black_box(claims.exp)
-        })
-    });
+    group.bench_function(
+        format!("flex-jwt ({provider}) verify_into::<CaptureContextClaims> (one pass, fresh buffer)"),
+        |b| {
+            b.iter(|| {
+                let mut buf = Vec::new();
+                let claims: CaptureContextClaims<'_> =
+                    verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
+                black_box(claims.exp)
+            })
+        },
+    );
     // verify_into minus ring's RSA computation: flex-jwt's own work, timed directly rather than as the small
     // difference of two large times (the goal is that this stays within 5% of the floor above).
-    group.bench_function("flex-jwt verify_into, RSA check skipped (our own work)", |b| {
+    group.bench_function("flex-jwt verify_into, RSA check skipped (our own work, any provider)", |b| {
         b.iter(|| own_verify_work(&verifier, black_box(token), black_box(&key), fx.now))
     });
-    group.bench_function("flex-jwt verify_token + claims::<CaptureContextClaims>", |b| {
-        b.iter(|| {
-            let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
-            let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
-            black_box(claims.exp)
-        })
-    });
-    // jsonwebtoken's own floor: the same check in aws-lc, the crypto it runs on (ring's and aws-lc's RSA differ).
-    group.bench_function("floor (aws-lc): aws_lc_rs UnparsedPublicKey::verify (signing input)", |b| {
+    group.bench_function(
+        format!("flex-jwt ({provider}) verify_token + claims::<CaptureContextClaims>"),
+        |b| {
+            b.iter(|| {
+                let verified = verifier.verify_token(black_box(token), black_box(&key), fx.now).unwrap();
+                let claims: CaptureContextClaims<'_> = verified.claims().unwrap();
+                black_box(claims.exp)
+            })
+        },
+    );
+    // aws-lc's floor as jsonwebtoken's aws-lc backend uses it: the key parsed on every call.
+    group.bench_function("floor (aws-lc): aws_lc_rs UnparsedPublicKey::verify (key parsed per call)", |b| {
         b.iter(|| {
             aws_lc_rs::signature::UnparsedPublicKey::new(
                 &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
@@ -97,12 +131,73 @@ fn jwt_verify(c: &mut Criterion) {
             .verify(black_box(signing_input), black_box(&fx.signature))
         })
     });
-    group.bench_function("jsonwebtoken 11 (aws-lc) decode::<OwnedClaims>", |b| {
+    // aws-lc's floor with the key prepared once, as our aws-lc-rs provider keeps it.
+    group.bench_function("floor (aws-lc): ParsedPublicKey::verify_sig (key kept)", |b| {
+        b.iter(|| black_box(&kept).verify_sig(black_box(signing_input), black_box(&fx.signature)))
+    });
+    group.bench_function(format!("jsonwebtoken 11 ({backend}) decode::<OwnedClaims>"), |b| {
         b.iter(|| {
             let data =
                 jsonwebtoken::decode::<OwnedClaims>(black_box(token), black_box(&jwt_key), &validation)
                     .unwrap();
             black_box(data.claims.exp)
+        })
+    });
+    group.finish();
+}
+
+fn key_preparation(c: &mut Criterion) {
+    let fx = fixture();
+    let token = fx.token.as_str();
+    let verifier = Verifier::new();
+    let provider = flex_jwt::CRYPTO_PROVIDER;
+    let (key, _, _) = verifier_keys(&fx);
+    let import = || {
+        flex_jwt::RsaPublicKey::from_pkcs1_der(black_box(&fx.pkcs1_der))
+            .unwrap()
+            .with_kid(Kid::new(KID).unwrap())
+    };
+    // Assert Ok once.
+    let mut buf = Vec::new();
+    let claims: CaptureContextClaims<'_> = verifier.verify_into(token, &import(), fx.now, &mut buf).unwrap();
+    assert_eq!(claims.iat, fx.now);
+    assert!(
+        aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            &fx.pkcs1_der
+        )
+        .is_ok()
+    );
+
+    // The first verification with a key pays for its preparation (with aws-lc-rs); later ones reuse it.
+    let mut group = c.benchmark_group("key_preparation");
+    group.bench_function(format!("flex-jwt ({provider}) verify_into, key kept from earlier calls"), |b| {
+        b.iter(|| {
+            let mut buf = Vec::new();
+            let claims: CaptureContextClaims<'_> =
+                verifier.verify_into(black_box(token), black_box(&key), fx.now, &mut buf).unwrap();
+            black_box(claims.exp)
+        })
+    });
+    group.bench_function(format!("flex-jwt ({provider}) key import + first verify_into"), |b| {
+        b.iter(|| {
+            let key = import();
+            let mut buf = Vec::new();
+            let claims: CaptureContextClaims<'_> =
+                verifier.verify_into(black_box(token), &key, fx.now, &mut buf).unwrap();
+            black_box(claims.exp)
+        })
+    });
+    group.bench_function("flex-jwt RsaPublicKey::from_pkcs1_der (import and policy checks)", |b| {
+        b.iter(import)
+    });
+    group.bench_function("aws-lc ParsedPublicKey::new (RS256)", |b| {
+        b.iter(|| {
+            aws_lc_rs::signature::ParsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&fx.pkcs1_der),
+            )
+            .is_ok()
         })
     });
     group.finish();
@@ -190,5 +285,5 @@ fn claims_deserialize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, jwt_verify, jwt_parse, claims_deserialize);
+criterion_group!(benches, jwt_verify, key_preparation, jwt_parse, claims_deserialize);
 criterion_main!(benches);

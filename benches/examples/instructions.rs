@@ -6,7 +6,9 @@
 //! (a few percent of noise) cannot.
 //!
 //! Every case checks its result once before the loop, as the criterion benches do. The cases mirror
-//! `benches/jwt.rs` and `benches/http_signature.rs`.
+//! `benches/jwt.rs` and `benches/http_signature.rs`. Our provider (ring, or aws-lc-rs with the benches'
+//! `aws-lc-rs` feature) is the build's; `--provider` prints it. jsonwebtoken's backend is chosen per process from
+//! the case name (`rust_crypto` in it, else `aws_lc_rs`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::hint::black_box;
@@ -19,13 +21,18 @@ use flex_types::CaptureContextClaims;
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{KID, OwnedClaims, fixture, own_verify_work, verifier_keys};
+use common::{
+    KID, OwnedClaims, fixture, install_jsonwebtoken_backend, jsonwebtoken_backends, own_verify_work,
+    verifier_keys,
+};
 
 const SECRET: &str = "yBJxy6LjM2TmcPGu+GaJrHtkke25fPpUX+UY6/L/1tE=";
 const BODY: &[u8] = br#"{"fields":{"paymentInformation":{"card":{"number":{},"securityCode":{"required":false},"expirationMonth":{"required":false},"expirationYear":{"required":false},"type":{"required":false}}}}}"#;
 const SIGNING_STRING: &str = "host: apitest.cybersource.com\ndate: Thu, 18 Jul 2019 00:18:03 GMT\nrequest-target: post /flex/v2/sessions\ndigest: SHA-256=5xzQd4AoAqMWfadmdO4aOG7nzQTMzQhfxTqE2ztXweQ=\nv-c-merchant-id: testrest";
 
-/// The case names, in the order `cargo xtask bench --instructions` reports them.
+/// The case names, in the order `cargo xtask bench --instructions` reports them; the ratios there are to the first
+/// case of each group (`verify`: the ring floor; `key`: a verification with a key kept from earlier calls).
+/// `verify/jsonwebtoken-rust_crypto` is listed only with the `jsonwebtoken-rust-crypto` feature.
 const CASES: &[&str] = &[
     "verify/floor-ring",
     "verify/ring-RsaPublicKeyComponents",
@@ -33,9 +40,14 @@ const CASES: &[&str] = &[
     "verify/flex-jwt-verify_into-reused-buffer",
     "verify/flex-jwt-verify_into-without-rsa",
     "verify/flex-jwt-verify_token+claims",
-    "verify/jsonwebtoken",
-    "verify-aws-lc/floor-aws-lc",
-    "verify-aws-lc/jsonwebtoken",
+    "verify/floor-aws-lc-key-parsed-per-call",
+    "verify/floor-aws-lc-ParsedPublicKey-kept",
+    "verify/jsonwebtoken-aws_lc_rs",
+    "verify/jsonwebtoken-rust_crypto",
+    "key/flex-jwt-verify_into-kept-key",
+    "key/flex-jwt-import+first-verify_into",
+    "key/flex-jwt-RsaPublicKey::from_pkcs1_der",
+    "key/aws-lc-ParsedPublicKey::new",
     "parse/jsonwebtoken-decode_header",
     "parse/flex-jwt-Jwt::parse",
     "decode/jsonwebtoken-insecure_decode",
@@ -82,11 +94,19 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
     if case == "--list" {
+        let backends = jsonwebtoken_backends();
         for case in CASES {
-            println!("{case}");
+            if !case.ends_with("jsonwebtoken-rust_crypto") || backends.contains(&"rust_crypto") {
+                println!("{case}");
+            }
         }
         return;
     }
+    if case == "--provider" {
+        println!("{}", flex_jwt::CRYPTO_PROVIDER);
+        return;
+    }
+    install_jsonwebtoken_backend(if case.contains("rust_crypto") { "rust_crypto" } else { "aws_lc_rs" });
     // `CASE ITERATIONS` runs the case ITERATIONS times (for callgrind); `CASE --best-of` times it instead.
     let mode = args.next().expect("usage: instructions CASE ITERATIONS | instructions CASE --best-of");
     let best_of = mode == "--best-of";
@@ -115,7 +135,7 @@ fn main() {
         .verify(black_box(signing_input), black_box(&fx.signature))
         .is_ok()
     };
-    // The same check through the API flex-jwt calls (`crypto::verify_pkcs1`): the key as modulus and exponent.
+    // The same check through the API our ring provider calls: the key as modulus and exponent.
     let components = || {
         ring::signature::RsaPublicKeyComponents { n: key.modulus(), e: key.exponent() }
             .verify(
@@ -149,6 +169,23 @@ fn main() {
         let data = jsonwebtoken::decode::<OwnedClaims>(black_box(token), &jwt_key, &validation).unwrap();
         black_box(data.claims.exp) == fx.now + 900
     };
+    // aws-lc's check with the key parsed once and kept: what our `aws-lc-rs` provider does after the first call.
+    let kept = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        &fx.pkcs1_der,
+    )
+    .unwrap();
+    // A key imported and used once: what a verification costs the first time (with aws-lc-rs, preparation
+    // included), against `flex_into` with its key kept from earlier calls.
+    let first_verify = || {
+        let key = flex_jwt::RsaPublicKey::from_pkcs1_der(black_box(&fx.pkcs1_der))
+            .unwrap()
+            .with_kid(flex_jwt::Kid::new(KID).unwrap());
+        let mut buf = Vec::new();
+        let claims: CaptureContextClaims<'_> =
+            verifier.verify_into(black_box(token), &key, fx.now, &mut buf).unwrap();
+        black_box(claims.exp) == fx.now + 900
+    };
     let sign_floor = || {
         let digest = ring::digest::digest(&ring::digest::SHA256, black_box(BODY));
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, black_box(&hmac_key));
@@ -173,14 +210,30 @@ fn main() {
         "verify/flex-jwt-verify_into-reused-buffer" => run(&flex_reused),
         "verify/flex-jwt-verify_into-without-rsa" => run(&flex_work),
         "verify/flex-jwt-verify_token+claims" => run(&flex),
-        "verify/jsonwebtoken" | "verify-aws-lc/jsonwebtoken" => run(&peer),
-        // jsonwebtoken's own floor: the same signature check in aws-lc, which it uses.
-        "verify-aws-lc/floor-aws-lc" => run(&|| {
+        // jsonwebtoken on the backend installed above.
+        "verify/jsonwebtoken-aws_lc_rs" | "verify/jsonwebtoken-rust_crypto" => run(&peer),
+        // aws-lc's floor as jsonwebtoken (and any caller without a kept key) uses it: the key parsed per call.
+        "verify/floor-aws-lc-key-parsed-per-call" => run(&|| {
             aws_lc_rs::signature::UnparsedPublicKey::new(
                 &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
                 black_box(&fx.pkcs1_der),
             )
             .verify(black_box(signing_input), black_box(&fx.signature))
+            .is_ok()
+        }),
+        "verify/floor-aws-lc-ParsedPublicKey-kept" => {
+            run(&|| black_box(&kept).verify_sig(black_box(signing_input), black_box(&fx.signature)).is_ok())
+        }
+        "key/flex-jwt-verify_into-kept-key" => run(&flex_into),
+        "key/flex-jwt-import+first-verify_into" => run(&first_verify),
+        "key/flex-jwt-RsaPublicKey::from_pkcs1_der" => {
+            run(&|| flex_jwt::RsaPublicKey::from_pkcs1_der(black_box(&fx.pkcs1_der)).is_ok())
+        }
+        "key/aws-lc-ParsedPublicKey::new" => run(&|| {
+            aws_lc_rs::signature::ParsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&fx.pkcs1_der),
+            )
             .is_ok()
         }),
         "parse/jsonwebtoken-decode_header" => {

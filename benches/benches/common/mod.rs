@@ -1,7 +1,7 @@
 //! The fixture the JWT benchmarks share (`benches/jwt.rs` and `examples/instructions.rs`): a capture-context-sized
 //! RS256 token signed in setup with `testdata/keys/rsa2048.pk8.pem`, claims shaped exactly like
 //! `capture-context/flex-docs-sn.payload.json` (same bytes, fresh `iat`/`exp`), and the owned claims types
-//! `jsonwebtoken` needs.
+//! `jsonwebtoken` needs, and the choice of jsonwebtoken's crypto backend.
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -118,6 +118,30 @@ pub fn verifier_keys(fx: &Fixture) -> (RsaPublicKey, jsonwebtoken::DecodingKey, 
     let key = RsaPublicKey::from_pkcs1_der(&fx.pkcs1_der).unwrap().with_kid(Kid::new(KID).unwrap());
     let jwt_key = jsonwebtoken::DecodingKey::from_rsa_der(&fx.pkcs1_der);
     (key, jwt_key, jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256))
+}
+
+/// jsonwebtoken's crypto backends in this build: `aws_lc_rs` always, `rust_crypto` with the benches'
+/// `jsonwebtoken-rust-crypto` feature.
+pub fn jsonwebtoken_backends() -> Vec<&'static str> {
+    let mut backends = vec!["aws_lc_rs"];
+    if cfg!(feature = "jsonwebtoken-rust-crypto") {
+        backends.push("rust_crypto");
+    }
+    backends
+}
+
+/// Makes `backend` (`"aws_lc_rs"` or `"rust_crypto"`) jsonwebtoken's crypto for this process. Needed with both
+/// backends in the build (jsonwebtoken then picks none); harmless with one. Once per process.
+pub fn install_jsonwebtoken_backend(backend: &str) {
+    let provider: &'static jsonwebtoken::crypto::CryptoProvider = match backend {
+        "aws_lc_rs" => &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+        #[cfg(feature = "jsonwebtoken-rust-crypto")]
+        "rust_crypto" => &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+        other => {
+            panic!("jsonwebtoken backend {other:?} is not in this build ({:?})", jsonwebtoken_backends())
+        }
+    };
+    provider.install_default().expect("jsonwebtoken's backend is chosen once per process");
 }
 
 /// flex-jwt's own verify work on `token`: everything `verify_into::<CaptureContextClaims>` does (fresh buffer)
