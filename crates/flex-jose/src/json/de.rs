@@ -457,8 +457,9 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         let Some(name) = self.key.take() else { return Err(SHAPE) };
         self.de.sc.skip_ws();
         let start = self.de.sc.pos;
-        let value = seed.deserialize(&mut *self.de)?;
-        if self.de.depth == 1 {
+        // Returned as it is, like `Deserializer::object`'s result: a large value is not moved out and back in.
+        let value = seed.deserialize(&mut *self.de);
+        if value.is_ok() && self.de.depth == 1 {
             // A top-level member: its value is exactly what was just consumed.
             let sc = &self.de.sc;
             let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
@@ -469,7 +470,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
             let member = Member { name, value: Value { raw, kind: kind_of(raw) } };
             (self.de.observer)(member);
         }
-        Ok(value)
+        value
     }
 }
 
