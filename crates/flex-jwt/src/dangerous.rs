@@ -9,7 +9,7 @@ use crate::b64;
 use crate::error::{Error, Segment};
 use crate::json::{self, Options};
 use crate::jwt::{Jwt, Limits};
-use crate::verify::{DEFAULT_MAX_JSON_DEPTH, claims_from, payload_into};
+use crate::verify::{DEFAULT_MAX_JSON_DEPTH, payload_error, payload_into};
 
 /// The decoded, **unverified** parts of a compact JWS.
 pub struct InsecureDecoded {
@@ -36,7 +36,7 @@ impl InsecureDecoded {
 
     /// Deserializes the UNVERIFIED payload (position-only errors, as [`crate::Verified::claims`]).
     pub fn claims<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
-        claims_from(&self.payload_json, DEFAULT_MAX_JSON_DEPTH)
+        payload_claims(&self.payload_json)
     }
 }
 
@@ -102,7 +102,14 @@ pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
 /// ```
 pub fn insecure_claims_into<'b, T: Deserialize<'b>>(jwt: &Jwt<'_>, buf: &'b mut Vec<u8>) -> Result<T, Error> {
     let payload = payload_into(jwt.payload_b64(), buf)?;
-    claims_from(payload, DEFAULT_MAX_JSON_DEPTH)
+    payload_claims(payload)
+}
+
+/// The claims of an unverified payload, the error built inside the deserializer's call (mapping its result
+/// afterwards would move the claims value once more on its way out).
+fn payload_claims<'de, T: Deserialize<'de>>(payload: &'de str) -> Result<T, Error> {
+    let options = Options { max_depth: DEFAULT_MAX_JSON_DEPTH, spill: true };
+    json::de::from_str_map(payload, options, &mut |_| {}, |refused| payload_error(payload, refused))
 }
 
 fn decode_json(segment: &str, which: Segment) -> Result<String, Error> {
