@@ -557,6 +557,13 @@ impl Client {
         self.inner.keys.stats()
     }
 
+    /// Whether this client's TLS is FIPS-compatible: rustls's `ClientConfig::fips()`, true only in a build with
+    /// the `fips` feature (rustls's FIPS provider on AWS-LC's FIPS 140-3 module, with the TLS settings NIST
+    /// requires). [`TLS_PROVIDER`](crate::TLS_PROVIDER) names the provider.
+    pub fn tls_fips(&self) -> bool {
+        self.inner.transport.tls_fips()
+    }
+
     /// The operation deadline of a call starting now.
     fn deadline(&self) -> Deadline {
         Deadline::after(self.inner.operation_timeout)

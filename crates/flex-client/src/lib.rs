@@ -7,8 +7,8 @@
 //! `flex-jwt` verifies capture contexts and transient tokens, `flex-jwe` encrypts card data for the tokenization
 //! step, and `flex-types` is the schema.
 //!
-//! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the *ring* provider (no aws-lc, no
-//!   OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
+//! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the provider of the build (see
+//!   [Crypto providers](#crypto-providers); no OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
 //!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect, for each whole attempt (body
 //!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies,
 //!   retries with full-jitter backoff for `GET`s and for requests that never left the client; a `POST` that
@@ -34,6 +34,26 @@
 //! [`SharedSecret`], [`MerchantPrivateKey`], [`RsaPublicKey`]) and what the answers hold (the claims types,
 //! [`ContextKind`], [`CardExpiry`], [`PaymentResponse`], [`PaymentStatus`]), so it is the only dependency of the
 //! common path.
+//!
+//! # Crypto providers
+//!
+//! One feature selects the crypto of the whole client: the JOSE layer (`flex_jose::crypto`: signatures, request
+//! signing, card-data encryption), this crate's own SHA-256 (`Digest` header) and randomness (retry jitter), and
+//! TLS (rustls's `CryptoProvider`, passed explicitly to the client's TLS configuration, never installed as the
+//! process default).
+//!
+//! | feature | JOSE layer ([`CRYPTO_PROVIDER`]) | TLS ([`TLS_PROVIDER`]) |
+//! |---|---|---|
+//! | `ring` (default) | ring; RSA-OAEP from the pure-Rust `rsa` crate | rustls's ring provider |
+//! | `aws-lc-rs` | aws-lc-rs (AWS-LC); RSA keys prepared once, constant-time RSA-OAEP | rustls's `aws_lc_rs` provider |
+//! | `fips` | aws-lc-rs on AWS-LC's FIPS 140-3 module | rustls's FIPS provider ([`Client::tls_fips`] is true) |
+//!
+//! Select one with `default-features = false`, e.g. `flex-client = { version = "0.1", default-features = false,
+//! features = ["aws-lc-rs"] }`: such a build compiles neither ring nor `rsa`. When more than one is enabled,
+//! aws-lc-rs is used (its FIPS module with `fips`). `fips` builds AWS-LC's FIPS module from source: it needs CMake
+//! and Go at build time and a platform the module supports (see aws-lc-rs's documentation); whether the resulting
+//! binary counts as validated depends on the module's certificate and its operational environment, not on this
+//! crate.
 //!
 //! # The server-side flow
 //!
@@ -170,6 +190,22 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs", feature = "fips")))]
+compile_error!(
+    "flex-client needs a crypto provider: enable its `ring` (default), `aws-lc-rs` or `fips` feature"
+);
+
+/// The crypto provider of the JOSE layer (capture-context and transient-token signatures, request signing, card-data
+/// encryption) and of this crate's own digests and randomness: `flex_jose::crypto::PROVIDER`, `"ring"`,
+/// `"aws-lc-rs"` or `"aws-lc-rs (FIPS)"`. The crate's `ring` / `aws-lc-rs` / `fips` features select it; when a build
+/// enables more than one, aws-lc-rs is used.
+pub const CRYPTO_PROVIDER: &str = crypto::JOSE_PROVIDER;
+
+/// The crypto provider of TLS (rustls's `CryptoProvider`, given explicitly to every connection's configuration):
+/// `"ring"`, `"aws-lc-rs"` or `"aws-lc-rs (FIPS)"`, selected by the same features with the same precedence as
+/// [`CRYPTO_PROVIDER`]. [`Client::tls_fips`] says whether the TLS configuration is FIPS-compatible.
+pub const TLS_PROVIDER: &str = crypto::TLS_PROVIDER;
 
 mod cause;
 mod client;

@@ -1,4 +1,5 @@
-//! HTTP transport: one pooled hyper client (HTTP/1.1 and HTTP/2 by ALPN, rustls with the ring provider), time
+//! HTTP transport: one pooled hyper client (HTTP/1.1 and HTTP/2 by ALPN, rustls with the provider the crate's
+//! features select: ring, aws-lc-rs or AWS-LC's FIPS module; see [`crypto::tls_provider`]), time
 //! limits (per attempt, and an operation deadline over every attempt and backoff), a response-size cap and
 //! retries with full-jitter backoff.
 
@@ -75,11 +76,17 @@ pub(crate) struct TransportConfig {
 pub(crate) struct Transport {
     client: HyperClient<HttpsConnector<Connector>, Full<Bytes>>,
     config: TransportConfig,
+    /// rustls's `ClientConfig::fips()` for the TLS configuration every connection uses.
+    tls_fips: bool,
 }
 
 impl core::fmt::Debug for Transport {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Transport").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("config", &self.config)
+            .field("tls_provider", &crypto::TLS_PROVIDER)
+            .field("tls_fips", &self.tls_fips)
+            .finish_non_exhaustive()
     }
 }
 
@@ -188,7 +195,7 @@ impl Transport {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(crypto::tls_provider());
         let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         for cert in extra_roots {
             roots.add(cert).map_err(|e| {
@@ -200,6 +207,13 @@ impl Transport {
             .map_err(|e| Error::with_source(ErrorKind::Configuration, "cannot set up TLS", e))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let tls_fips = tls.fips();
+        tracing::debug!(
+            tls_provider = crypto::TLS_PROVIDER,
+            tls_fips,
+            jose_provider = crypto::JOSE_PROVIDER,
+            "TLS configured"
+        );
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
         // ALPN offers `h2` then `http/1.1`, or only `http/1.1`.
         let https = if config.alpn_http2 {
@@ -214,7 +228,13 @@ impl Transport {
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .http2_only(config.http2_prior_knowledge)
             .build(https);
-        Ok(Self { client, config })
+        Ok(Self { client, config, tls_fips })
+    }
+
+    /// Whether the TLS configuration is FIPS-compatible (rustls's `ClientConfig::fips()`: a FIPS provider and
+    /// the TLS settings NIST requires, such as extended master secret for TLS 1.2).
+    pub(crate) fn tls_fips(&self) -> bool {
+        self.tls_fips
     }
 
     /// Sends the request `make` builds, retrying per policy, all before `deadline`. `make` is called once per

@@ -143,3 +143,31 @@ fn a_root_pem_without_a_certificate_is_a_configuration_error() {
         assert_eq!(err.kind(), ErrorKind::Configuration);
     }
 }
+
+#[tokio::test]
+async fn tls_runs_on_the_provider_the_features_select() {
+    let _serial = SERIAL.lock().await;
+    let (logs, _guard) = capture();
+    let expected = if cfg!(feature = "fips") {
+        "aws-lc-rs (FIPS)"
+    } else if cfg!(feature = "aws-lc-rs") {
+        "aws-lc-rs"
+    } else {
+        "ring"
+    };
+    assert_eq!(flex_client::TLS_PROVIDER, expected);
+    // The sandbox serves TLS on ring: a client on aws-lc-rs completes the handshake with it all the same.
+    let sandbox = https_sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    assert_eq!(client.tls_fips(), cfg!(feature = "fips"));
+    full_flow(&client, &sandbox).await;
+    let logs = logs.text();
+    let configured = logs.lines().find(|l| l.contains("TLS configured")).unwrap_or_else(|| panic!("{logs}"));
+    assert!(configured.contains(&format!("tls_provider=\"{expected}\"")), "{configured}");
+    assert!(configured.contains(&format!("tls_fips={}", cfg!(feature = "fips"))), "{configured}");
+    assert!(
+        configured.contains(&format!("jose_provider=\"{}\"", flex_client::CRYPTO_PROVIDER)),
+        "{configured}"
+    );
+    sandbox.shutdown().await;
+}
