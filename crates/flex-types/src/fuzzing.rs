@@ -2,7 +2,8 @@
 //!
 //! Each hook takes arbitrary bytes, must never panic, and returns the first oracle the input broke; the targets
 //! and the replay tests (`tests/it/fuzz_regressions.rs`) require `Ok(())`. JSON is read with serde_json (built with
-//! `float_roundtrip`, so that a float re-reads to the same bits), as the client and the sandbox read these bodies.
+//! `float_roundtrip`, so that a float re-reads to the same bits), as a client reads answers, and the requests also
+//! with their strict `from_json` entry points, as the sandbox reads request bodies.
 
 use std::str::FromStr;
 
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::microform::{MAX_CLIENT_VERSION_LEN, MAX_ORIGIN_LEN, MAX_TARGET_ORIGINS, is_valid_target_origin};
 use crate::payments::{MAX_AMOUNT_INTEGER_DIGITS, MAX_REFERENCE_LEN, MAX_TRANSIENT_TOKEN_LEN};
 use crate::{
-    Amount, CaptureContextClaims, CardExpiry, CardNetwork, ContextKind, Currency, ErrorBody,
+    Amount, CaptureContextClaims, CardExpiry, CardNetwork, ContextKind, Currency, ErrorBody, FromJsonError,
     MicroformRequestError, MicroformSessionRequest, PaymentRequest, PaymentResponse, PaymentStatus,
     PaymentType, TransientTokenClaims, Value,
 };
@@ -26,7 +27,8 @@ const OTHER_TOKEN: &str = "e30.e30.c2lnbmF0dXJl";
 /// no duplicate member names, whose later occurrences are ignored by design; with duplicates, serialization is a
 /// fixed point after one pass); both readers of `errorInformation` agree; `into_owned` keeps the value; an
 /// accepted request keeps every rule its builder checks, round-trips through its JSON, and its `Debug` does not
-/// depend on the token; an accepted amount is positive and re-reads from its minor units.
+/// depend on the token; the strict `from_json` agrees with serde_json's reading (see `strict_agrees`); an accepted
+/// amount is positive and re-reads from its minor units.
 pub fn payments_parse(data: &[u8]) -> Result<(), &'static str> {
     payment_response(data)?;
     payment_request(data)?;
@@ -39,7 +41,8 @@ pub fn payments_parse(data: &[u8]) -> Result<(), &'static str> {
 ///
 /// Oracles: an accepted request keeps every rule its builder checks (against an independent plausibility check
 /// of origins and versions), round-trips through its JSON and rebuilds through the builder; a refused builder
-/// input is refused for the reason and at the index the error names; claims round-trip through their JSON
+/// input is refused for the reason and at the index the error names; the strict `from_json` agrees with
+/// serde_json's reading of the request (see `strict_agrees`); claims round-trip through their JSON
 /// (capture contexts unless the JWK had private members, which are never serialized); `kind` and `microform` agree
 /// with the `ctx` types; a token's accessors agree with its card summary and its expiry re-reads from its display.
 pub fn microform_parse(data: &[u8]) -> Result<(), &'static str> {
@@ -109,7 +112,42 @@ fn payment_response(data: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The strict entry point against serde_json's reading of the same bytes: what `from_json` accepts, serde_json
+/// reads; where both read a value without repeated member names, the request's rules give the same result
+/// (`from_json`'s value is then serde_json's); a refused duplicate member is one serde_json's value has. Other
+/// JSON refusals (depth, escaped lone surrogates, a body that is not an object) are the strict reader's policy.
+fn strict_agrees<T: PartialEq, E: PartialEq>(
+    data: &[u8],
+    strict: Result<T, FromJsonError<E>>,
+    rules: impl FnOnce(&Value<'_>) -> Result<T, E>,
+) -> Result<(), &'static str> {
+    let Ok(value) = serde_json::from_slice::<Value<'_>>(data) else {
+        return if strict.is_ok() { Err("from_json accepts what serde_json refuses") } else { Ok(()) };
+    };
+    let strict = match strict {
+        Err(FromJsonError::Json(e)) => {
+            return if e.is_duplicate_member() && !has_duplicate_members(&value) {
+                Err("from_json refuses a duplicate member that serde_json does not see")
+            } else {
+                Ok(())
+            };
+        }
+        Err(FromJsonError::Invalid(e)) => Err(e),
+        Ok(request) => Ok(request),
+    };
+    if has_duplicate_members(&value) {
+        return Err("from_json reads a body with a duplicate member");
+    }
+    if rules(&value) != strict {
+        return Err("from_json and serde_json's reading give different results");
+    }
+    Ok(())
+}
+
 fn payment_request(data: &[u8]) -> Result<(), &'static str> {
+    strict_agrees(data, PaymentRequest::from_json(data), |v| {
+        PaymentRequest::from_value(v).map(PaymentRequest::into_owned)
+    })?;
     let Ok(request) = serde_json::from_slice::<PaymentRequest<'static>>(data) else {
         // A refusal names a field and a reason code, whatever the body.
         if let Ok(v) = serde_json::from_slice::<Value<'_>>(data)
@@ -259,6 +297,7 @@ fn check_session_request(request: &MicroformSessionRequest) -> Result<(), &'stat
 }
 
 fn session_request(data: &[u8]) -> Result<(), &'static str> {
+    strict_agrees(data, MicroformSessionRequest::from_json(data), MicroformSessionRequest::from_value)?;
     let Ok(request) = serde_json::from_slice::<MicroformSessionRequest>(data) else {
         if let Ok(v) = serde_json::from_slice::<Value<'_>>(data)
             && let Err(e) = MicroformSessionRequest::from_value(&v)

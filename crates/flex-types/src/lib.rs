@@ -1,7 +1,7 @@
 //! The Cybersource Flex API v2 schema: the vocabulary the other `flex-*` crates share.
 //!
-//! Serde types only: no crypto, no IO, no clock, and `serde` as the only dependency. Parsing checks
-//! shapes; signatures, times and key policy are `flex-jwt`'s job.
+//! Serde types: no crypto, no IO, no clock; `serde`, and `flex-jose` (without a crypto provider) for its strict
+//! JSON reader. Parsing checks shapes; signatures, times and key policy are `flex-jwt`'s job.
 //!
 //! - [`CaptureContextClaims`]: the payload of the capture-context JWT (`flx`, `ctx`, ...), with the
 //!   encryption key as an [`RsaJwk`].
@@ -12,6 +12,11 @@
 //!   [`CaptureContextClaims::kind`] tells a Microform context (`mf-*`) from a Flex API one (`api-*`).
 //! - [`PaymentRequest`] / [`PaymentResponse`]: the subset of `POST /pts/v2/payments` that authorizes a
 //!   transient token, with [`Amount`]s checked against their [`Currency`]'s minor units.
+//!
+//! The request types a server parses ([`SessionRequest`], [`MicroformSessionRequest`], [`PaymentRequest`]) have
+//! a strict entry point, `from_json`, that reads the body with `flex-jose`'s strict JSON reader (duplicate member
+//! names refused at any depth, depth capped; see [`json`]); their serde `Deserialize` impls apply the same rules
+//! to whatever JSON the deserializer accepts.
 //!
 //! Response types tolerate unknown members everywhere. Strings borrow from the input (`Cow::Borrowed`)
 //! unless they contain JSON escapes (`Cow::Owned`); `into_owned()` detaches a value from its input.
@@ -54,6 +59,7 @@ pub mod error_body;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod json;
 pub mod jwk;
 pub mod microform;
 pub mod payments;
@@ -66,6 +72,7 @@ pub use error_body::{
     ErrorBody, ErrorDetail, ErrorInformation, ErrorItem, ErrorShape, ErrorStatus, GatewayResponse,
     ResponseStatus,
 };
+pub use json::{FromJsonError, JsonError};
 pub use jwk::RsaJwk;
 pub use microform::{
     CardNetwork, MicroformRequestError, MicroformSessionRequest, MicroformSessionRequestBuilder, PaymentType,

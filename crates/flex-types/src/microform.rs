@@ -30,6 +30,7 @@ use std::str::FromStr;
 use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::json::FromJsonError;
 use crate::value::Value;
 
 /// Most `targetOrigins` one request may list (Cybersource's documented limit).
@@ -311,8 +312,13 @@ pub struct TransientTokenResponseOptions {
 /// The body of `POST /microform/v2/sessions`, valid by construction (see [`MicroformSessionRequest::builder`]).
 ///
 /// Serializes as `{"clientVersion", "targetOrigins", "allowedCardNetworks"?, "allowedPaymentTypes"?,
-/// "transientTokenResponseOptions"?}`, members omitted when not set. Deserializing applies the same checks
-/// (unknown members are ignored), which is what the sandbox does with a request body.
+/// "transientTokenResponseOptions"?}`, members omitted when not set. Reading a body applies the same checks
+/// (unknown members are ignored).
+///
+/// Strict JSON, duplicate member names above all, is [`MicroformSessionRequest::from_json`]'s (what the
+/// sandbox reads a request body with): it refuses a repeated name at any depth. The serde `Deserialize` impl
+/// applies the same checks to what any deserializer reads; if that one keeps repeated names (`serde_json`
+/// does), the first occurrence is read.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MicroformSessionRequest {
     client_version: String,
@@ -440,8 +446,30 @@ impl MicroformSessionRequest {
         self.transient_token_response_options.and_then(|o| o.include_card_prefix)
     }
 
-    /// Reads and checks a request from an already parsed JSON value (what the sandbox does with a body).
-    /// Unknown members are ignored; a missing `clientVersion` means `v2`.
+    /// Reads a body with the strict JSON reader (see [`crate::json`]: duplicate member names are refused at any
+    /// depth, compared after unescaping), then applies the checks of [`MicroformSessionRequest::from_value`].
+    ///
+    /// ```
+    /// use flex_types::{FromJsonError, MicroformRequestError, MicroformSessionRequest};
+    ///
+    /// let req = MicroformSessionRequest::from_json(br#"{"targetOrigins":["https://shop.example"]}"#)?;
+    /// assert_eq!(req.client_version(), "v2");
+    /// let dup = br#"{"targetOrigins":["https://shop.example"],"target\u004frigins":[]}"#;
+    /// assert!(matches!(MicroformSessionRequest::from_json(dup), Err(FromJsonError::Json(e)) if e.is_duplicate_member()));
+    /// let none = br#"{"targetOrigins":[]}"#;
+    /// assert_eq!(
+    ///     MicroformSessionRequest::from_json(none),
+    ///     Err(FromJsonError::Invalid(MicroformRequestError::NoTargetOrigin))
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json(json: &[u8]) -> Result<Self, FromJsonError<MicroformRequestError>> {
+        crate::json::parse(json, |body| MicroformSessionRequest::from_value(&body))
+    }
+
+    /// Reads and checks a request from an already parsed JSON value. Unknown members are ignored; a missing
+    /// `clientVersion` means `v2`; of repeated member names, which only a non-strict reader leaves in a value,
+    /// the first is read.
     pub fn from_value(body: &Value<'_>) -> Result<Self, MicroformRequestError> {
         let wrong = |member: &'static str| MicroformRequestError::WrongType { member };
         if body.as_object().is_none() {
@@ -516,7 +544,8 @@ impl Serialize for Options<'_> {
 }
 
 impl<'de> Deserialize<'de> for MicroformSessionRequest {
-    /// The checks of [`MicroformSessionRequest::from_value`].
+    /// The checks of [`MicroformSessionRequest::from_value`] on what `d` reads (strict JSON is
+    /// [`MicroformSessionRequest::from_json`]'s).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
         MicroformSessionRequest::from_value(&v).map_err(de::Error::custom)

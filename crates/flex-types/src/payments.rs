@@ -30,6 +30,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::cow::{own, own_opt};
 use crate::error_body::{ErrorInformation, error_information, owned_details};
+use crate::json::FromJsonError;
 use crate::value::{Members, Value};
 
 /// ISO 4217 codes this crate knows, with their minor units (digits after the decimal point). Codes not listed
@@ -462,6 +463,12 @@ impl From<AmountError> for PaymentRequestError {
 /// ([`PaymentRequest::builder`]).
 ///
 /// `Debug` does not show the transient token (it authorizes a payment for 15 minutes).
+///
+/// Strict JSON, duplicate member names above all, is [`PaymentRequest::from_json`]'s (what the sandbox reads a
+/// request body with): it refuses a repeated name at any depth, so `"totalAmount"` cannot be given twice, nor
+/// once more spelled `"tot\u0061lAmount"`. The serde `Deserialize` impl applies the checks of
+/// [`PaymentRequest::from_value`] to what any deserializer reads; if that one keeps repeated names
+/// (`serde_json` does), the first occurrence is read.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentRequest<'a> {
     reference: Option<Cow<'a, str>>,
@@ -615,9 +622,28 @@ impl<'a> PaymentRequest<'a> {
         }
     }
 
-    /// Reads and checks a request from an already parsed JSON value (what the sandbox does with a body), with
-    /// the field in error. Unknown members are ignored; so are the members of the full Cybersource request this
-    /// subset does not model.
+    /// Reads a body with the strict JSON reader (see [`crate::json`]: duplicate member names are refused at any
+    /// depth, compared after unescaping), then applies the checks of [`PaymentRequest::from_value`]. The result
+    /// owns its strings.
+    ///
+    /// ```
+    /// use flex_types::{FromJsonError, PaymentRequest};
+    ///
+    /// let body = br#"{"orderInformation":{"amountDetails":{"totalAmount":"10.00","currency":"USD"}},
+    ///   "tokenInformation":{"transientTokenJwt":"eyJhIjoxfQ.eyJiIjoyfQ.c2ln"}}"#;
+    /// assert_eq!(PaymentRequest::from_json(body)?.amount().minor_units(), 1000);
+    /// let dup = br#"{"orderInformation":{"amountDetails":{"totalAmount":"10.00","currency":"USD",
+    ///   "tot\u0061lAmount":"0.01"}},"tokenInformation":{"transientTokenJwt":"eyJhIjoxfQ.eyJiIjoyfQ.c2ln"}}"#;
+    /// assert!(matches!(PaymentRequest::from_json(dup), Err(FromJsonError::Json(e)) if e.is_duplicate_member()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json(json: &[u8]) -> Result<PaymentRequest<'static>, FromJsonError<PaymentRequestError>> {
+        crate::json::parse(json, |body| PaymentRequest::from_value(&body).map(PaymentRequest::into_owned))
+    }
+
+    /// Reads and checks a request from an already parsed JSON value, with the field in error. Unknown members
+    /// are ignored; so are the members of the full Cybersource request this subset does not model; of repeated
+    /// member names, which only a non-strict reader leaves in a value, the first is read.
     pub fn from_value(body: &'a Value<'_>) -> Result<Self, PaymentRequestError> {
         let invalid = |field| PaymentRequestError::InvalidField { field };
         let missing = |field| PaymentRequestError::MissingField { field };
@@ -724,7 +750,8 @@ impl Serialize for OrderInformation<'_, '_> {
 }
 
 impl<'de> Deserialize<'de> for PaymentRequest<'static> {
-    /// The checks of [`PaymentRequest::from_value`]; the result owns its strings.
+    /// The checks of [`PaymentRequest::from_value`] on what `d` reads (strict JSON is
+    /// [`PaymentRequest::from_json`]'s); the result owns its strings.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
         PaymentRequest::from_value(&v).map(PaymentRequest::into_owned).map_err(de::Error::custom)

@@ -18,6 +18,7 @@ use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::cow::CowStr;
+use crate::json::FromJsonError;
 use crate::value::Value;
 
 macro_rules! field_paths {
@@ -211,10 +212,16 @@ impl<'de> Deserialize<'de> for Requirement {
 /// last path that shares its JSON object, so [`SessionRequest::iter`] lists the paths exactly as
 /// serialization writes them, and a parsed body re-serializes to the same bytes.
 ///
-/// Deserialization is strict inside `fields` (unknown paths, duplicate members, non-objects and a
-/// non-boolean `required` are errors naming the dotted location, see [`SessionRequestError`]) and
-/// tolerant elsewhere (unknown top-level members and unknown members inside a requirement object are
-/// ignored; a missing `fields` is an empty request).
+/// Reading a body is strict inside `fields` (unknown paths, non-objects and a non-boolean `required`
+/// are errors naming the dotted location, see [`SessionRequestError`]) and tolerant elsewhere (unknown
+/// top-level members and unknown members inside a requirement object are ignored; a missing `fields`
+/// is an empty request).
+///
+/// Strict JSON, duplicate member names above all, is [`SessionRequest::from_json`]'s: it reads the body
+/// with `flex-jose`'s reader, which refuses a repeated name at any depth. The serde `Deserialize` impl
+/// applies the same rules to what any deserializer reads; if that one keeps repeated names (`serde_json`
+/// does), they are merged like [`SessionRequest::insert`] merges: a repeated path keeps its first
+/// position and its last requirement.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SessionRequest {
     // Invariant: each path at most once; entries sharing a JSON object are contiguous.
@@ -298,47 +305,59 @@ impl SessionRequest {
         self.entries.is_empty()
     }
 
+    /// Reads a body with the strict JSON reader (see [`crate::json`]: duplicate member names are refused
+    /// at any depth, compared after unescaping), then applies the rules of [`SessionRequest::from_value`].
+    /// What a server does with a request body.
+    ///
+    /// ```
+    /// use flex_types::{FieldPath, FromJsonError, SessionRequest};
+    ///
+    /// let req = SessionRequest::from_json(br#"{"fields":{"paymentInformation":{"card":{"number":{}}}}}"#)?;
+    /// assert_eq!(req.required_paths().collect::<Vec<_>>(), [FieldPath::CardNumber]);
+    /// let dup = br#"{"fields":{"paymentInformation":{"card":{"number":{},"numb\u0065r":{}}}}}"#;
+    /// assert!(matches!(SessionRequest::from_json(dup), Err(FromJsonError::Json(e)) if e.is_duplicate_member()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json(json: &[u8]) -> Result<Self, FromJsonError<SessionRequestError>> {
+        crate::json::parse(json, |body| SessionRequest::from_value(&body))
+    }
+
     /// Reads a request from an already parsed JSON value, with a structured error (what the sandbox
-    /// turns into a `400` with `details[].location`).
+    /// turns into a `400` with `details[].location`). Repeated member names, which only a non-strict
+    /// reader leaves in a value, are merged (see [`SessionRequest`]).
     pub fn from_value(body: &Value<'_>) -> Result<Self, SessionRequestError> {
         let mut loc = String::new();
         let top = body.as_object().ok_or_else(|| SessionRequestError::not_object(&loc, body))?;
-        let mut fields = None;
-        for (k, v) in top {
-            if k == "fields" {
-                if fields.is_some() {
-                    return Err(SessionRequestError::new(SessionRequestErrorKind::DuplicateMember, "fields"));
-                }
-                fields = Some(v);
-            }
-        }
         let mut req = SessionRequest::new();
-        let Some(fields) = fields else { return Ok(req) };
         loc.push_str("fields");
-        walk(fields, &mut loc, &mut Vec::new(), &mut req.entries)?;
+        for (_, fields) in top.iter().filter(|(k, _)| k == "fields") {
+            walk(fields, &mut loc, &mut Vec::new(), &mut req)?;
+        }
         Ok(req)
     }
 }
 
 /// Walks the nested `fields` object. `prefix` holds the member names above `v` (at most three).
+///
+/// Each path goes through [`SessionRequest::insert`]: for a body without repeated names that is the
+/// document order, which keeps a parsed body's wire order.
 fn walk<'v>(
     v: &'v Value<'_>,
     loc: &mut String,
     prefix: &mut Vec<&'v str>,
-    out: &mut Vec<(FieldPath, Requirement)>,
+    req: &mut SessionRequest,
 ) -> Result<(), SessionRequestError> {
     // Invariant: `prefix` has at most three items: the recursion stops at three (just below), so
-    // the `[..depth]` slices further down, with `depth < 3`, are in range; `members[..i]` is in range
-    // because `i` comes from enumerating `members`.
+    // the `[..depth]` slices further down, with `depth < 3`, are in range.
     if let [g, s, l] = prefix[..] {
         // A leaf: the requirement object. The path is known (checked one level up).
         let path = FieldPath::from_segments([g, s, l])
             .ok_or_else(|| SessionRequestError::new(SessionRequestErrorKind::UnknownField, loc))?;
-        out.push((path, requirement(v, loc)?));
+        req.insert(path, requirement(v, loc)?);
         return Ok(());
     }
     let members = v.as_object().ok_or_else(|| SessionRequestError::not_object(loc, v))?;
-    for (i, (k, child)) in members.iter().enumerate() {
+    for (k, child) in members {
         let base = loc.len();
         loc.push('.');
         loc.push_str(k);
@@ -350,18 +369,16 @@ fn walk<'v>(
         if !known {
             return Err(SessionRequestError::new(SessionRequestErrorKind::UnknownField, loc));
         }
-        if members[..i].iter().any(|(earlier, _)| earlier == k) {
-            return Err(SessionRequestError::new(SessionRequestErrorKind::DuplicateMember, loc));
-        }
         prefix.push(k);
-        walk(child, loc, prefix, out)?;
+        walk(child, loc, prefix, req)?;
         prefix.pop();
         loc.truncate(base);
     }
     Ok(())
 }
 
-/// Reads a requirement object found at `loc`.
+/// Reads a requirement object found at `loc` (a repeated `required`, which only a non-strict reader
+/// leaves in a value, counts by its last occurrence).
 fn requirement(v: &Value<'_>, loc: &str) -> Result<Requirement, SessionRequestError> {
     let members = v.as_object().ok_or_else(|| SessionRequestError::not_object(loc, v))?;
     let at = || if loc.is_empty() { "required".to_owned() } else { format!("{loc}.required") };
@@ -369,9 +386,6 @@ fn requirement(v: &Value<'_>, loc: &str) -> Result<Requirement, SessionRequestEr
     for (k, value) in members {
         if k != "required" {
             continue; // Unknown members inside a requirement are tolerated.
-        }
-        if required.is_some() {
-            return Err(SessionRequestError::new(SessionRequestErrorKind::DuplicateMember, &at()));
         }
         match value {
             Value::Bool(b) => required = Some(*b),
@@ -448,8 +462,8 @@ impl Serialize for Level<'_, '_> {
 }
 
 impl<'de> Deserialize<'de> for SessionRequest {
-    /// See [`SessionRequest`] for what is strict and what is tolerated; errors carry the message of
-    /// [`SessionRequestError`].
+    /// The rules of [`SessionRequest::from_value`] on what `d` reads (strict JSON is
+    /// [`SessionRequest::from_json`]'s); errors carry the message of [`SessionRequestError`].
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
         SessionRequest::from_value(&v).map_err(de::Error::custom)
@@ -477,8 +491,6 @@ pub enum SessionRequestErrorKind {
     NotAnObject,
     /// `required` is not `true` or `false`.
     NotABoolean,
-    /// The same member twice in one object.
-    DuplicateMember,
 }
 
 impl SessionRequestError {
@@ -511,7 +523,6 @@ impl fmt::Display for SessionRequestError {
             SessionRequestErrorKind::UnknownField => "unknown field path",
             SessionRequestErrorKind::NotAnObject => "expected a JSON object",
             SessionRequestErrorKind::NotABoolean => "expected a boolean",
-            SessionRequestErrorKind::DuplicateMember => "duplicate member",
         };
         f.write_str(what)?;
         if !self.location.is_empty() {

@@ -12,11 +12,13 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::cow::{CowStr, own};
+use crate::json::JsonError;
 
 /// A JSON value whose strings borrow from the input where possible.
 ///
 /// Objects are kept as an ordered list of members; [`Value::get`] returns the first member with a
-/// given name.
+/// given name. [`Value::from_json`] reads with the strict reader, which refuses repeated names; other
+/// deserializers (`serde_json`) may keep them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value<'a> {
     /// `null`.
@@ -132,6 +134,22 @@ impl Serialize for Number {
 }
 
 impl<'a> Value<'a> {
+    /// Reads one JSON object with the workspace's strict reader (see [`crate::json`]): duplicate member names
+    /// are refused at any depth, so every object of the result names each member once.
+    ///
+    /// ```
+    /// # use flex_types::Value;
+    /// let v = Value::from_json(br#"{"a":{"b":1}}"#)?;
+    /// assert_eq!(v.pointer("a.b").and_then(Value::as_i64), Some(1));
+    /// let e = Value::from_json(br#"{"a":{"b":1,"\u0062":2}}"#).unwrap_err();
+    /// assert!(e.is_duplicate_member());
+    /// assert_eq!(e.to_string(), "duplicate member name at line 1, column 21");
+    /// # Ok::<(), flex_types::JsonError>(())
+    /// ```
+    pub fn from_json(json: &'a [u8]) -> Result<Self, JsonError> {
+        crate::json::read(json)
+    }
+
     /// The first member named `key`, if `self` is an object.
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         match self {

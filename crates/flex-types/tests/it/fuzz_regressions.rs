@@ -138,6 +138,12 @@ fn edge_inputs_pass_the_oracles() {
         serde_json::from_str(r#"{"orderInformation":{"a":1},"orderInformation":{"b":2,"amountDetails":{}}}"#)
             .unwrap();
     assert_eq!(serde_json::to_string(&response).unwrap(), r#"{"orderInformation":{"a":1}}"#);
+    // Duplicate members of a request: refused by `from_json`, read first-wins by serde_json (the hooks compare both).
+    payments_parse(
+        br#"{"orderInformation":{"amountDetails":{"totalAmount":"1","currency":"USD","totalAmo\u0075nt":"2"}},"tokenInformation":{"transientTokenJwt":"e30.e30.c2ln"}}"#,
+    );
+    microform_parse(br#"{"targetOrigins":["https://a.example"],"targetOrigins":[]}"#);
+    microform_parse(br#"{"targetOrigins":["https://a.example"],"x":{"\ud83d\ude00":1,"\ud83d\ude00":2}}"#);
     // Private JWK members are never written back: the claims re-read, minus them.
     microform_parse(
         br#"{"flx":{"path":"/p","data":"d","origin":"https://o","jwk":{"kty":"RSA","n":"AQ","e":"AQAB","d":"x"}},"ctx":[{"type":"mf-2.0.0","data":{}}],"iss":"i","exp":2,"iat":1,"jti":"j"}"#,

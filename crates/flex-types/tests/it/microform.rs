@@ -1,8 +1,8 @@
 use std::borrow::Cow;
 
 use flex_types::{
-    CaptureContextClaims, CardNetwork, ContextKind, MicroformRequestError, MicroformSessionRequest,
-    PaymentType, TransientTokenClaims,
+    CaptureContextClaims, CardNetwork, ContextKind, FromJsonError, MicroformRequestError,
+    MicroformSessionRequest, PaymentType, TransientTokenClaims,
 };
 
 use crate::{jwt_segment, vector};
@@ -238,7 +238,17 @@ fn counts_duplicates_and_versions_are_checked() {
 fn bodies_with_unknown_values_are_refused_with_a_location() {
     let parse = |json: &str| {
         let v: flex_types::Value<'_> = serde_json::from_str(json).unwrap();
-        MicroformSessionRequest::from_value(&v)
+        let read = MicroformSessionRequest::from_value(&v);
+        // The strict entry point applies the same checks (a body that is not an object is its JSON refusal).
+        let strict = MicroformSessionRequest::from_json(json.as_bytes());
+        if v.as_object().is_some() {
+            assert_eq!(strict, read.clone().map_err(FromJsonError::Invalid), "{json}");
+        } else {
+            assert!(
+                matches!(strict, Err(FromJsonError::Json(e)) if e.problem() == flex_jose::JsonError::NotAnObject)
+            );
+        }
+        read
     };
     let e = parse(r#"{"targetOrigins":["https://a.example"],"allowedCardNetworks":["VISA","BOGUS"]}"#)
         .unwrap_err();
@@ -265,4 +275,24 @@ fn bodies_with_unknown_values_are_refused_with_a_location() {
     // Messages never repeat the value.
     let e = parse(r#"{"targetOrigins":["https://secret-origin.example/path"]}"#).unwrap_err();
     assert!(!e.to_string().contains("secret-origin"));
+}
+
+#[test]
+fn from_json_refuses_duplicate_members_at_any_depth() {
+    let ok = MicroformSessionRequest::from_json(br#"{"targetOrigins":["https://a.example"]}"#).unwrap();
+    for body in [
+        r#"{"targetOrigins":["https://a.example"],"targetOrigins":["https://b.example"]}"#,
+        r#"{"targetOrigins":["https://a.example"],"clientVersion":"v2","clientV\u0065rsion":"v3"}"#,
+        r#"{"targetOrigins":["https://a.example"],"transientTokenResponseOptions":{"includeCardPrefix":true,"includeCardPr\u0065fix":false}}"#,
+        r#"{"targetOrigins":["https://a.example"],"ignored":[{"x":{"y":1,"y":2}}]}"#,
+    ] {
+        match MicroformSessionRequest::from_json(body.as_bytes()) {
+            Err(FromJsonError::Json(e)) => assert!(e.is_duplicate_member(), "{body}: {e}"),
+            other => panic!("{body}: {other:?}"),
+        }
+        // serde_json keeps the repetition and the request reads the first occurrence.
+        let tolerant: MicroformSessionRequest = serde_json::from_str(body).unwrap();
+        assert_eq!(tolerant.target_origins().collect::<Vec<_>>(), ["https://a.example"], "{body}");
+        assert_eq!(tolerant.client_version(), ok.client_version(), "{body}");
+    }
 }

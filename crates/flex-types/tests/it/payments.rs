@@ -1,6 +1,6 @@
 use flex_types::{
-    Amount, AmountError, BillTo, Currency, ErrorBody, PaymentRequest, PaymentRequestError, PaymentResponse,
-    PaymentStatus, Value,
+    Amount, AmountError, BillTo, Currency, ErrorBody, FromJsonError, PaymentRequest, PaymentRequestError,
+    PaymentResponse, PaymentStatus, Value,
 };
 
 const TOKEN: &str = "eyJraWQiOiJrIn0.eyJqdGkiOiJqIn0.c2ln";
@@ -104,7 +104,11 @@ fn the_request_serializes_as_cybersource_expects_and_reads_back() {
 fn request_bodies_are_refused_with_the_field_in_error() {
     let parse = |json: &str| {
         let v: Value<'_> = serde_json::from_str(json).unwrap();
-        PaymentRequest::from_value(&v).map(PaymentRequest::into_owned)
+        let read = PaymentRequest::from_value(&v).map(PaymentRequest::into_owned);
+        // The strict entry point applies the same checks.
+        let strict = PaymentRequest::from_json(json.as_bytes());
+        assert_eq!(strict, read.clone().map_err(FromJsonError::Invalid), "{json}");
+        read
     };
     let body = |amount: &str, currency: &str, token: &str| {
         format!(
@@ -205,4 +209,40 @@ fn the_reused_token_error_reads_through_error_body() {
     let e: ErrorBody<'_> = serde_json::from_str(REUSED).unwrap();
     assert_eq!(e.reason(), Some("INVALID_DATA"));
     assert_eq!(e.details().collect::<Vec<_>>(), [(Some("tokenInformation.jti"), Some("INVALID_DATA"))]);
+}
+
+/// A body whose `{amount}` is the members of `amountDetails` and `{rest}` more top-level members.
+fn payment_body(amount: &str, rest: &str) -> String {
+    format!(
+        r#"{{"orderInformation":{{"amountDetails":{{{amount}}}}},"tokenInformation":{{"transientTokenJwt":"{TOKEN}"}}{rest}}}"#
+    )
+}
+
+#[test]
+fn from_json_refuses_duplicate_members_at_any_depth() {
+    let amount = r#""totalAmount":"10.00","currency":"USD""#;
+    let ok = PaymentRequest::from_json(payment_body(amount, "").as_bytes()).unwrap();
+    assert_eq!((ok.amount().minor_units(), ok.transient_token_jwt()), (1000, TOKEN));
+    for body in [
+        // Top level.
+        payment_body(amount, &format!(r#","tokenInformation":{{"transientTokenJwt":"{TOKEN}"}}"#)),
+        payment_body(amount, r#","orderInformation":{}"#),
+        // Nested, plain and spelled with an escape.
+        payment_body(&format!(r#"{amount},"totalAmount":"0.01""#), ""),
+        payment_body(&format!(r#"{amount},"totalAmo\u0075nt":"0.01""#), ""),
+        payment_body(&format!(r#"{amount},"\u0063urrency":"JPY""#), ""),
+        // Inside a member the request ignores.
+        payment_body(amount, r#","merchantDefinedInformation":[{"key":"1","k\u0065y":"2"}]"#),
+    ] {
+        match PaymentRequest::from_json(body.as_bytes()) {
+            Err(FromJsonError::Json(e)) => assert!(e.is_duplicate_member(), "{body}: {e}"),
+            other => panic!("{body}: {other:?}"),
+        }
+        // serde_json keeps the repetition and the request reads the first occurrence.
+        let tolerant: PaymentRequest<'static> = serde_json::from_str(&body).unwrap();
+        assert_eq!(tolerant, ok, "{body}");
+    }
+    let e = PaymentRequest::from_json(b"{\"orderInformation\":").unwrap_err();
+    assert!(matches!(e, FromJsonError::Json(e) if e.problem() == flex_jose::JsonError::Syntax));
+    assert_eq!(e.to_string(), "malformed JSON at line 1, column 21");
 }

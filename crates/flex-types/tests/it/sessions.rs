@@ -1,6 +1,8 @@
 use std::collections::HashSet;
 
-use flex_types::{FieldGroup, FieldPath, Requirement, SessionRequest, SessionRequestErrorKind, Value};
+use flex_types::{
+    FieldGroup, FieldPath, FromJsonError, Requirement, SessionRequest, SessionRequestErrorKind, Value,
+};
 
 use crate::vector;
 
@@ -204,6 +206,15 @@ fn reject(body: &str, kind: SessionRequestErrorKind, location: &str) -> String {
     assert_eq!(err.location(), location, "{body}");
     let msg = serde_json::from_str::<SessionRequest>(body).unwrap_err().to_string();
     assert!(msg.starts_with(&err.to_string()), "{msg} vs {err}");
+    // The strict entry point applies the same rules (a body that is not an object is its JSON refusal).
+    match SessionRequest::from_json(body.as_bytes()) {
+        Err(FromJsonError::Invalid(e)) => assert_eq!(e, err, "{body}"),
+        Err(FromJsonError::Json(e)) => {
+            assert!(v.as_object().is_none(), "{body}: {e}");
+            assert_eq!(e.problem(), flex_jose::JsonError::NotAnObject, "{body}");
+        }
+        other => panic!("{body}: {other:?}"),
+    }
     if !location.is_empty() {
         assert!(msg.contains(&format!("`{location}`")), "{msg}");
     }
@@ -263,22 +274,73 @@ fn wrong_types_are_errors_naming_the_location_without_echoing_values() {
 }
 
 #[test]
-fn duplicate_members_are_errors() {
-    use SessionRequestErrorKind::DuplicateMember;
-    reject(r#"{"fields":{},"fields":{}}"#, DuplicateMember, "fields");
-    reject(
+fn from_json_refuses_duplicate_members_at_any_depth() {
+    for body in [
+        r#"{"fields":{},"fields":{}}"#,
         r#"{"fields":{"paymentInformation":{"card":{"number":{}}},"paymentInformation":{"card":{"type":{}}}}}"#,
-        DuplicateMember,
-        "fields.paymentInformation",
-    );
-    reject(
         r#"{"fields":{"paymentInformation":{"card":{"number":{},"number":{}}}}}"#,
-        DuplicateMember,
-        "fields.paymentInformation.card.number",
-    );
-    reject(
         r#"{"fields":{"paymentInformation":{"card":{"number":{"required":true,"required":false}}}}}"#,
-        DuplicateMember,
-        "fields.paymentInformation.card.number.required",
+        // The same name spelled with an escape.
+        r#"{"fields":{"paymentInformation":{"card":{"number":{},"numb\u0065r":{}}}}}"#,
+        r#"{"fi\u0065lds":{},"fields":{"paymentInformation":{"card":{"number":{}}}}}"#,
+        // Inside a member the request ignores.
+        r#"{"fields":{"paymentInformation":{"card":{"number":{}}}},"extra":[{"a":1,"\u0061":2}]}"#,
+    ] {
+        match SessionRequest::from_json(body.as_bytes()) {
+            Err(FromJsonError::Json(e)) => {
+                assert!(e.is_duplicate_member(), "{body}: {e}");
+                assert_eq!(
+                    (e.line(), e.to_string().starts_with("duplicate member name at line 1")),
+                    (1, true)
+                );
+            }
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+    // Without the repetition, each is accepted.
+    let ok = SessionRequest::from_json(br#"{"fields":{"paymentInformation":{"card":{"n\u0075mber":{}}}}}"#);
+    assert_eq!(ok.unwrap().required_paths().collect::<Vec<_>>(), [FieldPath::CardNumber]);
+}
+
+#[test]
+fn from_json_refuses_what_is_not_strict_json_with_its_position() {
+    let cases: [(&[u8], flex_jose::JsonError, (u32, u32)); 4] = [
+        (b"{\"fields\":{}", flex_jose::JsonError::Syntax, (1, 13)),
+        (b"{\"fields\":{}}\n{}", flex_jose::JsonError::Syntax, (2, 1)),
+        (b"{\"fields\":\"\xff\"}", flex_jose::JsonError::InvalidUtf8, (1, 12)),
+        (b"[]", flex_jose::JsonError::NotAnObject, (1, 3)),
+    ];
+    for (body, problem, (line, column)) in cases {
+        match SessionRequest::from_json(body) {
+            Err(FromJsonError::Json(e)) => {
+                assert_eq!((e.problem(), e.line(), e.column()), (problem, line, column), "{body:?}: {e}");
+            }
+            other => panic!("{body:?}: {other:?}"),
+        }
+    }
+    let deep = format!("{{\"x\":{}{}}}", "[".repeat(64), "]".repeat(64));
+    let e = SessionRequest::from_json(deep.as_bytes()).unwrap_err();
+    assert!(matches!(e, FromJsonError::Json(e) if e.problem() == flex_jose::JsonError::TooDeep), "{e:?}");
+}
+
+#[test]
+fn a_non_strict_readers_repeated_members_are_merged() {
+    use FieldPath::{BillToCountry, CardNumber, CardSecurityCode, CardType};
+    // serde_json keeps repeated names: a repeated path keeps its first position and its last requirement,
+    // and the paths of one object stay together.
+    let body = r#"{"fields":{"paymentInformation":{"card":{"number":{},"type":{}}},"orderInformation":{"billTo":{"country":{}}},"paymentInformation":{"card":{"number":{"required":false},"securityCode":{}}}},"fields":{"paymentInformation":{"card":{"type":{"required":true,"required":false}}}}}"#;
+    let req: SessionRequest = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        req.iter().collect::<Vec<_>>(),
+        [
+            (CardNumber, Requirement::OPTIONAL),
+            (CardType, Requirement::OPTIONAL),
+            (CardSecurityCode, Requirement::REQUIRED),
+            (BillToCountry, Requirement::REQUIRED),
+        ]
+    );
+    assert_eq!(
+        serde_json::to_string(&req).unwrap(),
+        r#"{"fields":{"paymentInformation":{"card":{"number":{"required":false},"type":{"required":false},"securityCode":{}}},"orderInformation":{"billTo":{"country":{}}}}}"#
     );
 }
