@@ -8,10 +8,9 @@ use flex_auth::{KeyStore, ReceivedRequest, UnixTime, Verifier};
 use flex_jwe::TokenizePayload;
 use flex_types::{
     CaptureContextClaims, CardNetwork, Ctx, CtxData, ErrorBody, ErrorDetail, ErrorStatus, FieldPath, Flx,
-    GatewayResponse, MicroformSessionRequest, PaymentType, ResponseStatus, RsaJwk, SessionRequest,
-    TransientTokenClaims, Value,
+    FromJsonError, GatewayResponse, MicroformSessionRequest, PaymentType, ResponseStatus, RsaJwk,
+    SessionRequest, TransientTokenClaims, Value,
 };
-use serde::Deserialize;
 
 use crate::card;
 use crate::clock::Clock;
@@ -351,15 +350,11 @@ pub(crate) async fn create_microform_session(shared: &Shared, req: RequestParts<
         let message = message.chars().take(MAX_ECHOED_MESSAGE).collect();
         flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location, message)])
     };
-    let value: Value<'_> = match serde_json::from_slice(req.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return bad(String::new(), format!("malformed JSON at line {}, column {}", e.line(), e.column()));
-        }
-    };
-    let request = match MicroformSessionRequest::from_value(&value) {
+    // Strict JSON (a repeated member name at any depth is refused with its position), then the request's rules.
+    let request = match MicroformSessionRequest::from_json(req.body) {
         Ok(r) => r,
-        Err(e) => return bad(e.location(), e.to_string()),
+        Err(FromJsonError::Invalid(e)) => return bad(e.location(), e.to_string()),
+        Err(e) => return bad(String::new(), e.to_string()),
     };
     if let Err(reply) = record_jti(shared, &who, now, "microform sessions") {
         return reply;
@@ -418,9 +413,11 @@ fn parse_session_request(body: &[u8]) -> Result<SessionRequest, Reply> {
         let message = message.chars().take(MAX_ECHOED_MESSAGE).collect();
         flex_error(400, "VALIDATION_ERROR", "Field validation error.", vec![(location, message)])
     };
-    let value: Value<'_> = serde_json::from_slice(body)
-        .map_err(|e| bad("", format!("malformed JSON at line {}, column {}", e.line(), e.column())))?;
-    let request = SessionRequest::from_value(&value).map_err(|e| bad(e.location(), e.to_string()))?;
+    // Strict JSON (a repeated member name at any depth is refused with its position), then the request's rules.
+    let request = SessionRequest::from_json(body).map_err(|e| match e {
+        FromJsonError::Invalid(e) => bad(e.location(), e.to_string()),
+        e => bad("", e.to_string()),
+    })?;
     if request.is_empty() {
         return Err(bad("fields", "at least one field must be requested".to_owned()));
     }
@@ -566,17 +563,6 @@ pub(crate) fn public_key(shared: &Shared, kid: &str) -> Reply {
     }
 }
 
-#[derive(Deserialize)]
-struct TokensRequest<'a> {
-    #[serde(rename = "keyId", borrow)]
-    key_id: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct JweHeader {
-    kid: String,
-}
-
 fn decrypt_failed() -> Reply {
     flex_error(400, "DECRYPTION_FAILED", "The encrypted payload could not be decrypted.", Vec::new())
 }
@@ -611,9 +597,14 @@ pub(crate) async fn tokenize(shared: &Shared, body: &[u8]) -> Reply {
     if body.len() > MAX_TOKENS_BODY {
         return flex_error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.", Vec::new());
     }
-    let jwe: Cow<'_, str> = match serde_json::from_slice::<TokensRequest<'_>>(body) {
-        Ok(req) => req.key_id,
-        Err(_) => match std::str::from_utf8(body) {
+    // `{"keyId":"<JWE>"}`, read by the strict JSON reader.
+    let key_id = Value::from_json(body).ok().and_then(|v| match v.get("keyId") {
+        Some(Value::String(jwe)) => Some(jwe.clone()),
+        _ => None,
+    });
+    let jwe: Cow<'_, str> = match key_id {
+        Some(jwe) => jwe,
+        None => match std::str::from_utf8(body) {
             Ok(s) if s.trim().starts_with("eyJ") => Cow::Borrowed(s.trim()),
             _ => {
                 return flex_error(
@@ -900,8 +891,9 @@ fn jwe_kid(jwe: &str) -> Option<String> {
         return None;
     }
     let header = Base64UrlUnpadded::decode_vec(header_b64).ok()?;
-    let parsed: JweHeader = serde_json::from_slice(&header).ok()?;
-    valid_kid(&parsed.kid).then_some(parsed.kid)
+    let parsed = Value::from_json(&header).ok()?;
+    let kid = parsed.get("kid")?.as_str()?;
+    valid_kid(kid).then(|| kid.to_owned())
 }
 
 /// The `Digest` response header value for `body`: `SHA-256=<base64>`.

@@ -10,9 +10,8 @@ use base64ct::{Base64UrlUnpadded, Encoding as _};
 use flex_jwt::{RsaPublicKey, Verifier};
 use flex_types::{
     AmountDetails, ClientReferenceInformation, ErrorBody, ErrorDetail, ErrorInformation, ErrorStatus,
-    PaymentRequest, PaymentResponse, PaymentStatus, ProcessorInformation, RsaJwk, Value,
+    FromJsonError, PaymentRequest, PaymentResponse, PaymentStatus, ProcessorInformation, RsaJwk, Value,
 };
-use serde::Deserialize;
 
 use crate::api::{self, Reply, RequestParts, Shared};
 use crate::card::PaymentRule;
@@ -96,18 +95,13 @@ fn token_malformed(now: i64) -> Reply {
     )
 }
 
-#[derive(Deserialize)]
-struct JtiOnly<'a> {
-    #[serde(borrow)]
-    jti: Cow<'a, str>,
-}
-
 /// The `jti` of a compact JWT, read without verification (to find the key that must verify it).
 fn unverified_jti(token: &str) -> Option<String> {
     let payload_b64 = token.split('.').nth(1)?;
     let payload = Base64UrlUnpadded::decode_vec(payload_b64).ok()?;
-    let claims: JtiOnly<'_> = serde_json::from_slice(&payload).ok()?;
-    (claims.jti.len() <= 128).then(|| claims.jti.into_owned())
+    let claims = Value::from_json(&payload).ok()?;
+    let jti = claims.get("jti")?.as_str()?;
+    (jti.len() <= 128).then(|| jti.to_owned())
 }
 
 /// Verifies `token`'s RS256 signature with `key` (the session key that signed it) and its `exp` at `now` (no
@@ -133,15 +127,10 @@ pub(crate) async fn create_payment(shared: &Shared, req: RequestParts<'_>) -> Re
     if req.body.len() > MAX_PAYMENTS_BODY {
         return api::flex_error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.", Vec::new());
     }
-    let value: Value<'_> = match serde_json::from_slice(req.body) {
-        Ok(v) => v,
-        Err(_) => {
-            return invalid_request(now, "INVALID_DATA", "The request body is not JSON.", "", "INVALID_DATA");
-        }
-    };
-    let request = match PaymentRequest::from_value(&value) {
+    // Strict JSON (a repeated member name at any depth is refused with its position), then the request's rules.
+    let request = match PaymentRequest::from_json(req.body) {
         Ok(r) => r,
-        Err(e) => {
+        Err(FromJsonError::Invalid(e)) => {
             let reason = e.reason();
             return invalid_request(
                 now,
@@ -150,6 +139,10 @@ pub(crate) async fn create_payment(shared: &Shared, req: RequestParts<'_>) -> Re
                 e.field(),
                 reason,
             );
+        }
+        Err(e) => {
+            let message = format!("The request body is not valid JSON: {e}.");
+            return invalid_request(now, "INVALID_DATA", &message, "", "INVALID_DATA");
         }
     };
     let token = request.transient_token_jwt().to_owned();

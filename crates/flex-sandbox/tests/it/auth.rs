@@ -125,6 +125,10 @@ async fn bad_bodies_get_400_with_the_location() {
         (r#"{}"#, "fields"),
         (r#"[]"#, ""),
         (r#"{"fields":"#, ""),
+        // A repeated member name, at any depth, however spelled: refused by the strict JSON reader, with its
+        // position in the message.
+        (r#"{"fields":{"paymentInformation":{"card":{"number":{}}}},"fields":{}}"#, ""),
+        (r#"{"fields":{"paymentInformation":{"card":{"number":{},"numb\u0065r":{}}}}}"#, ""),
     ];
     for (body, location) in cases {
         let res = api.create_session_with(Scheme::HttpSignature, body, T0).await;

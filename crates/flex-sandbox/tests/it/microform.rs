@@ -131,3 +131,29 @@ async fn a_declared_card_type_cannot_bypass_the_allowed_networks() {
     let res = api.tokenize(&support::jwe_for(&context, data)).await;
     assert_eq!(res.status, 201, "{}", res.body);
 }
+
+#[tokio::test]
+async fn a_body_with_a_duplicate_member_is_refused() {
+    let (_sandbox, _clock, api) = support::start().await;
+    for body in [
+        // Top level, plain and spelled with an escape.
+        r#"{"targetOrigins":["https://shop.example"],"targetOrigins":["https://evil.example"]}"#,
+        r#"{"targetOrigins":["https://shop.example"],"allowedCardNetworks":["VISA"],"allowedCardNetw\u006frks":["AMEX"]}"#,
+        // Nested, plain and spelled with an escape.
+        r#"{"targetOrigins":["https://shop.example"],"transientTokenResponseOptions":{"includeCardPrefix":false,"includeCardPrefix":true}}"#,
+        r#"{"targetOrigins":["https://shop.example"],"transientTokenResponseOptions":{"includeCardPrefix":false,"includeCardPrefi\u0078":true}}"#,
+        // Inside a member the request ignores.
+        r#"{"targetOrigins":["https://shop.example"],"x":[{"a":1,"\u0061":2}]}"#,
+    ] {
+        let res = microform_context(&api, body).await;
+        assert_eq!(res.status, 400, "{body}: {}", res.body);
+        assert_eq!(res.reason(), "VALIDATION_ERROR", "{body}");
+        assert_eq!(res.location(), "", "{body}");
+        let message = res.json()["responseStatus"]["details"][0]["message"].as_str().unwrap().to_owned();
+        assert!(message.starts_with("duplicate member name at line 1, column "), "{message}");
+    }
+    // The same bodies without the repetition are accepted.
+    let res =
+        microform_context(&api, r#"{"targetOrigins":["https://shop.example"],"x":[{"a":1,"b":2}]}"#).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+}

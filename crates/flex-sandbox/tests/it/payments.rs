@@ -234,3 +234,36 @@ async fn only_the_merchant_whose_context_made_the_token_may_pay_with_it() {
     assert_eq!(pay(&api, &token, "1.00", "USD", T0 + 1).await.status, 201);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_body_with_a_duplicate_member_is_refused_and_leaves_the_token_usable() {
+    let (_sandbox, _clock, api) = support::start().await;
+    let token = token_for(&api, "4111111111111111", T0).await;
+    let body = payment_body(&token, "10.00", "USD");
+    let tail = format!(r#","tokenInformation":{{"transientTokenJwt":"{token}"}}}}"#);
+    let bodies = [
+        // Top level: a second `tokenInformation`.
+        format!("{}{tail}", body.strip_suffix('}').unwrap()),
+        // Nested: a second `totalAmount`, plain and spelled with an escape (first-wins would pay 10.00, last-wins
+        // 0.01).
+        body.replace(r#""currency":"USD""#, r#""currency":"USD","totalAmount":"0.01""#),
+        body.replace(r#""currency":"USD""#, r#""currency":"USD","totalAmo\u0075nt":"0.01""#),
+        body.replace(r#""country":"US""#, r#""country":"US","c\u006funtry":"FR""#),
+    ];
+    for bad in bodies {
+        assert_ne!(bad, body);
+        let res = api.send_signed("POST", "/pts/v2/payments", &bad, T0).await;
+        assert_eq!(res.status, 400, "{bad}: {}", res.body);
+        assert_eq!(detail(&res), (String::new(), "INVALID_DATA".to_owned()), "{bad}");
+        let v = res.json();
+        assert_eq!(v["reason"], "INVALID_DATA");
+        let message = v["message"].as_str().unwrap();
+        assert!(message.contains("duplicate member name at line 1, column "), "{message}");
+        assert!(!message.contains(&token), "the answer does not echo the body");
+    }
+    // The refusals came before the token was looked at: it still pays, once.
+    let res = api.send_signed("POST", "/pts/v2/payments", &body, T0).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let r: PaymentResponse<'_> = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(r.authorized_amount(), Some("10.00"));
+}
