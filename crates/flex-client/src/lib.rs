@@ -8,8 +8,8 @@
 //! step, and `flex-types` is the schema.
 //!
 //! - **Transport**: hyper 1 + hyper-util's pooled client, rustls with the provider of the build (see
-//!   [Crypto providers](#crypto-providers); no OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki roots plus any extra CA
-//!   ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect, for each whole attempt (body
+//!   [Crypto providers](#crypto-providers); no OpenSSL), HTTP/1.1 and HTTP/2 by ALPN, keep-alive, the webpki
+//!   roots plus any extra CA ([`ClientBuilder::add_root_certificate_pem`]). Time limits for connect, for each whole attempt (body
 //!   included) and an operation deadline over every attempt and backoff of a call, a cap on response bodies,
 //!   retries with full-jitter backoff for `GET`s and for requests that never left the client; a `POST` that
 //!   may have reached the server is never retried, nor is a connection that failed for good (an untrusted
