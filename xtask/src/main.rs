@@ -12,6 +12,7 @@
 //!   with `both`, `--instructions` and `--best-of` print the two side by side
 //! - `cargo xtask fuzz-smoke [--secs N]`   every fuzz target briefly (default 10 s each), stable toolchain
 //! - `cargo xtask fuzz [TARGET] [--secs N]` one target (or all) for longer (default 60 s each)
+//! - both fuzz tasks take `--provider ring|aws-lc-rs` (default `ring`): the crypto provider under the targets
 //! - `cargo xtask architecture`   ARCHITECTURE.md's crate graph against cargo's (part of `ci`)
 //! - `cargo xtask interop`     the official Cybersource Python and Node SDKs, unchanged, against the sandbox over
 //!   HTTPS (pinned versions from PyPI and npm; needs python3 and npm)
@@ -45,11 +46,10 @@ fn main() -> ExitCode {
         Some("providers") => providers(),
         Some("interop") => interop(),
         Some("fuzz-smoke") => {
-            fuzz_args(&args[1..], false).and_then(|(_, secs)| fuzz(None, secs.unwrap_or(10)))
+            fuzz_args(&args[1..], false).and_then(|a| fuzz(None, a.secs.unwrap_or(10), a.aws_lc))
         }
-        Some("fuzz") => {
-            fuzz_args(&args[1..], true).and_then(|(target, secs)| fuzz(target.as_deref(), secs.unwrap_or(60)))
-        }
+        Some("fuzz") => fuzz_args(&args[1..], true)
+            .and_then(|a| fuzz(a.target.as_deref(), a.secs.unwrap_or(60), a.aws_lc)),
         Some("help" | "--help" | "-h") | None => {
             usage();
             Ok(())
@@ -78,8 +78,8 @@ fn usage() {
          architecture     ARCHITECTURE.md's crate graph against cargo's normal dependencies\n  \
          providers        the JOSE crates on aws-lc-rs alone: dependency checks, clippy, tests (also in ci)\n  \
          interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
-         fuzz-smoke [--secs N]       every fuzz target for N s (default 10; see docs/FUZZING.md)\n  \
-         fuzz [TARGET] [--secs N]    one fuzz target (default: all) for N s each (default 60)"
+         fuzz-smoke [--secs N] [--provider ring|aws-lc-rs]       every fuzz target for N s (default 10)\n  \
+         fuzz [TARGET] [--secs N] [--provider ring|aws-lc-rs]    one target (default: all) for N s each (default 60)"
     );
 }
 
@@ -152,13 +152,14 @@ const WORKSPACE_FEATURES: &str = "flex-jose/fuzzing,flex-jwt/fuzzing,flex-jwe/fu
                                   flex-types/fuzzing";
 
 /// The crates that do crypto, each of which forwards `ring`, `aws-lc-rs` and `fips` down to flex-jose.
-const PROVIDER_CRATES: [&str; 4] = ["flex-jose", "flex-jwt", "flex-jwe", "flex-auth"];
+/// flex-client forwards them too (and chooses rustls's provider by them).
+const PROVIDER_CRATES: [&str; 5] = ["flex-jose", "flex-jwt", "flex-jwe", "flex-auth", "flex-client"];
 
-/// The JOSE crates built, linted and tested on aws-lc-rs alone, after checking that no other provider is in that
-/// build and that `fips` resolves to AWS-LC's FIPS module.
+/// The crates that do crypto built, linted and tested on aws-lc-rs alone, after checking that no other provider
+/// is in that build and that `fips` resolves to AWS-LC's FIPS module.
 fn providers() -> Result<(), String> {
     let mut features: Vec<String> = PROVIDER_CRATES.iter().map(|c| format!("{c}/aws-lc-rs")).collect();
-    features.extend(PROVIDER_CRATES.iter().map(|c| format!("{c}/fuzzing")));
+    features.extend(PROVIDER_CRATES.iter().filter(|c| **c != "flex-client").map(|c| format!("{c}/fuzzing")));
     features.push("flex-auth/http".to_owned());
     let features = features.join(",");
     let mut packages: Vec<&str> = Vec::new();
@@ -191,7 +192,13 @@ fn providers() -> Result<(), String> {
             ));
         }
         let fips = resolved(krate, "fips")?;
-        if !has(&fips, "aws-lc-fips-sys") || has(&fips, "aws-lc-sys") || has(&fips, "ring") {
+        // rustls's own `fips` feature also turns on its `aws_lc_rs` one, so flex-client's FIPS build compiles the
+        // non-FIPS aws-lc-sys too (unused at run time); the JOSE crates must not.
+        let non_fips_allowed = krate == "flex-client";
+        if !has(&fips, "aws-lc-fips-sys")
+            || (has(&fips, "aws-lc-sys") && !non_fips_allowed)
+            || has(&fips, "ring")
+        {
             return Err(format!("{krate} with `fips` must resolve to aws-lc-fips-sys alone"));
         }
     }
@@ -627,12 +634,26 @@ fn project_root() -> PathBuf {
 }
 
 /// Parses `[TARGET] [--secs N]`.
-fn fuzz_args(args: &[String], allow_target: bool) -> Result<(Option<String>, Option<u64>), String> {
+/// The options of `fuzz` and `fuzz-smoke`.
+struct FuzzArgs {
+    target: Option<String>,
+    secs: Option<u64>,
+    /// `--provider aws-lc-rs`: the targets built on the aws-lc-rs provider instead of ring.
+    aws_lc: bool,
+}
+
+fn fuzz_args(args: &[String], allow_target: bool) -> Result<FuzzArgs, String> {
     let mut target = None;
     let mut secs = None;
+    let mut aws_lc = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
+            "--provider" => match iter.next().map(String::as_str) {
+                Some("aws-lc-rs") => aws_lc = true,
+                Some("ring") => aws_lc = false,
+                _ => return Err("`--provider` is `ring` or `aws-lc-rs`".to_owned()),
+            },
             "--secs" => {
                 let value = iter.next().ok_or("`--secs` needs a number")?;
                 secs = Some(
@@ -645,7 +666,7 @@ fn fuzz_args(args: &[String], allow_target: bool) -> Result<(Option<String>, Opt
             other => return Err(format!("unexpected argument `{other}`")),
         }
     }
-    Ok((target, secs))
+    Ok(FuzzArgs { target, secs, aws_lc })
 }
 
 /// The fuzz targets: one file per target in `fuzz/fuzz_targets/`, named after the function it calls.
@@ -673,7 +694,7 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
 }
 
 /// Runs each target (or only `only`) for `secs` seconds with the stable toolchain, from its committed seeds.
-fn fuzz(only: Option<&str>, secs: u64) -> Result<(), String> {
+fn fuzz(only: Option<&str>, secs: u64, aws_lc: bool) -> Result<(), String> {
     let root = project_root();
     let targets = fuzz_targets(&root)?;
     let selected: Vec<&String> = match only {
@@ -701,6 +722,8 @@ fn fuzz(only: Option<&str>, secs: u64) -> Result<(), String> {
                 "-s",
                 "none",
                 target,
+                "--features",
+                if aws_lc { "aws-lc-rs" } else { "ring" },
                 "--",
                 &max_time,
                 // An input slower than this is saved as a `timeout-*` artifact (the replay tests allow < 1 s).

@@ -21,7 +21,8 @@ pub enum CredentialError {
     UnsupportedPemLabel,
     /// The DER is not a valid RSA private key (PKCS#8 or PKCS#1) or its components are inconsistent.
     InvalidPrivateKey,
-    /// The RSA key size is outside 2048..=8192 bits (private keys also need a multiple of 512 bits).
+    /// The RSA key size is outside 2048..=8192 bits, or (private keys on the `ring` provider) is not 2048, 3072 or
+    /// 4096 bits with primes of equal size.
     UnsupportedKeySize,
     /// The key's public half is refused by `flex-jwt`'s key policy (malformed, or an exponent other than 65537).
     InvalidPublicKey,

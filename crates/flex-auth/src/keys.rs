@@ -68,7 +68,8 @@ impl fmt::Debug for SharedSecret {
     }
 }
 
-/// A merchant's RSA private key for RS256 JWT authentication (2048..=8192 bits, a multiple of 512).
+/// A merchant's RSA private key for RS256 JWT authentication: 2048, 3072 or 4096 bits with primes of equal size on
+/// the `ring` provider (ring's signing limits), any size from 2048 to 8192 bits on `aws-lc-rs`; e = 65537.
 ///
 /// Accepted encodings: PKCS#8 (`-----BEGIN PRIVATE KEY-----` or DER) and PKCS#1
 /// (`-----BEGIN RSA PRIVATE KEY-----` or DER). PKCS#12 (`.p12`) files are not read: extract the key with
@@ -76,9 +77,8 @@ impl fmt::Debug for SharedSecret {
 /// serial number as the key id.
 ///
 /// The key is read by flex-jose's private-key parser, its public half passes the same policy as every verifying
-/// key (e = 65537), and the crypto provider then checks the private components. With the ring provider the key
-/// is kept only as DER in a zeroizing buffer and rebuilt for each signature, so no parsed copy of the private
-/// exponent outlives a call. No `Clone`; `Debug` prints only the key size.
+/// key (e = 65537), and the crypto provider then checks the private components and keeps its parsed key (AWS-LC
+/// wipes it when freed, ring does not: see the SDK's SECURITY.md). No `Clone`; `Debug` prints only the key size.
 pub struct MerchantPrivateKey {
     key: RsaSigningKey,
     public: RsaPublicKey,

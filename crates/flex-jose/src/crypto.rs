@@ -98,17 +98,18 @@ impl core::fmt::Debug for RsaVerifyingKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RsaKeyProblem {
-    /// The private components are inconsistent (`p·q ≠ n`, wrong CRT values) or otherwise refused.
+    /// The private components are inconsistent (`n ≠ p·q`, a `d` or CRT value that does not match) or otherwise
+    /// refused. Both providers check the same consistency.
     Invalid,
-    /// The size is outside what the provider supports for this use (ring signs only with moduli that are a
-    /// multiple of 512 bits; aws-lc-rs generates only 2048, 3072 and 4096-bit keys here).
+    /// The provider does not support this key for this use: ring signs only with 2048, 3072 and 4096-bit keys
+    /// whose primes are of equal size (and `e` at least 65537).
     UnsupportedSize,
 }
 
 /// An RSA private key for RSASSA-PKCS1-v1_5 with SHA-256 (JWS `RS256`). No `Clone`; `Debug` shows nothing.
 ///
-/// With ring the key is rebuilt from the wiped PKCS#8 buffer for each signature, so no parsed copy of the private
-/// exponent outlives a call; AWS-LC keeps its parsed key and clears it when it is freed.
+/// Each provider keeps its parsed key for the life of this value. AWS-LC clears it when it is freed; ring does not
+/// (see docs/SECURITY.md, "Secrets").
 pub struct RsaSigningKey(provider::SigningKey);
 
 impl RsaSigningKey {

@@ -42,13 +42,14 @@ pub enum ExponentPolicy {
     AnyOdd,
 }
 
-/// Why a public key was refused. Carries no input.
+/// Why a key (public or private) was refused. Carries no input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
     /// The DER is malformed, or is not the structure asked for.
     Der,
-    /// The PEM armour is malformed or its label is neither `RSA PUBLIC KEY` nor `PUBLIC KEY`.
+    /// The PEM armour is malformed or its label is not one the reader takes (`RSA PUBLIC KEY`/`PUBLIC KEY` for a
+    /// public key, `RSA PRIVATE KEY`/`PRIVATE KEY` for a private one).
     Pem,
     /// A JWK member (`n`, `e`) is not canonical unpadded base64url of its value in the fewest octets.
     Base64,
@@ -77,7 +78,7 @@ pub enum KeyError {
 impl core::fmt::Display for KeyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Der => f.write_str("DER is not a well-formed RSA public key"),
+            Self::Der => f.write_str("DER is not a well-formed RSA key"),
             Self::Pem => f.write_str("PEM is malformed or has an unexpected label"),
             Self::Base64 => f.write_str("key member is not canonical base64url"),
             Self::NotRsa => f.write_str("key algorithm is not RSA"),

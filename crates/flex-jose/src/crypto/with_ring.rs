@@ -5,6 +5,7 @@
 use ring::signature;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::rand_core::{TryCryptoRng, TryRng};
+use rsa::traits::PrivateKeyParts as _;
 use rsa::{BoxedUint, Oaep};
 use zeroize::Zeroizing;
 
@@ -43,8 +44,9 @@ impl VerifyingKey {
     }
 }
 
-/// The wiped PKCS#8 DER; ring's key is rebuilt from it for each signature.
-pub(super) struct SigningKey(Zeroizing<Vec<u8>>);
+/// ring's parsed key, built once. ring does not wipe it when it is freed (nor the copy it would make per call if it
+/// were rebuilt for each signature): one unwiped copy lives as long as the key.
+pub(super) struct SigningKey(signature::RsaKeyPair);
 
 fn ring_key_pair(pkcs8: &[u8]) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
     // `KeyRejected` has no accessor; its `Display` is the stable reason name.
@@ -54,17 +56,36 @@ fn ring_key_pair(pkcs8: &[u8]) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
     })
 }
 
+/// Checks what neither ring nor the `rsa` crate checks on import, so that the ring provider accepts the keys
+/// AWS-LC's `RSA_check_key` accepts: `n = p·q`, `d` consistent with `e` (`rsa`'s `validate`: ring never uses
+/// `d`), and the stored CRT values equal to those recomputed from `d` (`rsa` recomputes and ignores them, ring uses
+/// them unchecked). Returns the `rsa` crate's key.
+fn consistent(key: &PrivateKey) -> Result<rsa::PrivateKey, RsaKeyProblem> {
+    let parsed = rsa::PrivateKey::from_pkcs8_der(key.pkcs8_der()).map_err(|_| RsaKeyProblem::Invalid)?;
+    parsed.validate().map_err(|_| RsaKeyProblem::Invalid)?;
+    let computed = [parsed.dp().cloned(), parsed.dq().cloned(), parsed.crt_coefficient()];
+    let stored = key.stored_crt().ok_or(RsaKeyProblem::Invalid)?;
+    for (stored, computed) in stored.iter().zip(computed) {
+        let computed = Zeroizing::new(computed.ok_or(RsaKeyProblem::Invalid)?.to_be_bytes());
+        let start = computed.iter().position(|b| *b != 0).unwrap_or(computed.len());
+        if computed.get(start..) != Some(*stored) {
+            return Err(RsaKeyProblem::Invalid);
+        }
+    }
+    Ok(parsed)
+}
+
 impl SigningKey {
     pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
-        ring_key_pair(key.pkcs8_der())?;
-        Ok(Self(Zeroizing::new(key.pkcs8_der().to_vec())))
+        let pair = ring_key_pair(key.pkcs8_der())?;
+        consistent(key)?;
+        Ok(Self(pair))
     }
 
     pub(super) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
-        let pair = ring_key_pair(&self.0).map_err(|_| CryptoFailure)?;
-        let mut sig = vec![0u8; pair.public().modulus_len()];
+        let mut sig = vec![0u8; self.0.public().modulus_len()];
         let rng = ring::rand::SystemRandom::new();
-        pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
+        self.0.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
         Ok(sig)
     }
 }
@@ -99,7 +120,7 @@ pub(super) struct DecryptingKey(rsa::PrivateKey);
 
 impl DecryptingKey {
     pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
-        rsa::PrivateKey::from_pkcs8_der(key.pkcs8_der()).map(Self).map_err(|_| RsaKeyProblem::Invalid)
+        consistent(key).map(Self)
     }
 
     pub(super) fn oaep_decrypt(

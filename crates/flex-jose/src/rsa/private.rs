@@ -26,8 +26,8 @@ pub struct PrivateKey {
 }
 
 impl PrivateKey {
-    /// From a PKCS#8 `PrivateKeyInfo` (v1, or v2 with its optional public key) for `rsaEncryption` with NULL
-    /// parameters, holding a two-prime PKCS#1 key.
+    /// From a PKCS#8 `PrivateKeyInfo` (v1, or v2 whose optional public key must then be this key's) for
+    /// `rsaEncryption` with NULL parameters, holding a two-prime PKCS#1 key. Attributes are ignored.
     ///
     /// # Errors
     /// [`KeyError::NotRsa`] for another algorithm, [`KeyError::Der`] for malformed DER, absent or non-NULL
@@ -41,7 +41,16 @@ impl PrivateKey {
         if info.algorithm.parameters != Some(AnyRef::NULL) {
             return Err(KeyError::Der);
         }
-        Self::from_pkcs1_der(info.private_key.as_bytes(), policy)
+        let key = Self::from_pkcs1_der(info.private_key.as_bytes(), policy)?;
+        // A v2 document (RFC 5958) may repeat the public key: it must be this key's.
+        if let Some(public) = info.public_key {
+            let repeated = public.as_bytes().ok_or(KeyError::Der)?;
+            let (n, e) = super::der::parse_pkcs1(repeated).map_err(|_| KeyError::Der)?;
+            if (n, e) != (key.public.modulus(), key.public.exponent()) {
+                return Err(KeyError::Der);
+            }
+        }
+        Ok(key)
     }
 
     /// From a two-prime PKCS#1 `RSAPrivateKey`.
@@ -97,8 +106,19 @@ impl PrivateKey {
     }
 
     /// The key as canonical PKCS#8 v1 DER (`rsaEncryption`, NULL parameters), the form the providers import.
-    pub fn pkcs8_der(&self) -> &[u8] {
+    /// Crate-private: the private key's bytes leave this crate only into a provider.
+    pub(crate) fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8
+    }
+
+    /// The stored CRT values `dP`, `dQ` and `qInv` (magnitudes), for a provider that recomputes them and must check
+    /// that they agree. `None` is unreachable: the DER was checked when the key was read.
+    #[cfg(all(feature = "ring", not(any(feature = "aws-lc-rs", feature = "fips"))))]
+    pub(crate) fn stored_crt(&self) -> Option<[&[u8]; 3]> {
+        let info = PrivateKeyInfoRef::from_der(&self.pkcs8).ok()?;
+        let key = Pkcs1PrivateKey::<IntRef<'_>>::from_der(info.private_key.as_bytes()).ok()?;
+        let magnitude = super::der::magnitude;
+        Some([magnitude(&key.exponent1)?, magnitude(&key.exponent2)?, magnitude(&key.coefficient)?])
     }
 }
 

@@ -33,13 +33,16 @@ fn pkcs8_and_pkcs1_read_to_the_same_canonical_key() {
         let key = PrivateKey::from_pem(&pem, F4).unwrap();
         assert_eq!(key.public_key(), &public_jwk(name), "{name}");
         let (_, der) = flex_jose::pem::decode(&pem).unwrap();
-        // `cryptography` writes canonical PKCS#8 v1, which is exactly the form kept.
-        assert_eq!(key.pkcs8_der(), &der[..], "{name}");
         let pkcs1 = inner_pkcs1(&der);
         let from_pkcs1 = PrivateKey::from_pkcs1_der(&pkcs1, F4).unwrap();
-        assert_eq!((from_pkcs1.public_key(), from_pkcs1.pkcs8_der()), (key.public_key(), key.pkcs8_der()));
         let pkcs1_pem = flex_jose::pem::encode("RSA PRIVATE KEY", &pkcs1).unwrap();
-        assert_eq!(PrivateKey::from_pem(&pkcs1_pem, F4).unwrap().pkcs8_der(), key.pkcs8_der());
+        let from_pkcs1_pem = PrivateKey::from_pem(&pkcs1_pem, F4).unwrap();
+        // The same key, whichever form it came in: the same public half and the same signature.
+        let sign = |key: &PrivateKey| RsaSigningKey::new(key).unwrap().sign_rs256(b"m").unwrap();
+        for other in [&from_pkcs1, &from_pkcs1_pem] {
+            assert_eq!(other.public_key(), key.public_key(), "{name}");
+            assert_eq!(sign(other), sign(&key), "{name}");
+        }
         assert_eq!(format!("{key:?}"), format!("PrivateKey {{ bits: {}, .. }}", key.bits()));
     }
 }
@@ -63,6 +66,82 @@ fn the_policy_applies_before_any_provider() {
     // A PKCS#1 key given as PKCS#8 and the reverse.
     assert_eq!(PrivateKey::from_pkcs1_der(&der, F4).err(), Some(KeyError::Der));
     assert_eq!(PrivateKey::from_pkcs8_der(&inner_pkcs1(&der), F4).err(), Some(KeyError::Der));
+}
+
+/// The rsa2048 test key's PKCS#1 DER with one component replaced by `f` of it (0 = n ... 7 = qInv).
+fn tampered(component: usize, f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    use der::Encode as _;
+    use der::asn1::UintRef;
+    let (_, der) = flex_jose::pem::decode(&read_to_string("keys/rsa2048.pk8.pem")).unwrap();
+    let pkcs1 = inner_pkcs1(&der);
+    let key = pkcs1::RsaPrivateKey::<UintRef<'_>>::from_der(&pkcs1).unwrap();
+    let mut parts: Vec<Vec<u8>> = [
+        key.modulus,
+        key.public_exponent,
+        key.private_exponent,
+        key.prime1,
+        key.prime2,
+        key.exponent1,
+        key.exponent2,
+        key.coefficient,
+    ]
+    .iter()
+    .map(|u| u.as_bytes().to_vec())
+    .collect();
+    f(&mut parts[component]);
+    let uint = |i: usize| UintRef::new(&parts[i]).unwrap();
+    pkcs1::RsaPrivateKey {
+        modulus: uint(0),
+        public_exponent: uint(1),
+        private_exponent: uint(2),
+        prime1: uint(3),
+        prime2: uint(4),
+        exponent1: uint(5),
+        exponent2: uint(6),
+        coefficient: uint(7),
+        other_prime_infos: None,
+    }
+    .to_der()
+    .unwrap()
+}
+
+#[test]
+fn inconsistent_private_components_are_refused_by_every_provider() {
+    let flip = |v: &mut Vec<u8>| *v.last_mut().unwrap() ^= 2;
+    // Untouched, the re-encoded key is accepted: the refusals below are the tampering's.
+    let intact = PrivateKey::from_pkcs1_der(&tampered(0, |_| {}), F4).unwrap();
+    assert!(RsaSigningKey::new(&intact).is_ok() && RsaDecryptingKey::new(&intact).is_ok());
+    // d, p, q, dP, dQ, qInv each off by a little: the structure and the public half are fine, the key is not.
+    for component in 2..8 {
+        let key = PrivateKey::from_pkcs1_der(&tampered(component, flip), F4).unwrap();
+        assert_eq!(
+            RsaSigningKey::new(&key).err(),
+            Some(crypto::RsaKeyProblem::Invalid),
+            "component {component}"
+        );
+        assert_eq!(
+            RsaDecryptingKey::new(&key).err(),
+            Some(crypto::RsaKeyProblem::Invalid),
+            "component {component}"
+        );
+    }
+}
+
+#[test]
+fn a_pkcs8_v2_public_key_must_be_the_keys_own() {
+    use der::Encode as _;
+    let (_, der) = flex_jose::pem::decode(&read_to_string("keys/rsa2048.pk8.pem")).unwrap();
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&der).unwrap();
+    let own = public_jwk("rsa2048").to_pkcs1_der();
+    let other = public_jwk("rsa3072").to_pkcs1_der();
+    let v2 = |public: &[u8]| {
+        let mut with = info.clone();
+        with.public_key = Some(der::asn1::BitStringRef::from_bytes(public).unwrap());
+        with.to_der().unwrap()
+    };
+    assert!(PrivateKey::from_pkcs8_der(&v2(&own), F4).is_ok());
+    assert_eq!(PrivateKey::from_pkcs8_der(&v2(&other), F4).err(), Some(KeyError::Der));
+    assert_eq!(PrivateKey::from_pkcs8_der(&v2(b"garbage"), F4).err(), Some(KeyError::Der));
 }
 
 #[test]
