@@ -46,7 +46,8 @@ impl VerifyingKey {
 
 /// ring's parsed key, built once. ring does not wipe it when it is freed (nor the copy it would make per call if it
 /// were rebuilt for each signature): one unwiped copy lives as long as the key.
-pub(super) struct SigningKey(signature::RsaKeyPair);
+/// Boxed: ring's key pair is a few hundred bytes, and the types that hold a signing key stay small.
+pub(super) struct SigningKey(Box<signature::RsaKeyPair>);
 
 fn ring_key_pair(pkcs8: &[u8]) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
     // `KeyRejected` has no accessor; its `Display` is the stable reason name.
@@ -79,7 +80,7 @@ impl SigningKey {
     pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
         let pair = ring_key_pair(key.pkcs8_der())?;
         consistent(key)?;
-        Ok(Self(pair))
+        Ok(Self(Box::new(pair)))
     }
 
     pub(super) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
