@@ -22,6 +22,7 @@
 //! and a raw value span with its [`Kind`].
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::error::{JsonError, NumericDateError};
 
@@ -389,14 +390,15 @@ fn tag_is_exact(tag: u64) -> bool {
     tag >> 56 <= 7
 }
 
-/// The member names of every open object, innermost last: `len` names (a [`name_tag`] and a span each), the
-/// first [`INLINE_MEMBERS`] inline and the rest in `spilled`. An object remembers `len` when it opens and
-/// truncates back to it when it closes.
+/// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline (a
+/// [`name_tag`] and a span each) and the rest, when spilling is allowed, as unescaped text in one hash set per open
+/// object that spilled (keyed by the object's `base`), so that a large object is checked in linear time whatever
+/// its names. An object remembers `len` when it opens and truncates back to it when it closes.
 struct Names {
     tags: [u64; INLINE_MEMBERS],
     spans: [Span; INLINE_MEMBERS],
     len: usize,
-    spilled: Vec<(u64, Span)>,
+    spilled: Vec<(usize, HashSet<Box<str>>)>,
 }
 
 impl Names {
@@ -409,20 +411,10 @@ impl Names {
         }
     }
 
-    fn push(&mut self, tag: u64, span: Span, spill: bool) -> Result<(), JsonError> {
-        if let (Some(t), Some(s)) = (self.tags.get_mut(self.len), self.spans.get_mut(self.len)) {
-            (*t, *s) = (tag, span);
-        } else if spill {
-            self.spilled.push((tag, span));
-        } else {
-            return Err(JsonError::TooManyMembers);
-        }
-        self.len += 1;
-        Ok(())
-    }
-
     fn truncate(&mut self, base: usize) {
-        self.spilled.truncate(base.saturating_sub(INLINE_MEMBERS));
+        while self.spilled.last().is_some_and(|(object, _)| *object >= base) {
+            self.spilled.pop();
+        }
         self.len = self.len.min(base);
     }
 }
@@ -984,25 +976,43 @@ impl<'a> Scanner<'a> {
         self.remember_slow(base, span, tag)
     }
 
-    /// [`Self::remember`] with an equal tag among the earlier names, or a spilled stack.
+    /// [`Self::remember`] with an equal tag among the earlier inline names, or no room inline.
     #[inline(never)]
     fn remember_slow(&mut self, base: usize, span: Span, tag: u64) -> Result<(), JsonError> {
-        let inline_end = self.names.len.min(INLINE_MEMBERS);
+        let len = self.names.len;
+        let inline_end = len.min(INLINE_MEMBERS);
         let from = base.min(inline_end);
         let tags = self.names.tags.get(from..inline_end).unwrap_or_default();
-        let spilled = self.names.spilled.get(base.saturating_sub(INLINE_MEMBERS)..).unwrap_or_default();
-        if tags.contains(&tag) || spilled.iter().any(|&(t, _)| t == tag) {
+        if tags.contains(&tag) {
             if tag_is_exact(tag) {
                 return Err(JsonError::DuplicateMember);
             }
             let name = self.str_at(span);
             let spans = self.names.spans.get(from..inline_end).unwrap_or_default();
-            let inline = tags.iter().zip(spans).map(|(&t, &s)| (t, s));
-            if inline.chain(spilled.iter().copied()).any(|(t, s)| t == tag && self.str_at(s).same(&name)) {
+            if tags.iter().zip(spans).any(|(&t, &s)| t == tag && self.str_at(s).same(&name)) {
                 return Err(JsonError::DuplicateMember);
             }
         }
-        self.names.push(tag, span, self.spill)
+        if let (Some(t), Some(s)) = (self.names.tags.get_mut(len), self.names.spans.get_mut(len)) {
+            (*t, *s) = (tag, span);
+        } else if self.spill {
+            // Beyond the inline names: this object's spilled names, compared as unescaped text by hashing.
+            let name: Box<str> = self.str_at(span).to_cow().into();
+            let fresh = match self.names.spilled.last_mut() {
+                Some((object, names)) if *object == base => names.insert(name),
+                _ => {
+                    self.names.spilled.push((base, HashSet::from([name])));
+                    true
+                }
+            };
+            if !fresh {
+                return Err(JsonError::DuplicateMember);
+            }
+        } else {
+            return Err(JsonError::TooManyMembers);
+        }
+        self.names.len = len + 1;
+        Ok(())
     }
 }
 
@@ -1012,6 +1022,34 @@ mod tests {
 
     fn v(s: &str) -> Result<(), JsonError> {
         validate_object(s.as_bytes(), 32)
+    }
+
+    /// An object of `n` members `"name000"`, `"name001"`, ... with `extra` members after them.
+    fn object(n: usize, extra: &[&str]) -> String {
+        let mut members: Vec<String> = (0..n).map(|i| format!("\"member-name-{i:04}\":{i}")).collect();
+        members.extend(extra.iter().map(|m| (*m).to_owned()));
+        format!("{{{}}}", members.join(","))
+    }
+
+    #[test]
+    fn duplicates_beyond_the_inline_names_are_found_by_their_unescaped_text() {
+        // Past INLINE_MEMBERS the names are kept in a hash set: a repeat of a spilled or an inline name, plainly or
+        // with an escape, is still found; distinct names sharing a long prefix are not confused.
+        assert_eq!(v(&object(200, &[])), Ok(()));
+        assert_eq!(v(&object(200, &["\"member-name-0150\":1"])), Err(JsonError::DuplicateMember));
+        assert_eq!(v(&object(200, &["\"member-name-0003\":1"])), Err(JsonError::DuplicateMember));
+        assert_eq!(v(&object(200, &["\"\\u006dember-name-0150\":1"])), Err(JsonError::DuplicateMember));
+        assert_eq!(v(&object(200, &["\"member-name-0150 \":1"])), Ok(()));
+        // A spilling object inside a spilling object: each has its own names.
+        let inner = object(50, &[]);
+        let nested = object(40, &[&format!("\"inner\":{inner}"), "\"member-name-0045\":1"]);
+        assert_eq!(v(&nested), Ok(()));
+        let nested = object(40, &[&format!("\"inner\":{inner}"), "\"member-name-0039\":1"]);
+        assert_eq!(v(&nested), Err(JsonError::DuplicateMember));
+        // Without spilling, the names of the open objects are capped.
+        let text = object(40, &[]);
+        let capped = scan_object(&text, Options { max_depth: 8, spill: false }, |_| {});
+        assert_eq!(capped, Err(JsonError::TooManyMembers));
     }
 
     #[test]
