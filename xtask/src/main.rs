@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         }),
         Some("deny") => deny(),
         Some("architecture") => architecture(),
+        Some("package") => package(),
         Some("providers") => providers(),
         Some("interop") => interop(),
         Some("fuzz-smoke") => {
@@ -76,6 +77,7 @@ fn usage() {
            (every bench: --provider ring|aws-lc-rs|both, our crypto provider; default ring)\n  \
          deny             cargo deny check licenses bans sources (deny.toml)\n  \
          architecture     ARCHITECTURE.md's crate graph against cargo's normal dependencies\n  \
+         package          every published crate packaged and built from its package alone (also in ci)\n  \
          providers        the JOSE crates on aws-lc-rs alone: dependency checks, clippy, tests (also in ci)\n  \
          interop          the official Python and Node SDKs against the sandbox (PyPI, npm)\n  \
          fuzz-smoke [--secs N] [--provider ring|aws-lc-rs]       every fuzz target for N s (default 10)\n  \
@@ -396,12 +398,61 @@ fn graph_differences(documented: &Graph, resolved: &Graph) -> Vec<String> {
 /// not yet on crates.io are served from a local registry of the packages just made, in dependency order). Proves
 /// that no crate reads anything outside its directory (`include_str!`, `#[path]`, a README) and that the metadata
 /// is complete.
+///
+/// Cargo unpacks each package it verifies under `$CARGO_HOME/registry/src/<registry>/<name>-<version>` and reuses
+/// an unpacked directory that is already there. The local registry's directory is the same from run to run, and our
+/// versions stay the same between releases, so a `$CARGO_HOME` kept across runs would verify a dependent crate
+/// against an earlier run's sources of its workspace dependency. Those directories are removed first.
 fn package() -> Result<(), String> {
+    forget_unpacked_packages()?;
     let mut args = vec!["package", "--workspace", "--locked"];
     for name in UNPUBLISHED {
         args.extend(["--exclude", name]);
     }
     cargo(&args, &[])
+}
+
+/// Removes every unpacked copy of a published workspace crate, at its current version, from cargo's registry
+/// caches (`registry/src/*/<name>-<version>` and `registry/cache/*/<name>-<version>.crate`). The workspace never
+/// takes these crates from a registry, so nothing else is lost; cargo unpacks them again from the new packages.
+fn forget_unpacked_packages() -> Result<(), String> {
+    let cargo_home = match env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => {
+            PathBuf::from(env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?).join(".cargo")
+        }
+    };
+    let members = cargo_output(&["tree", "--workspace", "--depth", "0", "--prefix", "none", "--locked"])?;
+    let published: Vec<String> = members
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (name, version) = (words.next()?, words.next()?.strip_prefix('v')?);
+            (!UNPUBLISHED.contains(&name)).then(|| format!("{name}-{version}"))
+        })
+        .collect();
+    let mut removed_count = 0;
+    for (kind, suffix) in [("src", ""), ("cache", ".crate")] {
+        let Ok(registries) = std::fs::read_dir(cargo_home.join("registry").join(kind)) else { continue };
+        for registry in registries.flatten() {
+            for package in &published {
+                let path = registry.path().join(format!("{package}{suffix}"));
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else if path.is_file() {
+                    std::fs::remove_file(&path)
+                } else {
+                    continue;
+                };
+                removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+                removed_count += 1;
+            }
+        }
+    }
+    eprintln!(
+        "xtask: removed {removed_count} copies of our packages that earlier runs left in cargo's registry cache"
+    );
+    Ok(())
 }
 
 /// `cargo deny check licenses bans sources` against `deny.toml` (installs cargo-deny if missing). Advisories need
