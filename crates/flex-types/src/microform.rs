@@ -189,8 +189,9 @@ impl fmt::Display for MicroformRequestError {
             }
             Self::InvalidTargetOrigin { index } => write!(
                 f,
-                "targetOrigins[{index}] must be `https://host[:port]` (or `http://localhost[:port]`), without \
-                 wildcard, path, query or user info"
+                "targetOrigins[{index}] must be `https://host[:port]` (or `http://localhost[:port]`) as a browser \
+                 writes it: no wildcard, path, query, user info, default port or leading zero, IP addresses in their \
+                 usual form"
             ),
             Self::DuplicateTargetOrigin { index } => {
                 write!(f, "targetOrigins[{index}] repeats an earlier origin")
@@ -228,6 +229,12 @@ impl MicroformRequestError {
 /// Whether `origin` is a target origin Microform accepts: `https://host[:port]` with a DNS name or an IP
 /// literal, or `http://localhost[:port]`; no wildcard, path (not even `/`), query, fragment or user info; at
 /// most [`MAX_ORIGIN_LEN`] bytes.
+///
+/// The origin must also be written as a browser serializes a page's origin (the WHATWG URL Standard's "ASCII
+/// serialization of an origin"), since that is what it is compared with: no default port (`:443`, or `:80` for
+/// `http`), no leading zero in a port, an IPv4 address only in dotted decimal (not `0x7f.1` or `127.1`, which a
+/// browser reads as `127.0.0.1`), and an IPv6 address in its shortest form (`[::1]`, not `[0:0::1]`). Letter case
+/// is not checked: browsers lowercase the host, and duplicates are found regardless of case.
 pub fn is_valid_target_origin(origin: &str) -> bool {
     if origin.len() > MAX_ORIGIN_LEN {
         return false;
@@ -241,10 +248,12 @@ pub fn is_valid_target_origin(origin: &str) -> bool {
     };
     let (host, port) = split_port(rest);
     if let Some(port) = port {
+        let default = if https { 443 } else { 80 };
         let ok_port = !port.is_empty()
             && port.len() <= 5
             && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u16>().is_ok_and(|p| p != 0);
+            && !port.starts_with('0')
+            && port.parse::<u16>().is_ok_and(|p| p != default);
         if !ok_port {
             return false;
         }
@@ -277,13 +286,26 @@ fn split_port(rest: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// A DNS name (labels of letters, digits and inner hyphens), an IPv4 literal or a bracketed IPv6 literal.
+/// A DNS name (labels of letters, digits and inner hyphens), an IPv4 literal in dotted decimal or a bracketed
+/// IPv6 literal in its shortest form (RFC 5952, as browsers write it; no embedded IPv4 part).
 fn valid_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+        return !inner.contains('.')
+            && inner
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|ip| ip.to_string().eq_ignore_ascii_case(inner));
     }
     if host.is_empty() || host.len() > 253 {
         return false;
+    }
+    // A browser reads a host whose last label is a number (decimal, or hexadecimal after `0x`) as an IPv4
+    // address, in any of several forms; only the dotted-decimal one is its serialization.
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if numeric {
+        return host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.to_string() == host);
     }
     host.split('.').all(|label| {
         !label.is_empty()

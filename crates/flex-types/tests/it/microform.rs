@@ -190,10 +190,31 @@ fn invalid_origins_are_refused_when_built() {
         "https://-shop.example",
         "https://shop..example",
         "https://[::1",
+        "https://shop.example:443",
+        "http://localhost:80",
+        "https://shop.example:08443",
+        "https://0x7f.1",
+        "https://127.1",
+        "https://2130706433",
+        "https://127.0.0.01",
+        "https://shop.0x10",
+        "https://[0:0::1]",
+        "https://[::ffff:127.0.0.1]",
     ] {
         assert_eq!(build(bad), Err(MicroformRequestError::InvalidTargetOrigin { index: 0 }), "{bad}");
     }
-    for good in ["https://shop.example", "https://127.0.0.1:8443", "https://[::1]:8443", "http://localhost"] {
+    for good in [
+        "https://shop.example",
+        "https://127.0.0.1:8443",
+        "https://[::1]:8443",
+        "https://[2001:db8::1]",
+        "http://localhost",
+        "http://localhost:443",
+        "https://localhost:80",
+        "https://shop.example:8443",
+        "https://shop1.example",
+        "https://0x.example",
+    ] {
         assert!(build(good).is_ok(), "{good}");
     }
     let long = format!("https://{}.example", "a".repeat(400));

@@ -132,7 +132,7 @@ proptest! {
 
     #[test]
     fn microform_requests_round_trip(
-        origins in prop::collection::vec("https://[a-z]{1,10}\\.example(:[1-9][0-9]{0,3})?", 1..10),
+        origins in prop::collection::vec("https://[a-z]{1,10}\\.example(:[1-5][0-9]{3})?", 1..10),
         networks in prop::sample::subsequence(flex_types::CardNetwork::ALL.to_vec(), 0..19),
         prefix in prop::option::of(any::<bool>()),
     ) {
