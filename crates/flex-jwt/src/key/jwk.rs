@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -34,17 +35,26 @@ pub(crate) enum UseRule {
     FlexCaptureContext,
 }
 
-/// A JWK member as found in the document.
+/// A JSON value as the importers tell it apart: absent, a string, an array of `T`, an object read as `O`, or
+/// any other value. With `IgnoredAny` for `T` or `O`, that shape is read through (and checked) and nothing of
+/// it is kept.
 #[derive(Debug, Default)]
-pub(crate) enum Member<'a> {
+pub(crate) enum Json<'a, T = IgnoredAny, O = IgnoredAny> {
     /// Not present.
     #[default]
     Absent,
     /// A JSON string (borrowed unless it had escapes).
     Str(Cow<'a, str>),
-    /// Present with another JSON type (`null` included).
+    /// An array.
+    Array(Vec<T>),
+    /// An object.
+    Object(O),
+    /// A number, `true`, `false` or `null`.
     Other,
 }
+
+/// A JWK member, of use only as a string.
+pub(crate) type Member<'a> = Json<'a>;
 
 impl<'a> Member<'a> {
     pub(crate) fn from_option(value: Option<&'a str>) -> Self {
@@ -52,17 +62,8 @@ impl<'a> Member<'a> {
     }
 }
 
-/// The `key_ops` member as found in the document.
-#[derive(Debug, Default)]
-pub(crate) enum KeyOps<'a> {
-    /// Not present.
-    #[default]
-    Absent,
-    /// An array (its entries may still have the wrong type).
-    List(Vec<Member<'a>>),
-    /// Present and not an array.
-    Other,
-}
+/// The `key_ops` member: of use only as an array of strings.
+pub(crate) type KeyOps<'a> = Json<'a, Member<'a>>;
 
 /// Whether a member is present at all, whatever its value.
 #[derive(Debug, Default, Clone, Copy)]
@@ -70,34 +71,28 @@ struct Present(bool);
 
 /// The members of a JWK that matter for an RSA signature-verification key.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct Fields<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) kty: Member<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) n: Member<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) e: Member<'a>,
-    #[serde(default, borrow, rename = "use")]
+    #[serde(borrow, rename = "use")]
     pub(crate) use_: Member<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) alg: Member<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) kid: Member<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub(crate) key_ops: KeyOps<'a>,
-    #[serde(default)]
     d: Present,
-    #[serde(default)]
     p: Present,
-    #[serde(default)]
     q: Present,
-    #[serde(default)]
     dp: Present,
-    #[serde(default)]
     dq: Present,
-    #[serde(default)]
     qi: Present,
-    #[serde(default)]
     oth: Present,
     /// Set when the fields come from an already typed JWK rather than from JSON.
     #[serde(skip)]
@@ -118,7 +113,7 @@ impl<'a> Fields<'a> {
             key_ops: jwk
                 .key_ops
                 .as_ref()
-                .map_or(KeyOps::Absent, |ops| KeyOps::List(ops.iter().map(|op| str(op)).collect())),
+                .map_or(KeyOps::Absent, |ops| KeyOps::Array(ops.iter().map(|op| str(op)).collect())),
             private: jwk.has_private_members(),
             ..Self::default()
         }
@@ -155,16 +150,16 @@ pub(crate) fn parse_set(json: &str) -> Result<Vec<Fields<'_>>, KeyError> {
         return Err(KeyError::TooLarge);
     }
     let set: RawSet<'_> = from_strict(json)?;
-    match set.keys {
-        Keys::List(entries) => entries
-            .into_iter()
-            .map(|entry| match entry {
-                Entry::Key(fields) => Ok(fields),
-                Entry::NotAnObject => Err(KeyError::Json(JsonError::NotAnObject)),
-            })
-            .collect(),
-        Keys::Absent | Keys::Other => Err(KeyError::MissingMember { member: "keys" }),
-    }
+    let Json::Array(entries) = set.keys else {
+        return Err(KeyError::MissingMember { member: "keys" });
+    };
+    entries
+        .into_iter()
+        .map(|entry| match entry {
+            Json::Object(fields) => Ok(fields),
+            _ => Err(KeyError::Json(JsonError::NotAnObject)),
+        })
+        .collect()
 }
 
 /// Turns JWK fields into a key, applying every rule in a fixed order: `kty`, private members, `use`,
@@ -177,7 +172,7 @@ pub(crate) fn build(
     match &fields.kty {
         Member::Str(kty) if kty == "RSA" => {}
         Member::Str(_) => return Err(KeyError::NotRsa),
-        Member::Absent | Member::Other => return Err(KeyError::MissingMember { member: "kty" }),
+        _ => return Err(KeyError::MissingMember { member: "kty" }),
     }
     if fields.has_private_members() {
         return Err(KeyError::PrivateMembers);
@@ -193,12 +188,12 @@ pub(crate) fn build(
     let alg = match &fields.alg {
         Member::Absent => None,
         Member::Str(name) => Some(Algorithm::from_name(name).ok_or(KeyError::WrongAlgorithm)?),
-        Member::Other => return Err(KeyError::WrongAlgorithm),
+        _ => return Err(KeyError::WrongAlgorithm),
     };
     let kid = match &fields.kid {
         Member::Absent => None,
         Member::Str(kid) => Some(Kid::new(kid).map_err(KeyError::InvalidKid)?),
-        Member::Other => return Err(KeyError::MissingMember { member: "kid" }),
+        _ => return Err(KeyError::MissingMember { member: "kid" }),
     };
     if rule == UseRule::FlexCaptureContext && kid.is_none() {
         return Err(KeyError::MissingKid);
@@ -222,9 +217,8 @@ pub(crate) fn build(
 fn check_key_ops(key_ops: &KeyOps<'_>) -> Result<(), KeyError> {
     let ops = match key_ops {
         KeyOps::Absent => return Ok(()),
-        KeyOps::Other => return Err(KeyError::WrongKeyOps),
-        KeyOps::List(ops) if ops.len() > MAX_KEY_OPS => return Err(KeyError::WrongKeyOps),
-        KeyOps::List(ops) => ops,
+        KeyOps::Array(ops) if ops.len() <= MAX_KEY_OPS => ops,
+        _ => return Err(KeyError::WrongKeyOps),
     };
     let mut names = Vec::with_capacity(ops.len());
     for op in ops {
@@ -239,126 +233,11 @@ fn check_key_ops(key_ops: &KeyOps<'_>) -> Result<(), KeyError> {
 #[derive(Debug, Default, Deserialize)]
 struct RawSet<'a> {
     #[serde(default, borrow)]
-    keys: Keys<'a>,
+    keys: Json<'a, Entry<'a>>,
 }
 
-#[derive(Debug, Default)]
-enum Keys<'a> {
-    #[default]
-    Absent,
-    List(Vec<Entry<'a>>),
-    Other,
-}
-
-#[derive(Debug)]
-enum Entry<'a> {
-    Key(Fields<'a>),
-    NotAnObject,
-}
-
-/// Consumes and discards the rest of a map or sequence so that a wrong-type value is skipped, not an error.
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-/// Implements the scalar `visit_*` methods of a visitor as "wrong type".
-macro_rules! other_scalars {
-    ($other:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-    };
-}
-
-struct MemberVisitor;
-
-impl<'de> Visitor<'de> for MemberVisitor {
-    type Value = Member<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v)))
-    }
-
-    other_scalars!(Member::Other);
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Member::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Member::Other)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(MemberVisitor)
-    }
-}
-
-struct KeyOpsVisitor;
-
-impl<'de> Visitor<'de> for KeyOpsVisitor {
-    type Value = KeyOps<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(KeyOps::Other)
-    }
-
-    other_scalars!(KeyOps::Other);
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut ops = Vec::new();
-        while let Some(op) = seq.next_element::<Member<'de>>()? {
-            ops.push(op);
-        }
-        Ok(KeyOps::List(ops))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| KeyOps::Other)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for KeyOps<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(KeyOpsVisitor)
-    }
-}
+/// An entry of `keys`: of use only as an object.
+type Entry<'a> = Json<'a, IgnoredAny, Fields<'a>>;
 
 impl<'de> Deserialize<'de> for Present {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -366,66 +245,62 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
-struct KeysVisitor;
+impl<'de: 'a, 'a, T: Deserialize<'de>, O: Deserialize<'de>> Deserialize<'de> for Json<'a, T, O> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor(PhantomData))
+    }
+}
 
-impl<'de> Visitor<'de> for KeysVisitor {
-    type Value = Keys<'de>;
+struct JsonVisitor<'de, T, O>(PhantomData<Json<'de, T, O>>);
+
+impl<'de, T: Deserialize<'de>, O: Deserialize<'de>> Visitor<'de> for JsonVisitor<'de, T, O> {
+    type Value = Json<'de, T, O>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Keys::Other)
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Borrowed(v)))
     }
 
-    other_scalars!(Keys::Other);
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Owned(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Json::Other)
+    }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut keys = Vec::new();
-        while let Some(entry) = seq.next_element::<Entry<'de>>()? {
-            keys.push(entry);
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
         }
-        Ok(Keys::List(keys))
+        Ok(Json::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Keys::Other)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Keys<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(KeysVisitor)
-    }
-}
-
-struct EntryVisitor;
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = Entry<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Entry::NotAnObject)
-    }
-
-    other_scalars!(Entry::NotAnObject);
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Entry::NotAnObject)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Fields::deserialize(de::value::MapAccessDeserializer::new(map)).map(Entry::Key)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Entry<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntryVisitor)
+        O::deserialize(de::value::MapAccessDeserializer::new(map)).map(Json::Object)
     }
 }
