@@ -94,6 +94,47 @@ pub(crate) fn not_authorized(outcome: &PaymentOutcome) -> Option<String> {
     }
 }
 
+/// The warning for an authorization of another amount or currency than requested (a partial authorization: only
+/// what was authorized can be captured), or for an authorized amount that cannot be read; `None` when they agree
+/// or nothing was authorized.
+pub(crate) fn amount_warning(requested: &Amount, outcome: &PaymentOutcome) -> Option<String> {
+    if !outcome.is_authorized() {
+        return None;
+    }
+    let response = outcome.response();
+    let authorized = response.authorized_amount()?;
+    let currency = response.amount_details.as_ref().and_then(|a| a.currency.as_deref());
+    let currency = currency.unwrap_or(requested.currency().code()).to_ascii_uppercase();
+    let requested_text = format!("{} {}", requested.as_str(), requested.currency());
+    match Amount::parse(authorized, &currency) {
+        Ok(amount)
+            if amount.currency() == requested.currency()
+                && amount.minor_units() == requested.minor_units() =>
+        {
+            None
+        }
+        Ok(amount)
+            if amount.currency() == requested.currency()
+                && amount.minor_units() < requested.minor_units() =>
+        {
+            Some(format!(
+                "only {} {} of the {requested_text} requested was authorized: capture no more than that",
+                amount.as_str(),
+                amount.currency()
+            ))
+        }
+        Ok(amount) => Some(format!(
+            "{} {} was authorized, not the {requested_text} requested: check the payment before capturing it",
+            amount.as_str(),
+            amount.currency()
+        )),
+        Err(_) => Some(format!(
+            "the answer's authorized amount is not a valid amount; {requested_text} was requested: check the \
+             payment before capturing it"
+        )),
+    }
+}
+
 pub(crate) fn run(args: &PayArgs) -> Result<(), Failure> {
     let token = input::named_token(Some(&args.transient_token), "transient token")?;
     let request = request(args, token)?;
@@ -116,8 +157,64 @@ pub(crate) fn run(args: &PayArgs) -> Result<(), Failure> {
     } else {
         input::print(&lines(outcome.response()).join("\n"))?;
     }
+    if let Some(warning) = amount_warning(request.amount(), &outcome) {
+        eprintln!("cybs-flex: warning: {warning}");
+    }
     match not_authorized(&outcome) {
         None => Ok(()),
         Some(message) => Err(Failure::new(message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(status: &str, amount_details: &str) -> PaymentOutcome {
+        let body =
+            format!(r#"{{"status":"{status}","orderInformation":{{"amountDetails":{amount_details}}}}}"#);
+        let response: PaymentResponse<'_> = serde_json::from_str(&body).unwrap();
+        match status {
+            "DECLINED" => PaymentOutcome::Other(response.into_owned()),
+            _ => PaymentOutcome::Authorized(response.into_owned()),
+        }
+    }
+
+    #[test]
+    fn a_different_authorized_amount_or_currency_is_warned_about() {
+        let usd = |v: &str| Amount::parse(v, "USD").unwrap();
+        let same = outcome("AUTHORIZED", r#"{"authorizedAmount":"10.0","currency":"USD"}"#);
+        assert_eq!(amount_warning(&usd("10.00"), &same), None, "equal amounts written differently");
+        let no_currency = outcome("AUTHORIZED", r#"{"authorizedAmount":"10.00"}"#);
+        assert_eq!(
+            amount_warning(&usd("10.00"), &no_currency),
+            None,
+            "the currency defaults to the request's"
+        );
+        let less = outcome("AUTHORIZED", r#"{"authorizedAmount":"4.00","currency":"USD"}"#);
+        assert_eq!(
+            amount_warning(&usd("10.00"), &less).as_deref(),
+            Some("only 4.00 USD of the 10.00 USD requested was authorized: capture no more than that")
+        );
+        let euros = outcome("AUTHORIZED", r#"{"authorizedAmount":"10.00","currency":"eur"}"#);
+        assert_eq!(
+            amount_warning(&usd("10.00"), &euros).as_deref(),
+            Some(
+                "10.00 EUR was authorized, not the 10.00 USD requested: check the payment before capturing it"
+            )
+        );
+        let more = outcome("AUTHORIZED", r#"{"authorizedAmount":"12.00","currency":"USD"}"#);
+        assert!(
+            amount_warning(&usd("10.00"), &more)
+                .is_some_and(|w| w.starts_with("12.00 USD was authorized, not"))
+        );
+        let garbage = outcome("AUTHORIZED", r#"{"authorizedAmount":"10.001","currency":"USD"}"#);
+        let warning = amount_warning(&usd("10.00"), &garbage).unwrap();
+        assert!(warning.starts_with("the answer's authorized amount is not a valid amount"), "{warning}");
+        assert!(!warning.contains("10.001"), "the answer's text is not echoed");
+        let declined = outcome("DECLINED", r#"{"authorizedAmount":"0.00","currency":"USD"}"#);
+        assert_eq!(amount_warning(&usd("10.00"), &declined), None, "nothing authorized, nothing to compare");
+        let silent = outcome("AUTHORIZED", "{}");
+        assert_eq!(amount_warning(&usd("10.00"), &silent), None, "no authorized amount in the answer");
     }
 }

@@ -144,10 +144,16 @@ fn a_decline_exits_1_with_its_reason_and_review_and_partial_exit_0() {
 
     let out = pay(&sandbox, &flex_api_token(&sandbox, REVIEW), &["--amount", "10.00", "--currency", "USD"]);
     assert!(assert_ok(&out).starts_with("payment AUTHORIZED_PENDING_REVIEW"));
+    assert_eq!(stderr(&out), "", "the full amount was authorized: nothing to warn about");
 
+    // A partial authorization succeeds (exit 0) and warns on stderr that less was authorized than requested.
     let out = pay(&sandbox, &flex_api_token(&sandbox, PARTIAL), &["--amount", "1500", "--currency", "jpy"]);
     let text = assert_ok(&out);
     assert!(text.starts_with("payment PARTIAL_AUTHORIZED") && text.contains("authorized 750 JPY"), "{text}");
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "cybs-flex: warning: only 750 JPY of the 1500 JPY requested was authorized: capture no more than that"
+    );
 }
 
 #[test]
@@ -188,7 +194,7 @@ fn pay_and_microform_usage_errors_exit_2() {
     let out = session(&["--microform", "--target-origin", "https://*.shop.example"]);
     assert_one_line(&out, 2, &["--target-origin: targetOrigins[0] must be `https://host[:port]`"]);
     let out = session(&["--microform", "--target-origin", "https://shop.example/pay"]);
-    assert_one_line(&out, 2, &["--target-origin", "without wildcard, path"]);
+    assert_one_line(&out, 2, &["--target-origin", "no wildcard, path"]);
     let out = session(&["--microform", "--target-origin", "http://shop.example"]);
     assert_one_line(&out, 2, &["--target-origin"]);
     let ten: Vec<String> = (0..10).map(|i| format!("https://s{i}.example")).collect();
