@@ -31,13 +31,26 @@ mod provider;
 
 use lib::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use lib::rand::SecureRandom as _;
-use lib::{digest, hmac, rand};
+use lib::{digest, hmac, rand, signature};
 use zeroize::Zeroizing;
 
 use crate::rsa::{PrivateKey, PublicKey};
 
 /// The provider in use: `"ring"`, `"aws-lc-rs"` or `"aws-lc-rs (FIPS)"`.
 pub const PROVIDER: &str = provider::NAME;
+
+/// `Debug` for types holding key material: the type's name and nothing of the key.
+macro_rules! opaque_debug {
+    ($($ty:ident),+) => {$(
+        impl core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($ty), "(..)"))
+            }
+        }
+    )+};
+}
+
+opaque_debug!(RsaVerifyingKey, RsaSigningKey, RsaDecryptingKey, HmacSha256);
 
 /// A cryptographic operation failed (a signature or tag did not verify, a key was refused, the system random
 /// source failed). Deliberately carries no detail.
@@ -64,6 +77,17 @@ pub enum Pkcs1Digest {
     Sha512,
 }
 
+impl Pkcs1Digest {
+    /// The provider's verification parameters for this digest (moduli of 2048 to 8192 bits).
+    fn params(self) -> &'static signature::RsaParameters {
+        match self {
+            Self::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Self::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            Self::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        }
+    }
+}
+
 /// An RSA public key ready for RSASSA-PKCS1-v1_5 verification.
 ///
 /// With aws-lc-rs the provider's parsed key is built on the first verification with each digest and reused by
@@ -88,12 +112,6 @@ impl RsaVerifyingKey {
     }
 }
 
-impl core::fmt::Debug for RsaVerifyingKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("RsaVerifyingKey(..)")
-    }
-}
-
 /// Why the provider refused an RSA private key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -110,7 +128,11 @@ pub enum RsaKeyProblem {
 ///
 /// Each provider keeps its parsed key for the life of this value. AWS-LC clears it when it is freed; ring does not
 /// (see docs/SECURITY.md, "Secrets").
-pub struct RsaSigningKey(provider::SigningKey);
+pub struct RsaSigningKey {
+    pair: provider::SigningKey,
+    /// The modulus length in bytes: the signature's.
+    len: usize,
+}
 
 impl RsaSigningKey {
     /// Builds the provider's key, checking the private components.
@@ -118,7 +140,8 @@ impl RsaSigningKey {
     /// # Errors
     /// The [`RsaKeyProblem`] that made the provider refuse the key.
     pub fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
-        provider::SigningKey::new(key).map(Self)
+        let pair = provider::signing_key(key)?;
+        Ok(Self { pair, len: key.public_key().modulus().len() })
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 of `message`.
@@ -126,13 +149,10 @@ impl RsaSigningKey {
     /// # Errors
     /// [`CryptoFailure`] if the provider fails.
     pub fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
-        self.0.sign_rs256(message)
-    }
-}
-
-impl core::fmt::Debug for RsaSigningKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("RsaSigningKey(..)")
+        let mut sig = vec![0u8; self.len];
+        let rng = rand::SystemRandom::new();
+        self.pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
+        Ok(sig)
     }
 }
 
@@ -193,12 +213,6 @@ impl RsaDecryptingKey {
     }
 }
 
-impl core::fmt::Debug for RsaDecryptingKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("RsaDecryptingKey(..)")
-    }
-}
-
 /// Why [`rsa_generate`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -242,20 +256,19 @@ pub const SHA256_LEN: usize = 32;
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
-    let d = digest::digest(&digest::SHA256, data);
-    let mut out = [0u8; SHA256_LEN];
-    // invariant: a SHA-256 digest is always exactly 32 bytes, so the lengths match.
-    out.copy_from_slice(d.as_ref());
-    out
+    sha256_array(digest::digest(&digest::SHA256, data).as_ref())
 }
 
 /// HMAC-SHA256 of `msg` under `key`.
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; SHA256_LEN] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
-    let tag = hmac::sign(&key, msg);
+    sha256_array(hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), msg).as_ref())
+}
+
+/// A SHA-256 digest or HMAC-SHA256 tag as an array.
+fn sha256_array(bytes: &[u8]) -> [u8; SHA256_LEN] {
     let mut out = [0u8; SHA256_LEN];
-    // invariant: an HMAC-SHA256 tag is always exactly 32 bytes, so the lengths match.
-    out.copy_from_slice(tag.as_ref());
+    // invariant: a SHA-256 digest and an HMAC-SHA256 tag are always exactly 32 bytes, so the lengths match.
+    out.copy_from_slice(bytes);
     out
 }
 
@@ -275,17 +288,7 @@ impl HmacSha256 {
 
     /// The tag of everything fed.
     pub fn finish(self) -> [u8; SHA256_LEN] {
-        let tag = self.0.sign();
-        let mut out = [0u8; SHA256_LEN];
-        // invariant: an HMAC-SHA256 tag is always exactly 32 bytes, so the lengths match.
-        out.copy_from_slice(tag.as_ref());
-        out
-    }
-}
-
-impl core::fmt::Debug for HmacSha256 {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("HmacSha256(..)")
+        sha256_array(self.0.sign().as_ref())
     }
 }
 

@@ -8,7 +8,7 @@ use aws_lc_rs::rsa::{
     KeyPair, KeySize, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm, OaepPrivateDecryptingKey,
     OaepPublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
 };
-use aws_lc_rs::signature::{self, ParsedPublicKey};
+use aws_lc_rs::signature::ParsedPublicKey;
 use zeroize::Zeroizing;
 
 use super::{CryptoFailure, GenerateError, OaepHash, Pkcs1Digest, Random, RsaKeyProblem};
@@ -25,16 +25,8 @@ pub(super) struct VerifyingKey(Arc<Prepared>);
 
 struct Prepared {
     pkcs1: Box<[u8]>,
-    /// Indexed by [`digest_index`]; `None` inside once AWS-LC refused the key.
+    /// Indexed by the [`Pkcs1Digest`]'s discriminant; `None` inside once AWS-LC refused the key.
     parsed: [OnceLock<Option<ParsedPublicKey>>; 3],
-}
-
-fn digest_index(digest: Pkcs1Digest) -> (usize, &'static signature::RsaParameters) {
-    match digest {
-        Pkcs1Digest::Sha256 => (0, &signature::RSA_PKCS1_2048_8192_SHA256),
-        Pkcs1Digest::Sha384 => (1, &signature::RSA_PKCS1_2048_8192_SHA384),
-        Pkcs1Digest::Sha512 => (2, &signature::RSA_PKCS1_2048_8192_SHA512),
-    }
 }
 
 impl VerifyingKey {
@@ -52,9 +44,8 @@ impl VerifyingKey {
         message: &[u8],
         sig: &[u8],
     ) -> Result<(), CryptoFailure> {
-        let (index, params) = digest_index(digest);
-        let slot = self.0.parsed.get(index).ok_or(CryptoFailure)?;
-        let parsed = slot.get_or_init(|| ParsedPublicKey::new(params, &*self.0.pkcs1).ok());
+        let slot = self.0.parsed.get(digest as usize).ok_or(CryptoFailure)?;
+        let parsed = slot.get_or_init(|| ParsedPublicKey::new(digest.params(), &*self.0.pkcs1).ok());
         parsed.as_ref().ok_or(CryptoFailure)?.verify_sig(message, sig).map_err(|_| CryptoFailure)
     }
 }
@@ -67,19 +58,10 @@ fn key_problem(rejected: &aws_lc_rs::error::KeyRejected) -> RsaKeyProblem {
 }
 
 /// AWS-LC's parsed key; AWS-LC clears its memory when it is freed.
-pub(super) struct SigningKey(KeyPair);
+pub(super) type SigningKey = KeyPair;
 
-impl SigningKey {
-    pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
-        KeyPair::from_pkcs8(key.pkcs8_der()).map(Self).map_err(|rejected| key_problem(&rejected))
-    }
-
-    pub(super) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
-        let mut sig = vec![0u8; self.0.public_modulus_len()];
-        let rng = aws_lc_rs::rand::SystemRandom::new();
-        self.0.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
-        Ok(sig)
-    }
+pub(super) fn signing_key(key: &PrivateKey) -> Result<SigningKey, RsaKeyProblem> {
+    KeyPair::from_pkcs8(key.pkcs8_der()).map_err(|rejected| key_problem(&rejected))
 }
 
 fn oaep_algorithm(hash: OaepHash) -> &'static OaepAlgorithm {

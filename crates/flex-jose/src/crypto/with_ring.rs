@@ -4,6 +4,7 @@
 
 use ring::signature;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+use rsa::rand_core::utils::next_word_via_fill;
 use rsa::rand_core::{TryCryptoRng, TryRng};
 use rsa::traits::PrivateKeyParts as _;
 use rsa::{BoxedUint, Oaep};
@@ -33,13 +34,8 @@ impl VerifyingKey {
         message: &[u8],
         sig: &[u8],
     ) -> Result<(), CryptoFailure> {
-        let params = match digest {
-            Pkcs1Digest::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            Pkcs1Digest::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-            Pkcs1Digest::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        };
         signature::RsaPublicKeyComponents { n: &*self.n, e: &*self.e }
-            .verify(params, message, sig)
+            .verify(digest.params(), message, sig)
             .map_err(|_| CryptoFailure)
     }
 }
@@ -47,7 +43,13 @@ impl VerifyingKey {
 /// ring's parsed key, built once. ring does not wipe it when it is freed (nor the copy it would make per call if it
 /// were rebuilt for each signature): one unwiped copy lives as long as the key.
 /// Boxed: ring's key pair is a few hundred bytes, and the types that hold a signing key stay small.
-pub(super) struct SigningKey(Box<signature::RsaKeyPair>);
+pub(super) type SigningKey = Box<signature::RsaKeyPair>;
+
+pub(super) fn signing_key(key: &PrivateKey) -> Result<SigningKey, RsaKeyProblem> {
+    let pair = ring_key_pair(key.pkcs8_der())?;
+    consistent(key)?;
+    Ok(Box::new(pair))
+}
 
 fn ring_key_pair(pkcs8: &[u8]) -> Result<signature::RsaKeyPair, RsaKeyProblem> {
     // `KeyRejected` has no accessor; its `Display` is the stable reason name.
@@ -76,21 +78,6 @@ fn consistent(key: &PrivateKey) -> Result<rsa::PrivateKey, RsaKeyProblem> {
     Ok(parsed)
 }
 
-impl SigningKey {
-    pub(super) fn new(key: &PrivateKey) -> Result<Self, RsaKeyProblem> {
-        let pair = ring_key_pair(key.pkcs8_der())?;
-        consistent(key)?;
-        Ok(Self(Box::new(pair)))
-    }
-
-    pub(super) fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoFailure> {
-        let mut sig = vec![0u8; self.0.public().modulus_len()];
-        let rng = ring::rand::SystemRandom::new();
-        self.0.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| CryptoFailure)?;
-        Ok(sig)
-    }
-}
-
 /// Lets `rsa` draw from a [`Random`].
 struct Rng<'a>(&'a mut dyn Random);
 
@@ -98,15 +85,11 @@ impl TryRng for Rng<'_> {
     type Error = CryptoFailure;
 
     fn try_next_u32(&mut self) -> Result<u32, CryptoFailure> {
-        let mut bytes = [0u8; 4];
-        self.0.fill(&mut bytes)?;
-        Ok(u32::from_le_bytes(bytes))
+        next_word_via_fill(self)
     }
 
     fn try_next_u64(&mut self) -> Result<u64, CryptoFailure> {
-        let mut bytes = [0u8; 8];
-        self.0.fill(&mut bytes)?;
-        Ok(u64::from_le_bytes(bytes))
+        next_word_via_fill(self)
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), CryptoFailure> {
