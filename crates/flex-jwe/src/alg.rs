@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use flex_jose::crypto::OaepHash;
+
 /// The content-encryption algorithm (`enc`): the only one this crate produces or accepts.
 pub const CONTENT_ENCRYPTION: &str = "A256GCM";
 
@@ -40,6 +42,14 @@ impl KeyAlgorithm {
     /// Parses an `alg` header value (exact, case-sensitive match).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+
+    /// The hash of RSAES-OAEP and of its MGF1.
+    pub(crate) const fn oaep_hash(self) -> OaepHash {
+        match self {
+            Self::RsaOaep => OaepHash::Sha1,
+            Self::RsaOaep256 => OaepHash::Sha256,
+        }
     }
 
     /// A small index for the allow-list bit set.

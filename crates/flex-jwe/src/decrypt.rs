@@ -3,16 +3,17 @@
 use core::fmt;
 
 use flex_jose::compact;
+use flex_jose::rsa::{PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::alg::KeyAlgorithm;
 use crate::encrypt::RecipientKey;
 use crate::error::{DecryptError, KeyError};
-use crate::random::{RandomSource, SystemRandom};
-use crate::rsa_backend::RsaPrivate;
-use crate::{MAX_COMPACT_LEN, b64, header};
+use crate::random::{ProviderRandom, RandomSource, SystemRandom};
+use crate::{KEY_POLICY, MAX_COMPACT_LEN, b64, header};
 use flex_jose::crypto::{
     self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as CEK_LEN, AES256_GCM_TAG_LEN as TAG_LEN,
+    GenerateError, RsaDecryptingKey,
 };
 
 /// An RSA private key that decrypts compact JWEs (`RSA-OAEP` / `RSA-OAEP-256` + `A256GCM`).
@@ -21,16 +22,22 @@ use flex_jose::crypto::{
 /// key-management algorithms are allowed and any `kid` (or none) is accepted; see
 /// [`with_allowed_algorithms`](Self::with_allowed_algorithms) and [`with_kid`](Self::with_kid).
 pub struct DecryptionKey {
-    key: RsaPrivate,
+    /// The provider's decryption key (RSAES-OAEP).
+    key: RsaDecryptingKey,
+    /// Its public half, as flex-jose parsed it.
+    public: PublicKey,
     kid: Option<String>,
     /// Bit set of [`KeyAlgorithm::bit`].
     allowed: u8,
 }
 
 impl DecryptionKey {
-    fn from_key(key: RsaPrivate) -> Self {
-        let allowed = KeyAlgorithm::ALL.iter().fold(0, |set, alg| set | alg.bit());
-        Self { key, kid: None, allowed }
+    /// A key flex-jose parsed and checked, with the provider's check of its private components.
+    fn from_jose(key: &PrivateKey) -> Result<Self, KeyError> {
+        let decrypting = RsaDecryptingKey::new(key).map_err(|_| KeyError::InvalidKey)?;
+        let public = key.public_key().clone();
+        Ok(Self { key: decrypting, public, kid: None, allowed: 0 }
+            .with_allowed_algorithms(&KeyAlgorithm::ALL))
     }
 
     /// From a PKCS#8 `PrivateKeyInfo` DER.
@@ -38,15 +45,19 @@ impl DecryptionKey {
     /// # Errors
     /// [`KeyError::InvalidKey`], or [`KeyError::UnsupportedKeySize`] outside 2048 to 8192 bits.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
-        RsaPrivate::from_pkcs8_der(der).map(Self::from_key)
+        Self::from_jose(&PrivateKey::from_pkcs8_der(der, KEY_POLICY)?)
     }
 
-    /// From a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    /// From a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), read by the SDK's one PEM decoder (flex-jose's strict
+    /// RFC 7468, into a zeroizing buffer).
     ///
     /// # Errors
     /// As [`from_pkcs8_der`](Self::from_pkcs8_der).
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        RsaPrivate::from_pkcs8_pem(pem).map(Self::from_key)
+        match flex_jose::pem::decode(pem) {
+            Ok(("PRIVATE KEY", der)) => Self::from_pkcs8_der(&der),
+            _ => Err(KeyError::InvalidKey),
+        }
     }
 
     /// Generates a fresh key (e = 65537) with the system CSPRNG, e.g. per sandbox session.
@@ -64,7 +75,14 @@ impl DecryptionKey {
     /// # Errors
     /// As [`generate`](Self::generate).
     pub fn generate_with_rng(bits: usize, rng: &mut dyn RandomSource) -> Result<Self, KeyError> {
-        RsaPrivate::generate(bits, rng).map(Self::from_key)
+        let requested = u32::try_from(bits).map_err(|_| KeyError::UnsupportedKeySize { bits })?;
+        let key =
+            crypto::rsa_generate(requested, &mut ProviderRandom::new(rng)).map_err(|err| match err {
+                GenerateError::UnsupportedSize => KeyError::UnsupportedKeySize { bits },
+                GenerateError::Random => KeyError::Random,
+                _ => KeyError::InvalidKey,
+            })?;
+        Self::from_jose(&key)
     }
 
     /// Requires every JWE to carry exactly this `kid` in its header.
@@ -93,17 +111,17 @@ impl DecryptionKey {
 
     /// The modulus length in bytes (= length of a valid encrypted key).
     pub fn modulus_len(&self) -> usize {
-        self.key.size()
+        self.public.modulus().len()
     }
 
     /// The public modulus as the base64url JWK member `n`.
     pub fn public_n(&self) -> String {
-        b64::encode(self.key.public().n_bytes())
+        b64::encode(self.public.modulus())
     }
 
     /// The public exponent as the base64url JWK member `e` (`AQAB` for 65537).
     pub fn public_e(&self) -> String {
-        b64::encode(self.key.public().e_bytes())
+        b64::encode(self.public.exponent())
     }
 
     /// The matching public key, labelled `kid`, for encrypting to this key.
@@ -111,10 +129,7 @@ impl DecryptionKey {
     /// # Errors
     /// [`KeyError::InvalidKid`] for an empty `kid`.
     pub fn recipient_key(&self, kid: &str) -> Result<RecipientKey, KeyError> {
-        if kid.is_empty() {
-            return Err(KeyError::InvalidKid);
-        }
-        Ok(RecipientKey::from_parts(kid.to_owned(), self.key.public()))
+        RecipientKey::from_public_key(kid, &self.public)
     }
 
     /// Decrypts a compact JWE and returns the plaintext (zeroized on drop).
@@ -159,7 +174,7 @@ impl DecryptionKey {
         }
 
         let encrypted_key = b64::decode_vec(key_b64).ok()?;
-        if encrypted_key.len() != self.key.size() {
+        if encrypted_key.len() != self.modulus_len() {
             return None;
         }
         let mut iv = [0u8; IV_LEN];
@@ -169,12 +184,13 @@ impl DecryptionKey {
         let mut buffer = Zeroizing::new(b64::decode_vec(ct_b64).ok()?);
         buffer.extend_from_slice(&tag);
 
-        let mut rng = SystemRandom::new();
         let mut cek = Zeroizing::new([0u8; CEK_LEN]);
-        rng.fill(&mut cek[..]).ok()?;
+        crypto::fill_random(&mut cek[..]).ok()?;
         // Manger / RFC 7516 §11.5: whatever OAEP says, carry on with a 32-byte CEK (the random one
         // on failure), so that every failure ends in the same AES-GCM tag check.
-        let unwrapped = self.key.oaep_decrypt(parsed.alg, &[], &mut rng, &encrypted_key);
+        // The ring provider blinds with bytes from the system CSPRNG.
+        let unwrapped =
+            self.key.oaep_decrypt(parsed.alg.oaep_hash(), &[], &encrypted_key, &mut crypto::SystemRandom);
         if let Some(unwrapped) = unwrapped.filter(|bytes| bytes.len() == CEK_LEN) {
             cek.copy_from_slice(&unwrapped);
         }
@@ -192,7 +208,7 @@ impl DecryptionKey {
         label: &[u8],
         ciphertext: &[u8],
     ) -> Option<Zeroizing<Vec<u8>>> {
-        self.key.oaep_decrypt(alg, label, &mut SystemRandom::new(), ciphertext)
+        self.key.oaep_decrypt(alg.oaep_hash(), label, ciphertext, &mut crypto::SystemRandom)
     }
 }
 
@@ -201,7 +217,7 @@ impl fmt::Debug for DecryptionKey {
         let allowed: Vec<&str> =
             KeyAlgorithm::ALL.iter().filter(|alg| self.allows(**alg)).map(|alg| alg.as_str()).collect();
         f.debug_struct("DecryptionKey")
-            .field("bits", &self.key.public().bits())
+            .field("bits", &self.public.bits())
             .field("kid", &self.kid)
             .field("allowed", &allowed)
             .field("private_key", &"<redacted>")

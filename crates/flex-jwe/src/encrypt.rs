@@ -7,9 +7,8 @@ use zeroize::Zeroizing;
 use crate::alg::KeyAlgorithm;
 use crate::error::{EncryptError, KeyError};
 use crate::payload::TokenizePayload;
-use crate::random::{RandomSource, SystemRandom};
-use crate::rsa_backend::{self, OaepEncryptError, POLICY, RsaPublic};
-use crate::{MAX_PLAINTEXT_LEN, b64};
+use crate::random::{ProviderRandom, RandomSource, SystemRandom};
+use crate::{KEY_POLICY as POLICY, MAX_PLAINTEXT_LEN, b64};
 use flex_jose::crypto::{self, AES256_GCM_IV_LEN as IV_LEN, AES256_GCM_KEY_LEN as CEK_LEN};
 use flex_jose::rsa::PublicKey;
 
@@ -22,7 +21,7 @@ use flex_jose::rsa::PublicKey;
 #[derive(Clone)]
 pub struct RecipientKey {
     kid: String,
-    key: RsaPublic,
+    key: PublicKey,
 }
 
 impl RecipientKey {
@@ -33,8 +32,7 @@ impl RecipientKey {
     /// [`KeyError::InvalidKid`] for an empty `kid`, [`KeyError::InvalidEncoding`] for bad base64url,
     /// [`KeyError::UnsupportedKeySize`] or [`KeyError::InvalidKey`] for an unusable key.
     pub fn from_jwk_components(kid: &str, n: &str, e: &str) -> Result<Self, KeyError> {
-        let kid = check_kid(kid)?;
-        Self::build(kid, PublicKey::from_jwk_members(n, e, POLICY))
+        Ok(Self { kid: check_kid(kid)?, key: PublicKey::from_jwk_members(n, e, POLICY)? })
     }
 
     /// From a PKCS#1 `RSAPublicKey` DER.
@@ -42,8 +40,7 @@ impl RecipientKey {
     /// # Errors
     /// As [`from_jwk_components`](Self::from_jwk_components).
     pub fn from_pkcs1_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
-        let kid = check_kid(kid)?;
-        Self::build(kid, PublicKey::from_pkcs1_der(der, POLICY))
+        Ok(Self { kid: check_kid(kid)?, key: PublicKey::from_pkcs1_der(der, POLICY)? })
     }
 
     /// From an X.509 `SubjectPublicKeyInfo` DER.
@@ -51,8 +48,7 @@ impl RecipientKey {
     /// # Errors
     /// As [`from_jwk_components`](Self::from_jwk_components).
     pub fn from_spki_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
-        let kid = check_kid(kid)?;
-        Self::build(kid, PublicKey::from_spki_der(der, POLICY))
+        Ok(Self { kid: check_kid(kid)?, key: PublicKey::from_spki_der(der, POLICY)? })
     }
 
     /// From a key flex-jose already parsed and checked (e.g. `flex_jwt::RsaPublicKey::as_jose` of a verified
@@ -62,16 +58,7 @@ impl RecipientKey {
     /// [`KeyError::InvalidKid`] for an empty `kid`, [`KeyError::InvalidKey`] if the key is outside this crate's
     /// policy (never for a key checked with `ExponentPolicy::F4Only` or `AnyOdd`).
     pub fn from_public_key(kid: &str, key: &PublicKey) -> Result<Self, KeyError> {
-        Ok(Self { kid: check_kid(kid)?, key: RsaPublic::new(key)? })
-    }
-
-    fn build(kid: String, parsed: Result<PublicKey, flex_jose::rsa::KeyError>) -> Result<Self, KeyError> {
-        let parsed = parsed.map_err(rsa_backend::key_error)?;
-        Ok(Self { kid, key: RsaPublic::new(&parsed)? })
-    }
-
-    pub(crate) fn from_parts(kid: String, key: RsaPublic) -> Self {
-        Self { kid, key }
+        Ok(Self { kid: check_kid(kid)?, key: key.clone() })
     }
 
     /// The key id written into every JWE header.
@@ -81,12 +68,12 @@ impl RecipientKey {
 
     /// The modulus size in bits.
     pub fn modulus_bits(&self) -> usize {
-        self.key.bits()
+        usize::try_from(self.key.bits()).unwrap_or(usize::MAX)
     }
 
     /// The modulus length in bytes, which is also the length of the encrypted key segment.
     pub fn modulus_len(&self) -> usize {
-        self.key.size()
+        self.key.modulus().len()
     }
 
     /// Encrypts `plaintext` with `RSA-OAEP` + `A256GCM` and the system CSPRNG.
@@ -120,10 +107,9 @@ impl RecipientKey {
         rng.fill(&mut cek[..]).map_err(|_| EncryptError::Random)?;
         let mut iv = [0u8; IV_LEN];
         rng.fill(&mut iv).map_err(|_| EncryptError::Random)?;
-        let encrypted_key = self.key.oaep_encrypt(alg, rng, &cek[..]).map_err(|err| match err {
-            OaepEncryptError::Random => EncryptError::Random,
-            OaepEncryptError::Internal => EncryptError::Internal,
-        })?;
+        let mut rng = ProviderRandom::new(rng);
+        let encrypted_key = crypto::rsa_oaep_encrypt(alg.oaep_hash(), &self.key, &cek[..], &mut rng)
+            .map_err(|_| if rng.failed { EncryptError::Random } else { EncryptError::Internal })?;
 
         let mut buffer = Zeroizing::new(plaintext.to_vec());
         let tag = crypto::aes256_gcm_seal(&cek, &iv, header_b64.as_bytes(), &mut buffer)

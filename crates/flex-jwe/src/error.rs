@@ -37,6 +37,23 @@ impl fmt::Display for KeyError {
 
 impl core::error::Error for KeyError {}
 
+/// flex-jose's refusal of a key: sizes are [`KeyError::UnsupportedKeySize`], malformed base64url
+/// [`KeyError::InvalidEncoding`], every other refusal [`KeyError::InvalidKey`].
+impl From<flex_jose::rsa::KeyError> for KeyError {
+    fn from(refused: flex_jose::rsa::KeyError) -> Self {
+        use flex_jose::rsa::KeyError as Refused;
+        match refused {
+            // An empty (or zero) modulus is no key at all rather than a small one.
+            Refused::ModulusTooSmall { bits: 0 } => Self::InvalidKey,
+            Refused::ModulusTooSmall { bits } | Refused::ModulusTooLarge { bits } => {
+                Self::UnsupportedKeySize { bits: usize::try_from(bits).unwrap_or(usize::MAX) }
+            }
+            Refused::Base64 => Self::InvalidEncoding,
+            _ => Self::InvalidKey,
+        }
+    }
+}
+
 /// A JWE could not be produced.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]

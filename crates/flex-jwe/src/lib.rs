@@ -79,7 +79,6 @@ mod error;
 mod header;
 mod payload;
 mod random;
-mod rsa_backend;
 
 pub use alg::{CONTENT_ENCRYPTION, KeyAlgorithm};
 pub use decrypt::{Decrypted, DecryptionKey};
@@ -91,6 +90,9 @@ pub use payload::{
 };
 pub use random::{RandomError, RandomSource, SystemRandom};
 pub use zeroize::Zeroizing;
+
+/// The exponent policy every key of this crate passes: flex-jose's, with any odd exponent `3 <= e < 2^33`.
+const KEY_POLICY: flex_jose::rsa::ExponentPolicy = flex_jose::rsa::ExponentPolicy::AnyOdd;
 
 /// Largest compact JWE [`DecryptionKey::decrypt`] looks at (1 MiB); longer input is rejected
 /// before any decoding.

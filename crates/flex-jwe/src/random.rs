@@ -53,3 +53,25 @@ impl RandomSource for SystemRandom {
         crypto::fill_random(dest).map_err(|_| RandomError)
     }
 }
+
+/// Lets the crypto provider draw from a [`RandomSource`], recording whether the source failed (to tell that
+/// failure from the provider's).
+pub(crate) struct ProviderRandom<'a> {
+    source: &'a mut dyn RandomSource,
+    pub(crate) failed: bool,
+}
+
+impl<'a> ProviderRandom<'a> {
+    pub(crate) fn new(source: &'a mut dyn RandomSource) -> Self {
+        Self { source, failed: false }
+    }
+}
+
+impl crypto::Random for ProviderRandom<'_> {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), crypto::CryptoFailure> {
+        self.source.fill(dest).map_err(|RandomError| {
+            self.failed = true;
+            crypto::CryptoFailure
+        })
+    }
+}
