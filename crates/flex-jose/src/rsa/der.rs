@@ -12,6 +12,19 @@ use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use super::KeyError;
 
+/// `rsaEncryption` with NULL parameters, the algorithm of every RSA key in SPKI and PKCS#8.
+pub(super) const RSA_ENCRYPTION: AlgorithmIdentifierRef<'static> =
+    AlgorithmIdentifierRef { oid: pkcs1::ALGORITHM_OID, parameters: Some(AnyRef::NULL) };
+
+/// [`KeyError::NotRsa`] unless `algorithm` is `rsaEncryption`, then [`KeyError::Der`] unless its parameters
+/// are present and NULL (RFC 3279 §2.3.1: they MUST be).
+pub(super) fn check_algorithm(algorithm: &AlgorithmIdentifierRef<'_>) -> Result<(), KeyError> {
+    if algorithm.oid != RSA_ENCRYPTION.oid {
+        return Err(KeyError::NotRsa);
+    }
+    if *algorithm == RSA_ENCRYPTION { Ok(()) } else { Err(KeyError::Der) }
+}
+
 /// The magnitude of a non-negative DER INTEGER (its sign octet removed), `None` for a negative one.
 pub(super) fn magnitude<'a>(int: &IntRef<'a>) -> Option<&'a [u8]> {
     match int.as_bytes() {
@@ -35,13 +48,7 @@ pub(super) fn parse_pkcs1(der: &[u8]) -> Result<(&[u8], &[u8]), KeyError> {
 /// The PKCS#1 key inside an `rsaEncryption` `SubjectPublicKeyInfo`, after checking the whole structure.
 pub(super) fn parse_spki(der: &[u8]) -> Result<&[u8], KeyError> {
     let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Der)?;
-    if spki.algorithm.oid != pkcs1::ALGORITHM_OID {
-        return Err(KeyError::NotRsa);
-    }
-    // RFC 3279 §2.3.1: the parameters MUST be present and NULL.
-    if spki.algorithm.parameters != Some(AnyRef::NULL) {
-        return Err(KeyError::Der);
-    }
+    check_algorithm(&spki.algorithm)?;
     // A DER key is a whole number of octets: a BIT STRING with unused bits is not one.
     spki.subject_public_key.as_bytes().ok_or(KeyError::Der)
 }
@@ -62,7 +69,7 @@ pub(super) fn encode_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
     // invariant: as in `encode_pkcs1`; the empty vector is unreachable.
     let encode = || -> der::Result<Vec<u8>> {
         SubjectPublicKeyInfoRef {
-            algorithm: AlgorithmIdentifierRef { oid: pkcs1::ALGORITHM_OID, parameters: Some(AnyRef::NULL) },
+            algorithm: RSA_ENCRYPTION,
             subject_public_key: BitStringRef::from_bytes(&pkcs1)?,
         }
         .to_der()

@@ -3,11 +3,10 @@
 //! [`PublicKey`] policy as every other key before any crypto provider sees the key; the key is then kept only as
 //! canonical PKCS#8 v1 DER in a buffer that is wiped on drop, the one form every provider imports.
 
-use der::asn1::{AnyRef, IntRef, OctetStringRef};
+use der::asn1::{IntRef, OctetStringRef};
 use der::{Decode as _, Encode as _};
 use pkcs1::RsaPrivateKey as Pkcs1PrivateKey;
 use pkcs8::PrivateKeyInfoRef;
-use spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
 
 use super::{ExponentPolicy, KeyError, PublicKey};
@@ -35,12 +34,7 @@ impl PrivateKey {
     /// [`PublicKey::from_components`] for the public half.
     pub fn from_pkcs8_der(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
         let info = PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Der)?;
-        if info.algorithm.oid != pkcs1::ALGORITHM_OID {
-            return Err(KeyError::NotRsa);
-        }
-        if info.algorithm.parameters != Some(AnyRef::NULL) {
-            return Err(KeyError::Der);
-        }
+        super::der::check_algorithm(&info.algorithm)?;
         let key = Self::from_pkcs1_der(info.private_key.as_bytes(), policy)?;
         // A v2 document (RFC 5958) may repeat the public key: it must be this key's.
         if let Some(public) = info.public_key {
@@ -131,8 +125,7 @@ impl core::fmt::Debug for PrivateKey {
 /// PKCS#8 v1 around a PKCS#1 key, in a wiped buffer.
 fn wrap_pkcs8(pkcs1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let private_key = OctetStringRef::new(pkcs1).map_err(|_| KeyError::Der)?;
-    let algorithm = AlgorithmIdentifierRef { oid: pkcs1::ALGORITHM_OID, parameters: Some(AnyRef::NULL) };
-    let info = PrivateKeyInfoRef::new(algorithm, private_key);
+    let info = PrivateKeyInfoRef::new(super::der::RSA_ENCRYPTION, private_key);
     // `to_der` sizes its buffer before writing, so the key is written once, into the vector wrapped here.
     info.to_der().map(Zeroizing::new).map_err(|_| KeyError::Der)
 }
