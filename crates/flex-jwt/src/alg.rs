@@ -53,12 +53,9 @@ impl Algorithm {
         }
     }
 
+    /// The algorithm's bit in an [`AlgorithmSet`].
     const fn bit(self) -> u8 {
-        match self {
-            Self::Rs256 => 1,
-            Self::Rs384 => 2,
-            Self::Rs512 => 4,
-        }
+        1 << self as u8
     }
 }
 

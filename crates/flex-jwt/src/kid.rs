@@ -21,7 +21,9 @@ const KID_BYTE: [bool; 256] = {
 /// A validated key identifier: 1 to [`MAX_KID_LEN`] bytes of `[A-Za-z0-9._-]`.
 ///
 /// Stored inline (no heap), so parsing a header never allocates.
-#[derive(Clone, Copy)]
+// The derived comparisons and hash see the whole array: every byte past `len` is zero (`from_ascii`, the one
+// constructor, starts from zeros), so they agree with comparing the identifiers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Kid {
     len: u8,
     bytes: [u8; MAX_KID_LEN],
@@ -86,20 +88,6 @@ impl Kid {
     /// costs more than the comparison itself for a key lookup on the verify path.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
-    }
-}
-
-impl PartialEq for Kid {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for Kid {}
-
-impl core::hash::Hash for Kid {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
     }
 }
 
