@@ -85,18 +85,7 @@ impl RsaPublicKey {
     /// [`KeyError::ModulusTooSmall`], [`KeyError::ModulusTooLarge`], [`KeyError::InvalidModulus`],
     /// [`KeyError::ExponentNotAllowed`] or [`KeyError::RocaFingerprint`].
     pub fn from_components(n: &[u8], e: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        PublicKey::from_components(n, e, policy).map(Self::from_jose).map_err(key_error)
-    }
-
-    /// Wraps a key flex-jose parsed and checked: not bound to a `kid` or an algorithm, for signatures.
-    fn from_jose(key: PublicKey) -> Self {
-        let verifier = crypto::RsaVerifyingKey::new(&key);
-        Self { key, kid: None, alg: None, usage: KeyUse::Signature, verifier }
-    }
-
-    /// Builds a key from the JWK members `n` and `e` (strict base64url, no leading zero octet).
-    pub(crate) fn from_jwk_members(n: &str, e: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
-        PublicKey::from_jwk_members(n, e, policy).map(Self::from_jose).map_err(key_error)
+        PublicKey::from_components(n, e, policy).map(Self::from).map_err(key_error)
     }
 
     /// Binds the key to a `kid` (used by key sets).
@@ -278,7 +267,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_pkcs1_der`].
     pub fn from_pkcs1_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        PublicKey::from_pkcs1_der(der, policy).map(Self::from_jose).map_err(key_error)
+        PublicKey::from_pkcs1_der(der, policy).map(Self::from).map_err(key_error)
     }
 
     /// Imports an X.509 `SubjectPublicKeyInfo` (DER) for `rsaEncryption` (OID 1.2.840.113549.1.1.1, NULL
@@ -296,7 +285,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_spki_der`].
     pub fn from_spki_der_with(der: &[u8], policy: ExponentPolicy) -> Result<Self, KeyError> {
-        PublicKey::from_spki_der(der, policy).map(Self::from_jose).map_err(key_error)
+        PublicKey::from_spki_der(der, policy).map(Self::from).map_err(key_error)
     }
 
     /// Imports a PEM public key, accepting only `e = 65537`: label `RSA PUBLIC KEY` holds PKCS#1, label
@@ -317,7 +306,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_pem`].
     pub fn from_pem_with(pem: &str, policy: ExponentPolicy) -> Result<Self, KeyError> {
-        PublicKey::from_pem(pem, policy).map(Self::from_jose).map_err(key_error)
+        PublicKey::from_pem(pem, policy).map(Self::from).map_err(key_error)
     }
 
     /// The key as PKCS#1 `RSAPublicKey` DER (what `ring` and `openssl rsa -RSAPublicKey_in` take).
@@ -333,12 +322,6 @@ impl RsaPublicKey {
     /// The key as a `PUBLIC KEY` (SPKI) PEM document with LF line ends.
     pub fn to_pem(&self) -> String {
         self.key.to_pem()
-    }
-
-    /// The provider's verification key.
-    #[inline]
-    pub(crate) fn verifier(&self) -> &crypto::RsaVerifyingKey {
-        &self.verifier
     }
 
     /// Verifies an RSASSA-PKCS1-v1_5 signature over `message` (raw bytes, e.g. a JWS signing input).
@@ -359,7 +342,8 @@ impl RsaPublicKey {
 impl From<PublicKey> for RsaPublicKey {
     /// A key flex-jose already parsed and checked, without `kid`, algorithm binding or use restriction.
     fn from(key: PublicKey) -> Self {
-        Self::from_jose(key)
+        let verifier = crypto::RsaVerifyingKey::new(&key);
+        Self { key, kid: None, alg: None, usage: KeyUse::Signature, verifier }
     }
 }
 

@@ -346,7 +346,7 @@ pub(crate) trait RsaCheck {
     ) -> Result<(), Error>;
 }
 
-/// The provider's RSASSA-PKCS1-v1_5 check (`flex_jose::crypto::RsaVerifyingKey`).
+/// The provider's RSASSA-PKCS1-v1_5 check ([`RsaPublicKey::verify_pkcs1`]).
 pub(crate) struct Provider;
 
 impl RsaCheck for Provider {
@@ -357,7 +357,7 @@ impl RsaCheck for Provider {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        key.verifier().verify(alg.pkcs1_digest(), message, signature).map_err(|_| Error::InvalidSignature)
+        key.verify_pkcs1(alg, message, signature)
     }
 }
 

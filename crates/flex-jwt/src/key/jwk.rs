@@ -11,6 +11,8 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use flex_jose::rsa::PublicKey;
+
 use super::{KeyOptions, KeyUse, RsaPublicKey};
 use crate::alg::Algorithm;
 use crate::error::{JsonError, KeyError};
@@ -202,7 +204,8 @@ pub(crate) fn build(
         let member = if matches!(fields.n, Member::Str(_)) { "e" } else { "n" };
         return Err(KeyError::MissingMember { member });
     };
-    let mut key = RsaPublicKey::from_jwk_members(n, e, options.exponent_policy)?;
+    let key = PublicKey::from_jwk_members(n, e, options.exponent_policy).map_err(super::key_error)?;
+    let mut key = RsaPublicKey::from(key);
     key.set_usage(usage);
     if let Some(kid) = kid {
         key = key.with_kid(kid);
