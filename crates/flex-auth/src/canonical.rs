@@ -10,17 +10,19 @@ use crate::crypto;
 /// Length of standard padded base64 of 32 bytes.
 pub(crate) const B64_32_LEN: usize = 44;
 
-/// `base64std(SHA-256(body))`, padded: §7.1 step 1.
+/// Standard padded base64 of a 32-byte value (a SHA-256 digest or an HMAC-SHA256 tag), on the stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BodyDigest([u8; B64_32_LEN]);
+pub(crate) struct Base64Sha256([u8; B64_32_LEN]);
 
-impl BodyDigest {
-    pub(crate) fn of(body: &[u8]) -> Self {
+impl Base64Sha256 {
+    /// `base64std(SHA-256(body))`, padded: the body digest of §7.1 step 1.
+    pub(crate) fn digest_of(body: &[u8]) -> Self {
         Self(encode_b64_32(&crypto::sha256(body)))
     }
 
-    /// The base64 text (the JWT `digest` claim).
+    /// The base64 text (the JWT `digest` claim, the `signature` parameter).
     pub(crate) fn as_str(&self) -> &str {
+        // Only the base64 alphabet and `=` are ever written, so this cannot fail.
         core::str::from_utf8(&self.0).unwrap_or("")
     }
 
@@ -150,15 +152,6 @@ pub(crate) fn hmac_signature(key: &[u8], signing_string: &str) -> Base64Sha256 {
     Base64Sha256(encode_b64_32(&crypto::hmac_sha256(key, signing_string.as_bytes())))
 }
 
-/// Standard padded base64 of a 32-byte value, on the stack.
-pub(crate) struct Base64Sha256([u8; B64_32_LEN]);
-
-impl Base64Sha256 {
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.0).unwrap_or("")
-    }
-}
-
 /// Standard padded base64 of 32 bytes, table-driven.
 ///
 /// Used only for values that are public once sent (the body digest and the HMAC signature), where
@@ -198,6 +191,6 @@ mod tests {
 
     #[test]
     fn empty_body_digest() {
-        assert_eq!(BodyDigest::of(b"").as_str(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assert_eq!(Base64Sha256::digest_of(b"").as_str(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
     }
 }

@@ -11,21 +11,17 @@ pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
 /// `BASE64URL(header) || '.' || BASE64URL(payload)`: the JWS signing input.
 pub(crate) fn signing_input(header_json: &[u8], payload_json: &[u8]) -> String {
     let mut out = String::with_capacity((header_json.len() + payload_json.len()) * 4 / 3 + 96);
-    push_b64url(&mut out, header_json);
+    b64::encode_to(&mut out, header_json);
     out.push('.');
-    push_b64url(&mut out, payload_json);
+    b64::encode_to(&mut out, payload_json);
     out
 }
 
 /// Appends `'.' || BASE64URL(signature)` to a signing input, giving the compact token.
 pub(crate) fn finish(mut signing_input: String, signature: &[u8]) -> String {
     signing_input.push('.');
-    push_b64url(&mut signing_input, signature);
+    b64::encode_to(&mut signing_input, signature);
     signing_input
-}
-
-fn push_b64url(out: &mut String, bytes: &[u8]) {
-    b64::encode_to(out, bytes);
 }
 
 /// Splits into exactly three non-empty segments (an empty payload is not a JWT), at most [`MAX_TOKEN_LEN`] bytes.
@@ -33,11 +29,6 @@ pub(crate) fn split(token: &str) -> Option<compact::Jws<'_>> {
     let parts = compact::split_jws(token, MAX_TOKEN_LEN).ok()?;
     let empty = parts.header.is_empty() || parts.payload.is_empty() || parts.signature.is_empty();
     (!empty).then_some(parts)
-}
-
-/// Strict base64url decoding.
-pub(crate) fn decode(segment: &str) -> Option<Vec<u8>> {
-    b64::decode_vec(segment).ok()
 }
 
 /// Reads `json` with the SDK's strict JSON reader (flex-jose's): one object, no duplicate member at any depth

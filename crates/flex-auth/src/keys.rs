@@ -98,7 +98,7 @@ impl MerchantPrivateKey {
     /// Parses PEM text with the label `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
     /// Text around the PEM block is ignored; encrypted keys are refused.
     pub fn from_pem(pem: &str) -> Result<Self, CredentialError> {
-        let (label, der) = pem::decode(pem)?;
+        let (label, der) = decode_pem(pem)?;
         match label {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
             "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
@@ -242,19 +242,13 @@ impl Credentials {
 
 /// PEM decoding: the first block of the text (tools write text around it), read by flex-jose's strict RFC 7468
 /// decoder into a zeroizing buffer.
-mod pem {
-    use zeroize::Zeroizing;
-
-    use crate::error::CredentialError;
-
-    pub(super) fn decode(text: &str) -> Result<(&str, Zeroizing<Vec<u8>>), CredentialError> {
-        let block = flex_jose::pem::find_block(text).ok_or(CredentialError::MalformedPem)?;
-        if block.contains(':') {
-            // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mean a legacy encrypted key.
-            return Err(CredentialError::UnsupportedPemLabel);
-        }
-        flex_jose::pem::decode(block).map_err(|_| CredentialError::MalformedPem)
+fn decode_pem(text: &str) -> Result<(&str, Zeroizing<Vec<u8>>), CredentialError> {
+    let block = flex_jose::pem::find_block(text).ok_or(CredentialError::MalformedPem)?;
+    if block.contains(':') {
+        // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mean a legacy encrypted key.
+        return Err(CredentialError::UnsupportedPemLabel);
     }
+    flex_jose::pem::decode(block).map_err(|_| CredentialError::MalformedPem)
 }
 
 #[cfg(test)]

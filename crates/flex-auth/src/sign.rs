@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::canonical::{self, BodyDigest, SigningString, TargetForm};
+use crate::canonical::{self, Base64Sha256, SigningString, TargetForm};
 use crate::error::SigningError;
 use crate::jws::{self, JsonObject};
 use crate::keys::{Credentials, SigningKey};
@@ -240,21 +240,15 @@ struct SignedHeader {
 }
 
 impl SignedHeader {
-    fn redacted(&self) -> RedactedValue<'_> {
-        RedactedValue(self)
+    fn plain(name: &'static str, value: &str) -> Self {
+        Self { name, value: value.to_owned(), shown: Shown::Plain }
     }
-}
 
-struct RedactedValue<'h>(&'h SignedHeader);
-
-impl fmt::Display for RedactedValue<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.shown {
-            Shown::Plain => f.write_str(&self.0.value),
-            Shown::Prefix(n) => {
-                f.write_str(self.0.value.get(..n).unwrap_or(""))?;
-                f.write_str("<redacted>")
-            }
+    /// The value as `Debug` and `Display` show it: in full, or its prefix then `<redacted>`.
+    fn redacted(&self) -> (&str, &str) {
+        match self.shown {
+            Shown::Plain => (&self.value, ""),
+            Shown::Prefix(n) => (self.value.get(..n).unwrap_or(""), "<redacted>"),
         }
     }
 }
@@ -299,7 +293,8 @@ impl fmt::Debug for SigningInstructions {
         struct Redacted<'h>(&'h SignedHeader);
         impl fmt::Debug for Redacted<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "({:?}, \"{}\")", self.0.name, self.0.redacted())
+                let (shown, redacted) = self.0.redacted();
+                write!(f, "({:?}, \"{shown}{redacted}\")", self.0.name)
             }
         }
         f.debug_struct("SigningInstructions")
@@ -315,7 +310,8 @@ impl fmt::Display for SigningInstructions {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "{}: {}", h.name, h.redacted())?;
+            let (shown, redacted) = h.redacted();
+            write!(f, "{}: {shown}{redacted}", h.name)?;
         }
         Ok(())
     }
@@ -334,21 +330,17 @@ pub fn sign(
 ) -> Result<SigningInstructions, SigningError> {
     let date = params.time.to_http_date();
     let mut headers = Vec::with_capacity(5);
-    headers.push(SignedHeader {
-        name: "v-c-merchant-id",
-        value: credentials.merchant_id().to_owned(),
-        shown: Shown::Plain,
-    });
-    headers.push(SignedHeader { name: "Date", value: date.as_str().to_owned(), shown: Shown::Plain });
-    headers.push(SignedHeader { name: "Host", value: request.authority.to_owned(), shown: Shown::Plain });
+    headers.push(SignedHeader::plain("v-c-merchant-id", credentials.merchant_id()));
+    headers.push(SignedHeader::plain("Date", date.as_str()));
+    headers.push(SignedHeader::plain("Host", request.authority));
     match params.scheme {
         SigningScheme::HttpSignature => {
             let SigningKey::SharedSecret(secret) = credentials.key() else {
                 return Err(SigningError::SchemeNeedsSharedSecret);
             };
             // §7.1 step 1: the digest of the exact body bytes, on POST/PUT/PATCH only.
-            let digest =
-                method_has_digest(request.method).then(|| BodyDigest::of(request.body).header_value());
+            let digest = method_has_digest(request.method)
+                .then(|| Base64Sha256::digest_of(request.body).header_value());
             // §7.1 step 2: the signing string, with the portfolio id in place of the merchant id for a meta key.
             let signing_string = SigningString {
                 host: request.authority,
@@ -373,7 +365,8 @@ pub fn sign(
             headers.push(SignedHeader { name: "Signature", value: header, shown: Shown::Prefix(0) });
         }
         SigningScheme::Jwt { jti, claims } => {
-            let token = jwt_token(request, credentials, params.time, jti, claims)?;
+            let (header, claims) = jwt_header_and_claims(request, credentials, params.time, jti, claims);
+            let token = sign_jws(credentials.key(), header.as_bytes(), claims.as_bytes())?;
             headers.push(SignedHeader {
                 name: "Authorization",
                 value: ["Bearer ", &token].concat(),
@@ -387,19 +380,7 @@ pub fn sign(
 /// `keyid="…", algorithm="HmacSHA256", headers="…", signature="…"` (§7.1 step 4; `", "` separators).
 pub(crate) fn signature_header(key_id: &str, with_digest: bool, signature: &str) -> String {
     let list = TargetForm::Current.header_list(with_digest);
-    let mut s = String::with_capacity(64 + key_id.len() + list.len() + signature.len());
-    for part in [
-        "keyid=\"",
-        key_id,
-        "\", algorithm=\"HmacSHA256\", headers=\"",
-        list,
-        "\", signature=\"",
-        signature,
-        "\"",
-    ] {
-        s.push_str(part);
-    }
-    s
+    format!(r#"keyid="{key_id}", algorithm="HmacSHA256", headers="{list}", signature="{signature}""#)
 }
 
 /// The JWT header and claims (§7.2), in the member order of the Node SDK and the test vector.
@@ -419,7 +400,7 @@ pub(crate) fn jwt_header_and_claims(
     let mut claims = JsonObject::with_capacity(420 + request.path_and_query.len());
     if method_has_digest(request.method) {
         // The digest claim is the bare base64, without the `SHA-256=` prefix of the HTTP header.
-        claims.str("digest", BodyDigest::of(request.body).as_str());
+        claims.str("digest", Base64Sha256::digest_of(request.body).as_str());
         let name = match options.digest_algorithm_claim {
             DigestAlgorithmClaim::Hyphenated => "digest-algorithm",
             DigestAlgorithmClaim::CamelCase => "digestAlgorithm",
@@ -442,17 +423,6 @@ pub(crate) fn jwt_header_and_claims(
         .str("v-c-jwt-version", "2")
         .str("v-c-merchant-id", credentials.merchant_id());
     (header.finish(), claims.finish())
-}
-
-fn jwt_token(
-    request: &SignableRequest<'_>,
-    credentials: &Credentials,
-    time: UnixTime,
-    jti: JwtId,
-    options: JwtClaimOptions,
-) -> Result<String, SigningError> {
-    let (header, claims) = jwt_header_and_claims(request, credentials, time, jti, options);
-    sign_jws(credentials.key(), header.as_bytes(), claims.as_bytes())
 }
 
 /// Signs the exact header and payload bytes given, returning the compact token.

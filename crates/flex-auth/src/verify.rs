@@ -10,10 +10,11 @@ use std::sync::Arc;
 use base64ct::{Base64, Encoding as _};
 use serde::Deserialize;
 
-use crate::canonical::{BodyDigest, DIGEST_PREFIX, SigningString, TargetForm};
+use crate::canonical::{Base64Sha256, DIGEST_PREFIX, SigningString, TargetForm};
 use crate::crypto::{self, SHA256_LEN};
 use crate::error::{CredentialError, VerifyError};
 use crate::jws;
+use flex_jose::b64;
 use flex_jwt::{Algorithm, RsaPublicKey};
 
 use crate::keys::{SharedSecret, check_identifier};
@@ -272,6 +273,13 @@ fn required_header<'a>(headers: &[(&'a str, &'a str)], name: &'static str) -> Re
     single_header(headers, name)?.ok_or(VerifyError::MissingHeader(name))
 }
 
+/// Standard padded base64 of exactly 32 bytes (a SHA-256 digest or an HMAC-SHA256 tag).
+fn decode_b64_32(encoded: &str) -> Option<[u8; SHA256_LEN]> {
+    let mut raw = [0u8; SHA256_LEN];
+    let len = Base64::decode(encoded, &mut raw).ok()?.len();
+    (len == SHA256_LEN).then_some(raw)
+}
+
 /// The longest `jti` the JWT-authentication verifier accepts, in bytes. The official SDKs send a UUID
 /// (36 characters); the bound keeps what a replay cache stores small whatever a client sends.
 pub const MAX_JTI_LEN: usize = 128;
@@ -415,21 +423,13 @@ impl<L: CredentialLookup> Verifier<L> {
         let merchant_id = required_header(request.headers, "v-c-merchant-id")?;
         let digest = if with_digest {
             let d = required_header(request.headers, "digest")?;
-            let b64 = d.strip_prefix(DIGEST_PREFIX).ok_or(VerifyError::MalformedDigest)?;
-            let mut raw = [0u8; SHA256_LEN];
-            match Base64::decode(b64, &mut raw) {
-                Ok(decoded) if decoded.len() == SHA256_LEN => {}
-                _ => return Err(VerifyError::MalformedDigest),
-            }
+            let encoded = d.strip_prefix(DIGEST_PREFIX).ok_or(VerifyError::MalformedDigest)?;
+            decode_b64_32(encoded).ok_or(VerifyError::MalformedDigest)?;
             Some(d)
         } else {
             None
         };
-        let mut signature = [0u8; SHA256_LEN];
-        match Base64::decode(params.signature, &mut signature) {
-            Ok(decoded) if decoded.len() == SHA256_LEN => {}
-            _ => return Err(VerifyError::MalformedSignatureHeader),
-        }
+        let signature = decode_b64_32(params.signature).ok_or(VerifyError::MalformedSignatureHeader)?;
 
         let registered = self.find_key(params.key_id)?;
         let VerifyingKey::SharedSecret(secret) = &registered.key else {
@@ -449,7 +449,7 @@ impl<L: CredentialLookup> Verifier<L> {
         };
         signing_string.verify(secret.expose(), &signature).map_err(|_| VerifyError::BadSignature)?;
 
-        if digest.is_some_and(|d| BodyDigest::of(request.body).header_value() != d) {
+        if digest.is_some_and(|d| Base64Sha256::digest_of(request.body).header_value() != d) {
             return Err(VerifyError::DigestMismatch);
         }
         let acceptable_until = check_date_window(date_time, now, self.config.max_skew)?;
@@ -473,7 +473,7 @@ impl<L: CredentialLookup> Verifier<L> {
         now: UnixTime,
     ) -> Result<Authenticated, VerifyError> {
         let parts = jws::split(token).ok_or(VerifyError::MalformedToken)?;
-        let header_json = jws::decode(parts.header).ok_or(VerifyError::MalformedToken)?;
+        let header_json = b64::decode_vec(parts.header).map_err(|_| VerifyError::MalformedToken)?;
         let header: JwsHeader<'_> = jws::strict_json(&header_json).ok_or(VerifyError::MalformedToken)?;
         if header.crit.is_some() || header.b64.is_some() || header.typ.as_deref().is_some_and(|t| t != "JWT")
         {
@@ -485,7 +485,7 @@ impl<L: CredentialLookup> Verifier<L> {
             _ => return Err(VerifyError::UnsupportedAlgorithm),
         };
         let kid = header.kid.ok_or(VerifyError::MissingKeyId)?;
-        let signature = jws::decode(parts.signature).ok_or(VerifyError::MalformedToken)?;
+        let signature = b64::decode_vec(parts.signature).map_err(|_| VerifyError::MalformedToken)?;
 
         let registered = self.find_key(&kid)?;
         // The algorithm is fixed by the registered key; the header may only confirm it (no alg confusion).
@@ -500,7 +500,7 @@ impl<L: CredentialLookup> Verifier<L> {
         };
         verified.map_err(|_| VerifyError::BadSignature)?;
 
-        let payload = jws::decode(parts.payload).ok_or(VerifyError::MalformedToken)?;
+        let payload = b64::decode_vec(parts.payload).map_err(|_| VerifyError::MalformedToken)?;
         let claims: AuthClaims<'_> = jws::strict_json(&payload).ok_or(VerifyError::MalformedToken)?;
         if claims.version != "2" {
             return Err(VerifyError::UnsupportedJwtVersion);
@@ -526,7 +526,7 @@ impl<L: CredentialLookup> Verifier<L> {
                 if claims.digest_algorithm.as_deref() != Some("SHA-256") {
                     return Err(VerifyError::UnsupportedDigestAlgorithm);
                 }
-                if BodyDigest::of(request.body).as_str() != digest {
+                if Base64Sha256::digest_of(request.body).as_str() != digest {
                     return Err(VerifyError::DigestMismatch);
                 }
             }
