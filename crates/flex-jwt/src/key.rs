@@ -32,6 +32,16 @@ pub enum KeyUse {
     FlexTransientTokenSigning,
 }
 
+impl KeyUse {
+    /// The JWK `use` value of such a key.
+    pub(crate) const fn jwk_use(self) -> &'static str {
+        match self {
+            Self::Signature => "sig",
+            Self::FlexTransientTokenSigning => "enc",
+        }
+    }
+}
+
 /// Options for importing a JWK or a JWK set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -138,10 +148,6 @@ impl RsaPublicKey {
         &self.key
     }
 
-    pub(crate) fn set_usage(&mut self, usage: KeyUse) {
-        self.usage = usage;
-    }
-
     /// Imports an RSA public key from a JWK (RFC 7517, RFC 7518 §6.3.1), accepting only `e = 65537`.
     ///
     /// Rules, checked in this order:
@@ -177,7 +183,7 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_jwk`].
     pub fn from_jwk_with(json: &str, options: &KeyOptions) -> Result<Self, KeyError> {
-        jwk::build(&jwk::parse(json)?, jwk::UseRule::Signature, options)
+        jwk::build(&jwk::parse(json)?, KeyUse::Signature, options)
     }
 
     /// Imports the capture context's `flx.jwk`: the ONE importer that accepts `"use":"enc"`.
@@ -200,7 +206,7 @@ impl RsaPublicKey {
     /// As [`RsaPublicKey::from_jwk`], plus [`KeyError::MissingKid`] without a `kid`.
     pub fn from_flex_capture_context_jwk(jwk: &flex_types::RsaJwk<'_>) -> Result<Self, KeyError> {
         let fields = jwk::Fields::from_typed(jwk);
-        jwk::build(&fields, jwk::UseRule::FlexCaptureContext, &KeyOptions::new())
+        jwk::build(&fields, KeyUse::FlexTransientTokenSigning, &KeyOptions::new())
     }
 
     /// Like [`RsaPublicKey::from_flex_capture_context_jwk`], from the JSON text of `flx.jwk`, parsed as strictly
@@ -222,33 +228,18 @@ impl RsaPublicKey {
     /// # Errors
     /// As [`RsaPublicKey::from_flex_capture_context_jwk`].
     pub fn from_flex_capture_context_jwk_json(json: &str) -> Result<Self, KeyError> {
-        jwk::build(&jwk::parse(json)?, jwk::UseRule::FlexCaptureContext, &KeyOptions::new())
+        jwk::build(&jwk::parse(json)?, KeyUse::FlexTransientTokenSigning, &KeyOptions::new())
     }
 
     /// The public key as a JWK: `kty`, `use` (`"sig"`, or `"enc"` for the Flex capture-context key), `alg` and
     /// `kid` when bound, `n`, `e`. The output re-imports with the importer that produced the key.
     pub fn to_jwk_json(&self) -> String {
-        let mut out = String::with_capacity(self.modulus().len() * 4 / 3 + 96);
-        out.push_str(r#"{"kty":"RSA","use":""#);
-        out.push_str(match self.usage {
-            KeyUse::Signature => "sig",
-            KeyUse::FlexTransientTokenSigning => "enc",
-        });
-        if let Some(alg) = self.alg {
-            out.push_str(r#"","alg":""#);
-            out.push_str(alg.as_str());
-        }
+        let usage = self.usage.jwk_use();
+        let alg = self.alg.map(|alg| format!(r#","alg":"{alg}""#)).unwrap_or_default();
         // A Kid is [A-Za-z0-9._-] only, so it needs no JSON escaping.
-        if let Some(kid) = &self.kid {
-            out.push_str(r#"","kid":""#);
-            out.push_str(kid.as_str());
-        }
-        out.push_str(r#"","n":""#);
-        out.push_str(&crate::b64::encode(self.modulus()));
-        out.push_str(r#"","e":""#);
-        out.push_str(&crate::b64::encode(self.exponent()));
-        out.push_str(r#""}"#);
-        out
+        let kid = self.kid.map(|kid| format!(r#","kid":"{kid}""#)).unwrap_or_default();
+        let (n, e) = (crate::b64::encode(self.modulus()), crate::b64::encode(self.exponent()));
+        format!(r#"{{"kty":"RSA","use":"{usage}"{alg}{kid},"n":"{n}","e":"{e}"}}"#)
     }
 
     /// Imports a PKCS#1 `RSAPublicKey` (DER), accepting only `e = 65537`.

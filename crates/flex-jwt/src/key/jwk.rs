@@ -28,15 +28,6 @@ pub(crate) const MAX_JWKS_LEN: usize = 512 * 1024;
 /// Most `key_ops` entries accepted (RFC 7517 defines 8 values, and duplicates are not allowed).
 const MAX_KEY_OPS: usize = 16;
 
-/// Which `use` values an importer accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UseRule {
-    /// `use` absent or `"sig"` (RFC 7517 §4.2): every ordinary importer.
-    Signature,
-    /// `use` absent or `"enc"`, and a `kid` is required: only Flex's capture-context `flx.jwk`.
-    FlexCaptureContext,
-}
-
 /// A JSON value as the importers tell it apart: absent, a string, an array of `T`, an object read as `O`, or
 /// any other value. With `IgnoredAny` for `T` or `O`, that shape is read through (and checked) and nothing of
 /// it is kept.
@@ -128,16 +119,16 @@ impl<'a> Fields<'a> {
 
 /// Parses one JWK object.
 pub(crate) fn parse(json: &str) -> Result<Fields<'_>, KeyError> {
-    if json.len() > MAX_JWK_LEN {
-        return Err(KeyError::TooLarge);
-    }
-    from_strict(json)
+    from_strict(json, MAX_JWK_LEN)
 }
 
-/// Checks `json` as one strict JSON object (every rule of the scanner) and deserializes it in the same pass.
-/// A shape the target type refuses is reported as [`JsonError::Syntax`]: the members that matter have their own
-/// errors later, and nothing here may quote the input.
-fn from_strict<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, KeyError> {
+/// Checks `json`, at most `max_len` bytes, as one strict JSON object (every rule of the scanner) and
+/// deserializes it in the same pass. A shape the target type refuses is reported as [`JsonError::Syntax`]: the
+/// members that matter have their own errors later, and nothing here may quote the input.
+fn from_strict<'a, T: Deserialize<'a>>(json: &'a str, max_len: usize) -> Result<T, KeyError> {
+    if json.len() > max_len {
+        return Err(KeyError::TooLarge);
+    }
     let options = json::Options { max_depth: MAX_DEPTH, spill: true };
     json::de::from_str(json, options, &mut |_| {}).map_err(|refused| match refused.problem {
         json::de::Problem::Json(e) => KeyError::Json(e),
@@ -148,10 +139,7 @@ fn from_strict<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, KeyError> {
 
 /// Parses a JWK set `{"keys":[...]}` into the fields of each key.
 pub(crate) fn parse_set(json: &str) -> Result<Vec<Fields<'_>>, KeyError> {
-    if json.len() > MAX_JWKS_LEN {
-        return Err(KeyError::TooLarge);
-    }
-    let set: RawSet<'_> = from_strict(json)?;
+    let set: RawSet<'_> = from_strict(json, MAX_JWKS_LEN)?;
     let Json::Array(entries) = set.keys else {
         return Err(KeyError::MissingMember { member: "keys" });
     };
@@ -164,11 +152,14 @@ pub(crate) fn parse_set(json: &str) -> Result<Vec<Fields<'_>>, KeyError> {
         .collect()
 }
 
-/// Turns JWK fields into a key, applying every rule in a fixed order: `kty`, private members, `use`,
+/// Turns JWK fields into a key for `usage`, applying every rule in a fixed order: `kty`, private members, `use`,
 /// `key_ops`, `alg`, `kid`, `n`/`e` encoding, then size and exponent.
+///
+/// `use` may be absent or the usage's own value: `"sig"` (RFC 7517 §4.2) for every ordinary importer, `"enc"`
+/// for [`KeyUse::FlexTransientTokenSigning`], only Flex's capture-context `flx.jwk`, which must also have a `kid`.
 pub(crate) fn build(
     fields: &Fields<'_>,
-    rule: UseRule,
+    usage: KeyUse,
     options: &KeyOptions,
 ) -> Result<RsaPublicKey, KeyError> {
     match &fields.kty {
@@ -179,13 +170,11 @@ pub(crate) fn build(
     if fields.has_private_members() {
         return Err(KeyError::PrivateMembers);
     }
-    let usage = match (rule, &fields.use_) {
-        (UseRule::Signature, Member::Absent) => KeyUse::Signature,
-        (UseRule::Signature, Member::Str(u)) if u == "sig" => KeyUse::Signature,
-        (UseRule::FlexCaptureContext, Member::Absent) => KeyUse::FlexTransientTokenSigning,
-        (UseRule::FlexCaptureContext, Member::Str(u)) if u == "enc" => KeyUse::FlexTransientTokenSigning,
+    match &fields.use_ {
+        Member::Absent => {}
+        Member::Str(u) if u == usage.jwk_use() => {}
         _ => return Err(KeyError::WrongUse),
-    };
+    }
     check_key_ops(&fields.key_ops)?;
     let alg = match &fields.alg {
         Member::Absent => None,
@@ -197,7 +186,7 @@ pub(crate) fn build(
         Member::Str(kid) => Some(Kid::new(kid).map_err(KeyError::InvalidKid)?),
         _ => return Err(KeyError::MissingMember { member: "kid" }),
     };
-    if rule == UseRule::FlexCaptureContext && kid.is_none() {
+    if usage == KeyUse::FlexTransientTokenSigning && kid.is_none() {
         return Err(KeyError::MissingKid);
     }
     let (Member::Str(n), Member::Str(e)) = (&fields.n, &fields.e) else {
@@ -205,15 +194,7 @@ pub(crate) fn build(
         return Err(KeyError::MissingMember { member });
     };
     let key = PublicKey::from_jwk_members(n, e, options.exponent_policy).map_err(super::key_error)?;
-    let mut key = RsaPublicKey::from(key);
-    key.set_usage(usage);
-    if let Some(kid) = kid {
-        key = key.with_kid(kid);
-    }
-    if let Some(alg) = alg {
-        key = key.with_algorithm(alg);
-    }
-    Ok(key)
+    Ok(RsaPublicKey { kid, alg, usage, ..RsaPublicKey::from(key) })
 }
 
 /// `key_ops`, when present, must be an array of distinct strings that contains `"verify"` (RFC 7517 §4.3).

@@ -1,7 +1,7 @@
 //! A small set of keys looked up by `kid`.
 
 use super::jwk;
-use super::{KeyOptions, RsaPublicKey};
+use super::{KeyOptions, KeyUse, RsaPublicKey};
 use crate::error::KeyError;
 
 /// Most keys a [`KeySet`] holds. Flex publishes one key per `kid`; JWKS endpoints in the wild hold a handful.
@@ -73,7 +73,7 @@ impl KeySet {
         }
         let mut set = Self { keys: Vec::with_capacity(entries.len()) };
         for fields in &entries {
-            set.insert(jwk::build(fields, jwk::UseRule::Signature, options)?)?;
+            set.insert(jwk::build(fields, KeyUse::Signature, options)?)?;
         }
         Ok(set)
     }
