@@ -77,11 +77,17 @@ impl<T: KeyLookup + ?Sized> KeyLookup for &T {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verifier {
     algorithms: AlgorithmSet,
-    leeway_secs: u32,
-    expected_iss: Option<Arc<str>>,
     expected_typ: Option<Cow<'static, str>>,
     allowed_crit: &'static [&'static str],
     limits: Limits,
+    claims: ClaimsPolicy,
+}
+
+/// The claims half of a [`Verifier`]'s policy, which an [`Authenticated`] token carries on to its validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ClaimsPolicy {
+    leeway_secs: u32,
+    expected_iss: Option<Arc<str>>,
     max_depth: usize,
 }
 
@@ -96,12 +102,14 @@ impl Verifier {
     pub const fn new() -> Self {
         Self {
             algorithms: AlgorithmSet::RS256_ONLY,
-            leeway_secs: DEFAULT_LEEWAY_SECS,
-            expected_iss: None,
             expected_typ: None,
             allowed_crit: &[],
             limits: Limits::DEFAULT,
-            max_depth: DEFAULT_MAX_JSON_DEPTH,
+            claims: ClaimsPolicy {
+                leeway_secs: DEFAULT_LEEWAY_SECS,
+                expected_iss: None,
+                max_depth: DEFAULT_MAX_JSON_DEPTH,
+            },
         }
     }
 
@@ -115,14 +123,14 @@ impl Verifier {
     /// Sets the clock-skew allowance applied to `exp`, `nbf` and `iat`; clamped to [`MAX_LEEWAY_SECS`].
     #[must_use]
     pub const fn with_leeway_secs(mut self, secs: u32) -> Self {
-        self.leeway_secs = if secs > MAX_LEEWAY_SECS { MAX_LEEWAY_SECS } else { secs };
+        self.claims.leeway_secs = if secs > MAX_LEEWAY_SECS { MAX_LEEWAY_SECS } else { secs };
         self
     }
 
     /// Requires the `iss` claim to equal `issuer` exactly (compared after JSON unescaping).
     #[must_use]
     pub fn with_issuer(mut self, issuer: impl Into<Arc<str>>) -> Self {
-        self.expected_iss = Some(issuer.into());
+        self.claims.expected_iss = Some(issuer.into());
         self
     }
 
@@ -152,7 +160,7 @@ impl Verifier {
     /// Sets the nesting limit for the claims JSON (at most 128 is ever honoured).
     #[must_use]
     pub const fn with_max_json_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth;
+        self.claims.max_depth = depth;
         self
     }
 
@@ -163,7 +171,7 @@ impl Verifier {
 
     /// The leeway, in seconds.
     pub const fn leeway_secs(&self) -> u32 {
-        self.leeway_secs
+        self.claims.leeway_secs
     }
 
     /// The size caps.
@@ -269,8 +277,7 @@ impl Verifier {
         let key = self.key_for(jwt, keys)?;
         // What `verify_signature(..)?.validate_into(..)` does, without building the `Authenticated` in between.
         self.check_signature::<C>(jwt, key)?;
-        let options = Options { max_depth: self.max_depth, spill: true };
-        claims_into(jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
+        self.claims.claims_into(jwt.payload_b64(), now, buf)
     }
 
     fn check_algorithm(&self, header: &Header) -> Result<(), Error> {
@@ -280,13 +287,8 @@ impl Verifier {
 
     fn check_with_key<'a>(&self, jwt: &Jwt<'a>, key: &RsaPublicKey) -> Result<Authenticated<'a>, Error> {
         self.check_signature::<Provider>(jwt, key)?;
-        Ok(Authenticated {
-            jwt: *jwt,
-            leeway_secs: self.leeway_secs,
-            max_depth: self.max_depth,
-            // An `Arc` clone: a reference-count increment, not an allocation.
-            expected_iss: self.expected_iss.clone(),
-        })
+        // The issuer is an `Arc`: cloning it is a reference-count increment, not an allocation.
+        Ok(Authenticated { jwt: *jwt, claims: self.claims.clone() })
     }
 
     /// The key-binding, `crit` and `typ` checks, then the signature check with `key`.
@@ -376,9 +378,7 @@ fn media_type_eq(a: &str, b: &str) -> bool {
 /// (or [`Self::payload`] for a JWS whose payload is not JSON claims).
 pub struct Authenticated<'a> {
     jwt: Jwt<'a>,
-    leeway_secs: u32,
-    max_depth: usize,
-    expected_iss: Option<Arc<str>>,
+    claims: ClaimsPolicy,
 }
 
 impl<'a> Authenticated<'a> {
@@ -406,11 +406,12 @@ impl<'a> Authenticated<'a> {
     pub fn validate(self, now: i64) -> Result<Verified<'a>, Error> {
         let bytes = self.payload()?;
         let payload = String::from_utf8(bytes).map_err(|_| Error::Utf8(Segment::Payload))?;
-        let mut registered = Registered::new(self.expected_iss.as_deref());
-        json::de::from_str::<IgnoredAny>(&payload, self.json_options(), &mut |m| registered.observe(m))
+        let policy = &self.claims;
+        let mut registered = Registered::new(policy.expected_iss.as_deref());
+        json::de::from_str::<IgnoredAny>(&payload, policy.json_options(), &mut |m| registered.observe(m))
             .map_err(|refused| payload_error(&payload, refused))?;
-        let times = registered.check(now, self.leeway_secs)?;
-        Ok(Verified { jwt: self.jwt, payload, times, max_depth: self.max_depth })
+        let times = registered.check(now, policy.leeway_secs)?;
+        Ok(Verified { jwt: self.jwt, payload, times, max_depth: policy.max_depth })
     }
 
     /// Decodes the payload into `buf` and, in one pass over it, checks it as strict JSON, deserializes it into
@@ -420,40 +421,39 @@ impl<'a> Authenticated<'a> {
     /// `buf` is cleared first; reusing one across tokens saves an allocation per token. A shape mismatch is
     /// [`Error::ClaimsShape`]; which error is reported when a payload has several problems is unspecified.
     pub fn validate_into<'b, T: Deserialize<'b>>(self, now: i64, buf: &'b mut Vec<u8>) -> Result<T, Error> {
-        let options = self.json_options();
-        claims_into(self.jwt.payload_b64(), options, self.leeway_secs, self.expected_iss.as_deref(), now, buf)
-    }
-
-    fn json_options(&self) -> Options {
-        Options { max_depth: self.max_depth, spill: true }
+        self.claims.claims_into(self.jwt.payload_b64(), now, buf)
     }
 }
 
-/// [`Authenticated::validate_into`] on the parts of an authenticated token it needs: decodes the payload `encoded`
-/// into `buf` and, in one pass, checks it as strict JSON, deserializes it into `T` and reads the registered
-/// claims, which are then checked at `now`.
-fn claims_into<'b, T: Deserialize<'b>>(
-    encoded: &str,
-    options: Options,
-    leeway_secs: u32,
-    expected_iss: Option<&str>,
-    now: i64,
-    buf: &'b mut Vec<u8>,
-) -> Result<T, Error> {
-    let payload = payload_into(encoded, buf)?;
-    let mut registered = Registered::new(expected_iss);
-    let mut claims =
-        json::de::from_str_map::<T, _>(payload, options, &mut |m| registered.observe(m), |refused| {
+impl ClaimsPolicy {
+    fn json_options(&self) -> Options {
+        Options { max_depth: self.max_depth, spill: true }
+    }
+
+    /// [`Authenticated::validate_into`] on the payload `encoded`: decodes it into `buf` and, in one pass, checks
+    /// it as strict JSON, deserializes it into `T` and reads the registered claims, which are then checked at
+    /// `now`.
+    fn claims_into<'b, T: Deserialize<'b>>(
+        &self,
+        encoded: &str,
+        now: i64,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<T, Error> {
+        let payload = payload_into(encoded, buf)?;
+        let mut registered = Registered::new(self.expected_iss.as_deref());
+        let observe = &mut |m| registered.observe(m);
+        let mut claims = json::de::from_str_map::<T, _>(payload, self.json_options(), observe, |refused| {
             payload_error(payload, refused)
         });
-    // The claims are handed out only if the registered claims check out. One result, assigned in place and
-    // returned on every path, so that the (large) value is not moved again.
-    if claims.is_ok()
-        && let Err(e) = registered.check(now, leeway_secs)
-    {
-        claims = Err(e);
+        // The claims are handed out only if the registered claims check out. One result, assigned in place and
+        // returned on every path, so that the (large) value is not moved again.
+        if claims.is_ok()
+            && let Err(e) = registered.check(now, self.leeway_secs)
+        {
+            claims = Err(e);
+        }
+        claims
     }
-    claims
 }
 
 /// Decodes the base64url payload `encoded` into `buf` (cleared first) and returns it as text.
