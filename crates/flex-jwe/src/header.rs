@@ -1,9 +1,6 @@
 //! The JWE protected header: exact bytes on the way out, strict parsing on the way in.
 
-use core::fmt;
-use std::borrow::Cow;
-
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::alg::{CONTENT_ENCRYPTION, KeyAlgorithm};
@@ -34,54 +31,41 @@ const MAX_DEPTH: usize = 8;
 
 /// Parses the decoded protected header with the SDK's strict JSON reader (flex-jose). `None` on any deviation.
 pub(crate) fn parse(json: &[u8]) -> Option<Parsed> {
-    let text = core::str::from_utf8(json).ok()?;
-    let options = flex_jose::json::Options { max_depth: MAX_DEPTH, spill: true };
-    let raw: RawHeader = flex_jose::json::de::from_str(text, options, &mut |_| {}).ok()?;
-    let alg = KeyAlgorithm::from_name(raw.alg.as_deref()?)?;
-    if raw.enc.as_deref()? != CONTENT_ENCRYPTION {
+    let raw: RawHeader = crate::payload::strict_json(json, MAX_DEPTH).ok()?;
+    // No compression: a decompression step is a DoS and CRIME-style risk, and Flex never sends it. `crit` lists
+    // extensions the recipient must understand; we understand none.
+    if raw.zip.0 || raw.crit.0 || raw.enc != CONTENT_ENCRYPTION {
         return None;
     }
-    Some(Parsed { alg, kid: raw.kid })
+    Some(Parsed { alg: KeyAlgorithm::from_name(&raw.alg)?, kid: raw.kid })
 }
 
+/// The members [`parse`] reads, each a string when present; others are ignored. Duplicate members never get
+/// here: the strict reader refuses them first.
+#[derive(Deserialize)]
 struct RawHeader {
-    alg: Option<String>,
-    enc: Option<String>,
+    alg: String,
+    enc: String,
+    #[serde(default, deserialize_with = "string")]
     kid: Option<String>,
+    #[serde(default)]
+    zip: Present,
+    #[serde(default)]
+    crit: Present,
 }
 
-impl<'de> Deserialize<'de> for RawHeader {
+/// A member that must be a string when present (`null` is refused, not taken for absent).
+fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+/// Whether a member is present, whatever its value (`null` included).
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(HeaderVisitor)
-    }
-}
-
-struct HeaderVisitor;
-
-impl<'de> Visitor<'de> for HeaderVisitor {
-    type Value = RawHeader;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JWE protected header object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
-        // Duplicate members never get here: the strict reader refuses them first.
-        let mut header = RawHeader { alg: None, enc: None, kid: None };
-        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-            match name.as_ref() {
-                "alg" => header.alg = Some(map.next_value()?),
-                "enc" => header.enc = Some(map.next_value()?),
-                "kid" => header.kid = Some(map.next_value()?),
-                // No compression: a decompression step is a DoS and CRIME-style risk, and Flex never
-                // sends it. `crit` lists extensions the recipient must understand; we understand none.
-                "zip" | "crit" => return Err(de::Error::custom("unsupported header member")),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(header)
+        IgnoredAny::deserialize(deserializer).map(|_| Self(true))
     }
 }
 
@@ -119,6 +103,9 @@ mod tests {
         assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM","x":1,"x":2}"#));
         assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM","kid":7}"#));
         assert!(!ok(r#"{"alg":null,"enc":"A256GCM"}"#));
+        assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM","kid":null}"#));
+        assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM","zip":null}"#));
+        assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM","crit":null}"#));
         assert!(!ok(r#"["RSA-OAEP","A256GCM"]"#));
         assert!(!ok(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}x"#));
         assert!(!ok(""));

@@ -7,7 +7,6 @@ use std::fmt;
 use std::io;
 
 use serde::de::{self, MapAccess, Visitor};
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
@@ -91,14 +90,10 @@ pub const MAX_PAYLOAD_LEN: usize = 32 * 1024;
 
 /// Checks a dotted path: non-empty, no empty segment, at most [`MAX_PATH_DEPTH`] segments.
 fn check_path(path: &str) -> Result<(), PayloadError> {
-    let mut segments = 0usize;
-    for segment in path.split('.') {
-        if segment.is_empty() {
-            return Err(PayloadError::InvalidPath { path: path.to_owned() });
-        }
-        segments += 1;
+    if path.split('.').any(str::is_empty) {
+        return Err(PayloadError::InvalidPath { path: path.to_owned() });
     }
-    if segments > MAX_PATH_DEPTH {
+    if path.split('.').count() > MAX_PATH_DEPTH {
         return Err(PayloadError::TooDeep { max: MAX_PATH_DEPTH });
     }
     Ok(())
@@ -326,7 +321,8 @@ fn collect<'a>(level: &'a [(String, Node)], prefix: &str, out: &mut Vec<(String,
 /// Either shape holds at most [`MAX_FIELDS`] fields with paths of at most [`MAX_PATH_DEPTH`]
 /// segments; inserting, looking up and parsing cost time linear in the number of fields.
 #[non_exhaustive]
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum PaymentData {
     /// Flat dotted keys (the iOS / Android SDK samples).
     Flat(FlatData),
@@ -429,83 +425,63 @@ fn flatten(level: Vec<(String, Node)>, prefix: &str, out: &mut Vec<(String, Sens
     }
 }
 
+/// Writes (dotted path, value) pairs as a `Debug` map with every value [`masked`] (unquoted).
+fn debug_masked<'v, P: AsRef<str> + fmt::Debug>(
+    f: &mut fmt::Formatter<'_>,
+    fields: impl IntoIterator<Item = (P, &'v SensitiveValue)>,
+) -> fmt::Result {
+    let mut map = f.debug_map();
+    for (path, value) in fields {
+        map.key(&path).value(&format_args!("{}", masked(path.as_ref(), value)));
+    }
+    map.finish()
+}
+
 impl fmt::Debug for PaymentData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Masked(String);
-        impl fmt::Debug for Masked {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        let shape = match self {
-            Self::Flat(_) => "Flat",
-            Self::Nested(_) => "Nested",
-        };
-        f.write_str(shape)?;
-        f.write_str(" ")?;
-        f.debug_map()
-            .entries(self.fields().into_iter().map(|(path, value)| {
-                let mask = Masked(masked(&path, value));
-                (path, mask)
-            }))
-            .finish()
+        f.write_str(match self {
+            Self::Flat(_) => "Flat ",
+            Self::Nested(_) => "Nested ",
+        })?;
+        debug_masked(f, self.fields())
     }
 }
 
 impl fmt::Debug for FlatData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter().map(|(path, value)| (path, masked(path, value)))).finish()
+        debug_masked(f, self.iter())
     }
 }
 
 impl fmt::Debug for NestedData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.fields().into_iter().map(|(path, value)| {
-                let mask = masked(&path, value);
-                (path, mask)
-            }))
-            .finish()
+        debug_masked(f, self.fields())
     }
 }
 
 impl Serialize for FlatData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
-        for (key, value) in &self.fields {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+        serializer.collect_map(self.iter())
     }
 }
 
-struct Level<'a>(&'a [(String, Node)]);
+/// The members of one object of [`NestedData`], in insertion order.
+fn members(level: &[(String, Node)]) -> impl Iterator<Item = (&String, &Node)> {
+    level.iter().map(|(name, node)| (name, node))
+}
 
-impl Serialize for Level<'_> {
+impl Serialize for Node {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, node) in self.0 {
-            match node {
-                Node::Value(value) => map.serialize_entry(key, value)?,
-                Node::Object(children) => map.serialize_entry(key, &Level(children))?,
-            }
+        match self {
+            Self::Value(value) => value.serialize(serializer),
+            Self::Object(children) => serializer.collect_map(members(children)),
         }
-        map.end()
     }
 }
 
 impl Serialize for NestedData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Level(&self.root).serialize(serializer)
-    }
-}
-
-impl Serialize for PaymentData {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Flat(data) => data.serialize(serializer),
-            Self::Nested(data) => data.serialize(serializer),
-        }
+        serializer.collect_map(members(&self.root))
     }
 }
 
@@ -724,7 +700,7 @@ impl<'a> TokenizePayload<'a> {
         if json.len() > MAX_PAYLOAD_LEN {
             return Err(PayloadError::TooLarge { len: json.len(), max: MAX_PAYLOAD_LEN });
         }
-        let raw: RawPayload<'a> = strict_json(json)?;
+        let raw: RawPayload<'a> = strict_json(json, flex_jose::json::MAX_DEPTH_CAP)?;
         raw.check()
     }
 }
@@ -742,9 +718,12 @@ impl fmt::Debug for TokenizePayload<'_> {
 }
 
 /// Reads `json` with the SDK's strict JSON reader (flex-jose): one object, no duplicate member name at any depth
-/// (compared after unescaping), no escaped NUL or lone surrogate, nesting at most the reader's cap, and the
-/// target type in the same pass. Errors carry the position only.
-fn strict_json<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, PayloadError> {
+/// (compared after unescaping), no escaped NUL or lone surrogate, nesting at most `max_depth`, and the target
+/// type in the same pass. Errors carry the position only.
+pub(crate) fn strict_json<'a, T: Deserialize<'a>>(
+    json: &'a [u8],
+    max_depth: usize,
+) -> Result<T, PayloadError> {
     use flex_jose::json::{self, de::Problem, de::Refused};
     let text = core::str::from_utf8(json).map_err(|e| {
         // The error is at the end of the longest valid prefix, which is UTF-8 by definition.
@@ -754,7 +733,7 @@ fn strict_json<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, PayloadError
             Refused { problem: Problem::Json(flex_jose::JsonError::InvalidUtf8), offset: valid.len() };
         PayloadError::from_refused(&refused, valid)
     })?;
-    let options = json::Options { max_depth: json::MAX_DEPTH_CAP, spill: true };
+    let options = json::Options { max_depth, spill: true };
     json::de::from_str(text, options, &mut |_| {})
         .map_err(|refused| PayloadError::from_refused(&refused, text))
 }
