@@ -243,20 +243,18 @@ fn decode_uint(text: &str) -> Result<Vec<u8>, KeyError> {
     }
 }
 
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+/// `bytes` without its leading zero bytes.
+pub(crate) fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes.get(start..).unwrap_or_default()
 }
 
 /// Exact bit length of a big-endian number without leading zero bytes.
 fn bit_length(n: &[u8]) -> u32 {
-    match n.first() {
-        None => 0,
-        Some(first) => {
-            let full_bytes = u32::try_from(n.len() - 1).unwrap_or(u32::MAX / 8);
-            full_bytes.saturating_mul(8).saturating_add(8 - first.leading_zeros())
-        }
-    }
+    n.first().map_or(0, |first| {
+        let full_bytes = u32::try_from(n.len() - 1).unwrap_or(u32::MAX / 8);
+        full_bytes.saturating_mul(8).saturating_add(8 - first.leading_zeros())
+    })
 }
 
 fn check_exponent(e: &[u8], policy: ExponentPolicy) -> Result<(), KeyError> {

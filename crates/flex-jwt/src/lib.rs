@@ -74,10 +74,9 @@ compile_error!(
 /// `"aws-lc-rs (FIPS)"`. When a build enables more than one, aws-lc-rs is used.
 pub const CRYPTO_PROVIDER: &str = crypto::PROVIDER;
 
-// base64url, the compact split and the strict JSON reader are flex-jose's, shared with flex-jwe and flex-auth.
-use flex_jose::{b64, json};
-// Every `ring` call of the SDK's JOSE layer is flex-jose's `crypto` module.
-use flex_jose::crypto;
+// base64url, the strict JSON reader and every crypto call (its `crypto` module) are flex-jose's, shared with
+// flex-jwe and flex-auth.
+use flex_jose::{b64, crypto, json};
 
 mod alg;
 pub mod dangerous;

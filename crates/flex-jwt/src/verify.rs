@@ -473,7 +473,7 @@ struct Registered<'e> {
     exp: Option<Result<i64, ClaimProblem>>,
     nbf: Option<Result<i64, ClaimProblem>>,
     iat: Option<Result<i64, ClaimProblem>>,
-    iss: Option<Result<bool, ClaimProblem>>,
+    iss: Option<Result<(), ClaimProblem>>,
 }
 
 /// The checked NumericDates of a payload.
@@ -513,8 +513,11 @@ impl<'e> Registered<'e> {
             [b'i', b'a', b't'] => self.iat = Some(numeric_date(m.value)),
             [b'i', b's', b's'] => {
                 if let Some(expected) = self.expected_iss {
-                    self.iss =
-                        Some(m.value.as_str().map(|s| s.eq_str(expected)).ok_or(ClaimProblem::WrongType));
+                    self.iss = Some(match m.value.as_str() {
+                        Some(iss) if iss.eq_str(expected) => Ok(()),
+                        Some(_) => Err(ClaimProblem::Mismatch),
+                        None => Err(ClaimProblem::WrongType),
+                    });
                 }
             }
             _ => {}
@@ -546,12 +549,7 @@ impl<'e> Registered<'e> {
             }
         }
         if self.expected_iss.is_some() {
-            match self.iss {
-                None => return Err(fail(Claim::Iss, ClaimProblem::Missing)),
-                Some(Err(p)) => return Err(fail(Claim::Iss, p)),
-                Some(Ok(false)) => return Err(fail(Claim::Iss, ClaimProblem::Mismatch)),
-                Some(Ok(true)) => {}
-            }
+            self.iss.unwrap_or(Err(ClaimProblem::Missing)).map_err(|p| fail(Claim::Iss, p))?;
         }
         Ok(Times { exp, nbf, iat })
     }

@@ -70,8 +70,7 @@ fn consistent(key: &PrivateKey) -> Result<rsa::PrivateKey, RsaKeyProblem> {
     let stored = key.stored_crt().ok_or(RsaKeyProblem::Invalid)?;
     for (stored, computed) in stored.iter().zip(computed) {
         let computed = Zeroizing::new(computed.ok_or(RsaKeyProblem::Invalid)?.to_be_bytes());
-        let start = computed.iter().position(|b| *b != 0).unwrap_or(computed.len());
-        if computed.get(start..) != Some(*stored) {
+        if crate::rsa::strip_leading_zeros(&computed) != *stored {
             return Err(RsaKeyProblem::Invalid);
         }
     }

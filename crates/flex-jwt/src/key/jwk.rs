@@ -49,12 +49,6 @@ pub(crate) enum Json<'a, T = IgnoredAny, O = IgnoredAny> {
 /// A JWK member, of use only as a string.
 pub(crate) type Member<'a> = Json<'a>;
 
-impl<'a> Member<'a> {
-    pub(crate) fn from_option(value: Option<&'a str>) -> Self {
-        value.map_or(Self::Absent, |s| Self::Str(Cow::Borrowed(s)))
-    }
-}
-
 /// The `key_ops` member: of use only as an array of strings.
 pub(crate) type KeyOps<'a> = Json<'a, Member<'a>>;
 
@@ -96,13 +90,14 @@ impl<'a> Fields<'a> {
     /// The fields of a JWK that `flex-types` already deserialized (e.g. a capture context's `flx.jwk`).
     pub(crate) fn from_typed(jwk: &'a flex_types::RsaJwk<'_>) -> Self {
         let str = |s: &'a str| Member::Str(Cow::Borrowed(s));
+        let opt = |s: Option<&'a str>| s.map_or(Member::Absent, str);
         Self {
             kty: str(&jwk.kty),
             n: str(&jwk.n),
             e: str(&jwk.e),
-            use_: Member::from_option(jwk.use_.as_deref()),
-            alg: Member::from_option(jwk.alg.as_deref()),
-            kid: Member::from_option(jwk.kid.as_deref()),
+            use_: opt(jwk.use_.as_deref()),
+            alg: opt(jwk.alg.as_deref()),
+            kid: opt(jwk.kid.as_deref()),
             key_ops: jwk
                 .key_ops
                 .as_ref()
