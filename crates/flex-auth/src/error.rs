@@ -159,12 +159,9 @@ pub enum VerifyError {
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = match self {
             Self::MissingHeader(name) => return write!(f, "missing header {name}"),
             Self::DuplicateHeader(name) => return write!(f, "header {name} appears more than once"),
-            _ => {}
-        }
-        f.write_str(match self {
             Self::MissingAuthentication => "no Signature or Authorization: Bearer header",
             Self::AmbiguousAuthentication => "both Signature and Authorization headers present",
             Self::MalformedRequest => "malformed method, authority or path",
@@ -194,8 +191,8 @@ impl fmt::Display for VerifyError {
             Self::MethodMismatch => "signed method does not match",
             Self::MerchantMismatch => "merchant id does not match the key",
             Self::SchemeDisabled => "authentication scheme disabled",
-            Self::MissingHeader(_) | Self::DuplicateHeader(_) => "",
-        })
+        };
+        f.write_str(text)
     }
 }
 

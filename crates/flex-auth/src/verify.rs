@@ -68,6 +68,11 @@ impl RegisteredKey {
         &self.owner_id
     }
 
+    /// The portfolio id (the owner), when this is a meta key.
+    fn portfolio_id(&self) -> Option<&str> {
+        self.meta_key_merchants.is_some().then_some(self.owner_id.as_str())
+    }
+
     /// Whether this key may authenticate requests for `merchant_id`.
     fn may_act_for(&self, merchant_id: &str) -> bool {
         match &self.meta_key_merchants {
@@ -436,8 +441,7 @@ impl<L: CredentialLookup> Verifier<L> {
             return Err(VerifyError::KeyTypeMismatch);
         };
         // The signed identity is the header's merchant id, or the portfolio id (the owner) for a meta key.
-        let signed_identity =
-            if registered.meta_key_merchants.is_some() { registered.owner_id.as_str() } else { merchant_id };
+        let signed_identity = registered.portfolio_id().unwrap_or(merchant_id);
         let signing_string = SigningString {
             host: request.authority,
             date,
@@ -459,7 +463,7 @@ impl<L: CredentialLookup> Verifier<L> {
         Ok(Authenticated {
             merchant_id: merchant_id.to_owned(),
             key_id: params.key_id.to_owned(),
-            portfolio_id: registered.meta_key_merchants.is_some().then(|| registered.owner_id.clone()),
+            portfolio_id: registered.portfolio_id().map(str::to_owned),
             scheme: AuthScheme::HttpSignature { legacy_request_target: form == TargetForm::Legacy },
             jti: None,
             acceptable_until,
@@ -533,7 +537,6 @@ impl<L: CredentialLookup> Verifier<L> {
             (None, true) => return Err(VerifyError::BodyNotSigned),
             (None, false) => {}
         }
-        let meta = registered.meta_key_merchants.is_some();
         if claims.iss != registered.owner_id || !registered.may_act_for(&claims.merchant_id) {
             return Err(VerifyError::MerchantMismatch);
         }
@@ -543,7 +546,7 @@ impl<L: CredentialLookup> Verifier<L> {
         Ok(Authenticated {
             merchant_id: claims.merchant_id.into_owned(),
             key_id: kid.into_owned(),
-            portfolio_id: meta.then(|| registered.owner_id.clone()),
+            portfolio_id: registered.portfolio_id().map(str::to_owned),
             scheme: if hs256 { AuthScheme::JwtHs256 } else { AuthScheme::JwtRs256 },
             jti: Some(claims.jti.into_owned()),
             acceptable_until,

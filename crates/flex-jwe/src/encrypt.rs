@@ -115,13 +115,10 @@ impl RecipientKey {
         let tag = crypto::aes256_gcm_seal(&cek, &iv, header_b64.as_bytes(), &mut buffer)
             .ok_or(EncryptError::Internal)?;
 
-        let parts = [b64::encode(&encrypted_key), b64::encode(&iv), b64::encode(&buffer), b64::encode(&tag)];
-        let mut out =
-            String::with_capacity(header_b64.len() + parts.iter().map(|part| part.len() + 1).sum::<usize>());
-        out.push_str(&header_b64);
-        for part in &parts {
+        let mut out = header_b64;
+        for part in [&encrypted_key[..], &iv, &buffer, &tag] {
             out.push('.');
-            out.push_str(part);
+            b64::encode_to(&mut out, part);
         }
         Ok(out)
     }

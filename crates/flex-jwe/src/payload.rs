@@ -225,46 +225,35 @@ impl NestedData {
     /// or [`PayloadError::TooManyFields`].
     pub fn insert(&mut self, path: &str, value: impl Into<SensitiveValue>) -> Result<(), PayloadError> {
         check_path(path)?;
-        // Find where the path leaves the tree first, so that a refused insert changes nothing.
-        let mut level = &self.root;
+        // Walk the objects the path shares with the tree; nothing changes until the path leaves it, so a refused
+        // insert changes nothing.
+        let mut level = &mut self.root;
         let mut segments = path.split('.').peekable();
         while let Some(segment) = segments.next() {
             let last = segments.peek().is_none();
             // An object has at most MAX_FIELDS members (invariant), so this scan is short.
-            match (level.iter().find(|(name, _)| name == segment), last) {
-                (None, _) => break,
-                (Some((_, Node::Object(children))), false) => level = children,
+            let Some(at) = level.iter().position(|(name, _)| name == segment) else {
+                if self.len >= MAX_FIELDS {
+                    return Err(PayloadError::TooManyFields { max: MAX_FIELDS });
+                }
+                // The rest of the path is new: build its objects inside out, then attach them here.
+                let mut node = Node::Value(value.into());
+                for name in segments.rev() {
+                    node = Node::Object(vec![(name.to_owned(), node)]);
+                }
+                level.push((segment.to_owned(), node));
+                self.len += 1;
+                return Ok(());
+            };
+            level = match (level.get_mut(at), last) {
+                (Some((_, Node::Object(children))), false) => children,
                 (Some((_, Node::Value(_))), true) => {
                     return Err(PayloadError::DuplicatePath { path: path.to_owned() });
                 }
-                (Some(_), _) => return Err(PayloadError::PathConflict { path: path.to_owned() }),
-            }
-        }
-        if self.len >= MAX_FIELDS {
-            return Err(PayloadError::TooManyFields { max: MAX_FIELDS });
-        }
-        let mut level = &mut self.root;
-        let mut segments = path.split('.').peekable();
-        while let Some(segment) = segments.next() {
-            if segments.peek().is_none() {
-                level.push((segment.to_owned(), Node::Value(value.into())));
-                self.len += 1;
-                return Ok(());
-            }
-            let at = match level.iter().position(|(name, _)| name == segment) {
-                Some(at) => at,
-                None => {
-                    level.push((segment.to_owned(), Node::Object(Vec::new())));
-                    level.len() - 1
-                }
-            };
-            level = match level.get_mut(at) {
-                Some((_, Node::Object(children))) => children,
-                // Invariant: the walk above found an object here, or we pushed one just above.
                 _ => return Err(PayloadError::PathConflict { path: path.to_owned() }),
             };
         }
-        // `split` yields at least one segment, so the loop returned.
+        // `split` yields at least one segment, and the last one always returns above.
         Err(PayloadError::InvalidPath { path: path.to_owned() })
     }
 
