@@ -15,16 +15,13 @@ use crate::rsa::{ExponentPolicy, PrivateKey, PublicKey};
 
 pub(super) const NAME: &str = "ring";
 
-/// ring has no prepared RSA key: the modulus and exponent, handed to ring on each call.
+/// ring has no prepared RSA key: the key's modulus and exponent are handed to ring on each call.
 #[derive(Clone)]
-pub(super) struct VerifyingKey {
-    n: Box<[u8]>,
-    e: Box<[u8]>,
-}
+pub(super) struct VerifyingKey(PublicKey);
 
 impl VerifyingKey {
     pub(super) fn new(key: &PublicKey) -> Self {
-        Self { n: key.modulus().into(), e: key.exponent().into() }
+        Self(key.clone())
     }
 
     #[inline]
@@ -34,7 +31,7 @@ impl VerifyingKey {
         message: &[u8],
         sig: &[u8],
     ) -> Result<(), CryptoFailure> {
-        signature::RsaPublicKeyComponents { n: &*self.n, e: &*self.e }
+        signature::RsaPublicKeyComponents { n: self.0.modulus(), e: self.0.exponent() }
             .verify(digest.params(), message, sig)
             .map_err(|_| CryptoFailure)
     }
