@@ -62,14 +62,19 @@ const TABLE: [u8; 256] = {
 /// Marks a byte outside the alphabet; any value with one of the top two bits set would do.
 const INVALID: u8 = 0xFF;
 
-/// Set in every [`WIDE`] entry of a byte outside the alphabet. It sits in the low 16 bits, which a valid entry
-/// never touches and which never reach the output.
-const WIDE_INVALID: u64 = 1;
+/// Set in every [`WIDE`] entry of a byte outside the alphabet. It sits in the top two bytes, which a valid entry
+/// never touches and which never reach the output (see [`WIDE`]).
+const WIDE_INVALID: u64 = 1 << 63;
 
-/// [`TABLE`] pre-shifted for each of eight positions: `WIDE[i][c]` is the sextet of `c` moved to bits
-/// `58 - 6i ..`, or [`WIDE_INVALID`]. Eight characters are then eight loads and seven ORs that leave their 48 bits,
-/// big-endian, in the top six bytes of one word, and one test of the accumulated ORs at the end says whether any
-/// byte was outside the alphabet. 16 KiB of tables, of which only the 64 alphabet entries of each (4 KiB) are hot.
+/// The bits of the top two bytes of a [`WIDE`] word, where only [`WIDE_INVALID`] can be set.
+const WIDE_FLAGS: u64 = 0xFFFF << 48;
+
+/// [`TABLE`] pre-shifted for each of eight positions, in output order: `WIDE[i][c]` holds the sextet of `c` at the
+/// bits it takes in the six bytes that eight characters decode to, read as a little-endian word (its six bits may
+/// straddle two bytes), or [`WIDE_INVALID`]. Eight characters are then eight loads and seven ORs that leave their
+/// six output bytes, in order, in the low six bytes of one word, ready to store; one test of the accumulated ORs
+/// at the end says whether any byte was outside the alphabet. 16 KiB of tables, of which only the 64 alphabet
+/// entries of each (4 KiB) are hot.
 const WIDE: [[u64; 256]; 8] = {
     let mut tables = [[0u64; 256]; 8];
     let mut position = 0;
@@ -77,8 +82,13 @@ const WIDE: [[u64; 256]; 8] = {
         let mut c = 0;
         while c < 256 {
             let sextet = TABLE[c];
-            tables[position][c] =
-                if sextet == INVALID { WIDE_INVALID } else { (sextet as u64) << (58 - 6 * position) };
+            // Big-endian, the 48 bits of eight characters are the top six bytes of `sextet << (58 - 6i)`; the
+            // byte swap puts the first output byte lowest.
+            tables[position][c] = if sextet == INVALID {
+                WIDE_INVALID
+            } else {
+                ((sextet as u64) << (58 - 6 * position)).swap_bytes()
+            };
             c += 1;
         }
         position += 1;
@@ -86,7 +96,7 @@ const WIDE: [[u64; 256]; 8] = {
     tables
 };
 
-/// Eight characters as one [`WIDE`] word: the 48 bits they encode in its top six bytes, big-endian.
+/// Eight characters as one [`WIDE`] word: the six bytes they encode, in order, in its low six bytes.
 #[inline(always)]
 fn wide8(chars: &[u8; 8]) -> u64 {
     let &[a, b, c, d, e, f, g, h] = chars;
@@ -104,7 +114,7 @@ fn wide8(chars: &[u8; 8]) -> u64 {
 /// room (the next store overwrites the last two), else the six.
 #[inline(always)]
 fn put_word(out: &mut [u8], at: usize, word: u64) {
-    let word = word.to_be_bytes();
+    let word = word.to_le_bytes();
     if let Some(dst) = out.get_mut(at..at + 8) {
         dst.copy_from_slice(&word);
     } else if let (Some(dst), Some(src)) = (out.get_mut(at..at + 6), word.get(..6)) {
@@ -124,35 +134,33 @@ pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], Invalid
     let out = dst.get_mut(..len).ok_or(InvalidBase64)?;
     // No early exit inside the loops: the words of every group are ORed together and tested once.
     let mut flags = 0u64;
-    // Sixteen characters to twelve bytes at a time (two words into an exact twelve-byte chunk, so that no store
-    // needs a bounds check: the first word is stored whole and the second's six bytes overwrite its last two),
-    // then eight to six, then the last quad, if any, on its own.
-    let groups = bytes.len() / 8;
-    let (group_bytes, rest_bytes) = bytes.split_at(groups * 8);
-    let (group_out, rest_out) = out.split_at_mut(groups * 6);
-    let mut sixteens = group_bytes.chunks_exact(16);
-    let mut twelves = group_out.chunks_exact_mut(12);
-    for (chars, out) in (&mut sixteens).zip(&mut twelves) {
-        if let (Some(first), Some(second)) = (chars.first_chunk::<8>(), chars.last_chunk::<8>()) {
-            let (first, second) = (wide8(first), wide8(second));
-            flags |= first | second;
-            // Eight bytes, of which the last two are overwritten by the second word's six.
-            if let Some(head) = out.first_chunk_mut::<8>() {
-                *head = first.to_be_bytes();
+    // Thirty-two characters to twenty-four bytes at a time: four words, each stored whole over the last two
+    // bytes of the one before, the last one's six bytes on their own, so that no store needs a bounds check.
+    // Then eight characters to six bytes, then the last quad, if any, then the tail.
+    let (words, rest_bytes) = bytes.as_chunks::<8>();
+    // Every eight characters decode to six bytes: the words' output is a prefix of `out`.
+    let (out_words, rest_out) = out.split_at_mut_checked(words.len() * 6).ok_or(InvalidBase64)?;
+    let mut blocks = words.chunks_exact(4);
+    let mut out_blocks = out_words.as_chunks_mut::<24>().0.iter_mut();
+    for (block, out) in (&mut blocks).zip(&mut out_blocks) {
+        if let [a, b, c, d] = block {
+            let (a, b, c, d) = (wide8(a), wide8(b), wide8(c), wide8(d));
+            flags |= a | b | c | d;
+            for (at, word) in [(0, a), (6, b), (12, c)] {
+                if let Some(dst) = out.get_mut(at..at + 8) {
+                    dst.copy_from_slice(&word.to_le_bytes());
+                }
             }
-            if let (Some(tail), Some(six)) =
-                (out.last_chunk_mut::<6>(), second.to_be_bytes().first_chunk::<6>())
-            {
-                *tail = *six;
+            if let (Some(dst), Some(src)) = (out.last_chunk_mut::<6>(), d.to_le_bytes().first_chunk::<6>()) {
+                *dst = *src;
             }
         }
     }
-    let rest_len = twelves.into_remainder().len();
-    let at = groups * 6 - rest_len;
-    if let Some(chars) = sixteens.remainder().first_chunk::<8>() {
+    let done = words.len() / 4 * 24;
+    for (i, chars) in blocks.remainder().iter().enumerate() {
         let word = wide8(chars);
         flags |= word;
-        put_word(group_out, at, word);
+        put_word(out_words, done + 6 * i, word);
     }
     let mut quads = rest_bytes.chunks_exact(4);
     let mut triples = rest_out.chunks_exact_mut(3);
@@ -163,11 +171,11 @@ pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], Invalid
                 | WIDE[2][usize::from(c)]
                 | WIDE[3][usize::from(d)];
             flags |= n;
-            let [hi, mid, lo, ..] = n.to_be_bytes();
-            (*x, *y, *z) = (hi, mid, lo);
+            let [lo, mid, hi, ..] = n.to_le_bytes();
+            (*x, *y, *z) = (lo, mid, hi);
         }
     }
-    if flags & 0xFFFF != 0 {
+    if flags & WIDE_FLAGS != 0 {
         return Err(InvalidBase64);
     }
     let tail = triples.into_remainder();
