@@ -81,6 +81,9 @@ pub struct JsonStr<'a> {
 pub struct Value<'a> {
     raw: &'a str,
     kind: Kind,
+    /// `false` when the value is known to have no escapes (the scanner read it); `true` when it may have some,
+    /// and [`Value::as_str`] looks.
+    maybe_escaped: bool,
 }
 
 /// A member of the top-level object.
@@ -191,7 +194,7 @@ impl<'a> Value<'a> {
             return None;
         }
         let inner = self.raw.get(1..self.raw.len().checked_sub(1)?)?;
-        Some(JsonStr { raw: inner, escaped: inner.as_bytes().contains(&b'\\') })
+        Some(JsonStr { raw: inner, escaped: self.maybe_escaped && inner.as_bytes().contains(&b'\\') })
     }
 
     /// A NumericDate (RFC 7519 §2) read strictly: an integer in `0..=i64::MAX`.
@@ -260,7 +263,7 @@ impl<'a> Iterator for ArrayStrings<'a> {
         let kind = scanner.value(1).ok()?;
         let raw = self.rest.get(start..scanner.pos)?;
         self.rest = self.rest.get(scanner.pos..).unwrap_or_default();
-        Some(Value { raw, kind }.as_str())
+        Some(Value { raw, kind, maybe_escaped: true }.as_str())
     }
 }
 
@@ -696,6 +699,21 @@ impl<'a> Scanner<'a> {
         Ok(unit)
     }
 
+    /// The eight bytes at `at` as a little-endian word, for the first step of [`Self::string`] and
+    /// [`Self::name`]. Within eight bytes of the end of the document, the bytes past the end read as NUL: a control
+    /// character, which ends the step as a string's own control character would, so that a short string at the
+    /// end (a header's last value) needs no byte-by-byte reading. `None` only in documents under eight bytes.
+    #[inline]
+    fn word_at(&self, at: usize) -> Option<u64> {
+        if let Some(chunk) = self.bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+            return Some(u64::from_le_bytes(*chunk));
+        }
+        // The last eight bytes, of which the `missing` (1 to 8) before `at + 8` are past the end: shifted out.
+        let last = u64::from_le_bytes(*self.bytes.last_chunk::<8>()?);
+        let missing = at.checked_add(8)?.checked_sub(self.bytes.len())?;
+        Some(last.checked_shr(u32::try_from(8 * missing).ok()?).unwrap_or(0))
+    }
+
     /// Parses a string starting at its opening quote; returns the span of its body.
     ///
     /// Most member names and many values end within eight bytes without an escape: one SWAR step settles
@@ -705,8 +723,8 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         let start = self.pos;
         let mut plain_until = start;
-        if let Some(chunk) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
-            match short_string(u64::from_le_bytes(*chunk)) {
+        if let Some(word) = self.word_at(start) {
+            match short_string(word) {
                 Short::Ends(len) => {
                     let end = start + len;
                     self.pos = end + 1;
@@ -721,17 +739,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// Parses a member name starting at its opening quote: its span and its [`name_tag`], computed from the word
-    /// [`Self::string`]'s first step loads anyway (a name with escapes, or within eight bytes of the end of the
-    /// document, gets the tag from its text).
+    /// [`Self::string`]'s first step loads anyway (a name with escapes, or in a document under eight bytes, gets
+    /// the tag from its text).
     #[inline]
     fn name(&mut self) -> Result<(Span, u64), JsonError> {
         self.eat(b'"')?;
         let start = self.pos;
-        let Some(chunk) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) else {
+        let Some(w) = self.word_at(start) else {
             let span = self.long_string(start, start)?;
             return Ok((span, self.tag_at(span)));
         };
-        let w = u64::from_le_bytes(*chunk);
         match short_string(w) {
             Short::Ends(len) => {
                 let end = start + len;
@@ -921,10 +938,15 @@ impl<'a> Scanner<'a> {
             self.colon()?;
             self.skip_ws();
             let value_start = self.pos;
-            let kind = self.value(depth + 1)?;
+            // A string is read here, not through `value`, to keep whether it has escapes for the visitor.
+            let (kind, maybe_escaped) = if self.peek() == Some(b'"') {
+                (Kind::String, self.string()?.escaped)
+            } else {
+                (self.value(depth + 1)?, false)
+            };
             if let Some(visit) = visit.as_deref_mut() {
                 let raw = self.text.get(value_start..self.pos).ok_or(JsonError::Syntax)?;
-                visit(Member { name: self.str_at(name_span), value: Value { raw, kind } });
+                visit(Member { name: self.str_at(name_span), value: Value { raw, kind, maybe_escaped } });
             }
             self.skip_ws();
             match self.peek() {

@@ -86,11 +86,16 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Jws<'_>, Error> {
     })
 }
 
-/// Decodes the header into `buf` and parses it.
+/// Decodes the header into `buf`, parses it and hands it to `wrap` (see [`header::parse`]).
 #[inline]
-fn decode_header(header_b64: &str, buf: &mut [u8], rule: KidRule) -> Result<Header, Error> {
+fn decode_header<T>(
+    header_b64: &str,
+    buf: &mut [u8],
+    rule: KidRule,
+    wrap: impl FnOnce(Header) -> T,
+) -> Result<T, Error> {
     let decoded = b64::decode_into(header_b64, buf).map_err(|_| Error::Base64(Segment::Header))?;
-    header::parse(decoded, rule)
+    header::parse(decoded, rule, wrap)
 }
 
 /// A parsed compact JWT (or JWS), borrowing the token text. **Not verified**: pass it to a
@@ -138,15 +143,14 @@ impl<'a> Jwt<'a> {
         if header_b64.len() > limits.max_header_len {
             return Err(Error::HeaderTooLarge { limit: limits.max_header_len });
         }
-        // Typical headers (`{"kid":"..","alg":"RS256"}`) fit the small buffer, which is cheaper to set up.
-        // One result slot for both arms and one `?` after them: the 341-byte header is moved once, not thrice.
-        let header = if header_b64.len() <= SMALL_HEADER_LEN {
-            decode_header(header_b64, &mut [0u8; SMALL_HEADER_LEN / 4 * 3], rule)
+        // Typical headers (`{"kid":"..","alg":"RS256"}`) fit the small buffer, which is cheaper to set up. The
+        // token is built around the header where the header parser returns it: the 341-byte header is not moved.
+        let wrap = |header| Self { header, token, header_b64, payload_b64, signature_b64, signing_input };
+        if header_b64.len() <= SMALL_HEADER_LEN {
+            decode_header(header_b64, &mut [0u8; SMALL_HEADER_LEN / 4 * 3], rule, wrap)
         } else {
-            decode_header(header_b64, &mut [0u8; HEADER_BUF_LEN], rule)
-        };
-        let header = header?;
-        Ok(Self { header, token, header_b64, payload_b64, signature_b64, signing_input })
+            decode_header(header_b64, &mut [0u8; HEADER_BUF_LEN], rule, wrap)
+        }
     }
 
     /// The parsed protected header.

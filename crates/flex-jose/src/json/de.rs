@@ -467,7 +467,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
                 // A seed that returned without reading the value: nothing to observe, and a broken contract.
                 return Err(SHAPE);
             }
-            let member = Member { name, value: Value { raw, kind: kind_of(raw) } };
+            let member = Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } };
             (self.de.observer)(member);
         }
         value
