@@ -109,7 +109,7 @@ pub fn insecure_claims_into<'b, T: Deserialize<'b>>(jwt: &Jwt<'_>, buf: &'b mut 
 /// afterwards would move the claims value once more on its way out).
 fn payload_claims<'de, T: Deserialize<'de>>(payload: &'de str) -> Result<T, Error> {
     let options = Options { max_depth: DEFAULT_MAX_JSON_DEPTH, spill: true };
-    json::de::from_str_map(payload, options, &mut |_| {}, |refused| payload_error(payload, refused))
+    json::de::from_str_unobserved(payload, options, |refused| payload_error(payload, refused))
 }
 
 fn decode_json(segment: &str, which: Segment) -> Result<String, Error> {

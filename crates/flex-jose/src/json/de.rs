@@ -107,6 +107,27 @@ pub fn from_str_map<'de, T: de::Deserialize<'de>, E>(
     observer: &mut dyn FnMut(Member<'de>),
     map: impl FnOnce(Refused) -> E,
 ) -> Result<T, E> {
+    deserialize(text, options, Some(observer), map)
+}
+
+/// [`from_str_map`] for a caller that observes nothing: the same reading and the same rules, without the
+/// per-member work of handing each top-level member to an observer.
+pub fn from_str_unobserved<'de, T: de::Deserialize<'de>, E>(
+    text: &'de str,
+    options: Options,
+    map: impl FnOnce(Refused) -> E,
+) -> Result<T, E> {
+    deserialize(text, options, None, map)
+}
+
+/// [`from_str_map`] and [`from_str_unobserved`].
+#[inline]
+fn deserialize<'de, T: de::Deserialize<'de>, E>(
+    text: &'de str,
+    options: Options,
+    observer: Option<&mut dyn FnMut(Member<'de>)>,
+    map: impl FnOnce(Refused) -> E,
+) -> Result<T, E> {
     let refuse = |problem, offset| Refused { problem, offset };
     // The scanner is built in place (it is 728 bytes): not moved out of a `Result`.
     let max_depth = match Scanner::document_depth(text, options) {
@@ -141,7 +162,7 @@ pub fn from_str_map<'de, T: de::Deserialize<'de>, E>(
 struct Deserializer<'de, 'o> {
     sc: Scanner<'de>,
     depth: usize,
-    observer: &'o mut dyn FnMut(Member<'de>),
+    observer: Option<&'o mut dyn FnMut(Member<'de>)>,
 }
 
 impl<'de> Deserializer<'de, '_> {
@@ -459,16 +480,19 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         let start = self.de.sc.pos;
         // Returned as it is, like `Deserializer::object`'s result: a large value is not moved out and back in.
         let value = seed.deserialize(&mut *self.de);
-        if value.is_ok() && self.de.depth == 1 {
+        if value.is_ok()
+            && self.de.depth == 1
+            && let Some(observer) = self.de.observer.as_deref_mut()
+        {
             // A top-level member: its value is exactly what was just consumed.
             let sc = &self.de.sc;
             let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
             if raw.is_empty() {
                 // A seed that returned without reading the value: nothing to observe, and a broken contract.
+                // (Unobserved, the unread value is refused as what follows it: it is not a `,` or the `}`.)
                 return Err(SHAPE);
             }
-            let member = Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } };
-            (self.de.observer)(member);
+            observer(Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } });
         }
         value
     }
@@ -880,6 +904,11 @@ mod tests {
         let mut seen = 0;
         let refused = from_str::<Skipper>(r#"{"exp":1}"#, opts(), &mut |_| seen += 1).unwrap_err();
         assert_eq!((refused.problem, seen), (Problem::Shape, 0));
+        // Unobserved, the unread value is refused too, as the byte where a `,` or the `}` should be.
+        for text in [r#"{"exp":1}"#, r#"{"exp":1,"iat":2}"#, r#"{"exp":{"a":1}}"#] {
+            let refused = from_str_unobserved::<Skipper, _>(text, opts(), |r| r).unwrap_err();
+            assert_eq!(refused, Refused { problem: Problem::Json(JsonError::Syntax), offset: 7 }, "{text}");
+        }
     }
 
     #[test]
