@@ -572,7 +572,7 @@ impl<'a> Scanner<'a> {
             && b <= b' '
             && matches!(b, b' ' | b'\t' | b'\n' | b'\r')
         {
-            self.pos += 1;
+            self.step(1);
         }
     }
 
@@ -580,17 +580,25 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn colon(&mut self) -> Result<(), JsonError> {
         if self.peek() == Some(b':') {
-            self.pos += 1;
+            self.step(1);
             return Ok(());
         }
         self.skip_ws();
         self.eat(b':')
     }
 
+    /// Steps over `n` bytes that were just looked at (at most eight, from a position inside the document). The
+    /// addition is not overflow-checked: documents are under 4 GiB (`document_depth`), so the position cannot
+    /// come near `usize::MAX`, and these steps sit on every token's path.
+    #[inline(always)]
+    fn step(&mut self, n: usize) {
+        self.pos = self.pos.wrapping_add(n);
+    }
+
     #[inline]
     fn eat(&mut self, c: u8) -> Result<(), JsonError> {
         if self.peek() == Some(c) {
-            self.pos += 1;
+            self.step(1);
             Ok(())
         } else {
             Err(JsonError::Syntax)
@@ -642,7 +650,7 @@ impl<'a> Scanner<'a> {
     fn digits(&mut self) -> usize {
         let start = self.pos;
         while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
+            self.step(1);
         }
         self.pos - start
     }
@@ -650,11 +658,11 @@ impl<'a> Scanner<'a> {
     fn number(&mut self) -> Result<(), JsonError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
-            self.pos += 1;
+            self.step(1);
         }
         let integer_digits = match self.peek() {
             Some(b'0') => {
-                self.pos += 1;
+                self.step(1);
                 1
             }
             Some(b'1'..=b'9') => self.digits(),
@@ -663,16 +671,16 @@ impl<'a> Scanner<'a> {
         let mut plain_integer = true;
         if self.peek() == Some(b'.') {
             plain_integer = false;
-            self.pos += 1;
+            self.step(1);
             if self.digits() == 0 {
                 return Err(JsonError::Syntax);
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
             plain_integer = false;
-            self.pos += 1;
+            self.step(1);
             if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
+                self.step(1);
             }
             if self.digits() == 0 {
                 return Err(JsonError::Syntax);
@@ -726,10 +734,11 @@ impl<'a> Scanner<'a> {
         if let Some(word) = self.word_at(start) {
             match short_string(word) {
                 Short::Ends(len) => {
-                    let end = start + len;
-                    self.pos = end + 1;
-                    // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
-                    return Ok(Span { start: start as u32, end: end as u32, escaped: false });
+                    // Every entry point refuses documents of 4 GiB or more: both offsets fit a u32 (and the
+                    // closing quote's is inside the document, so its addition cannot wrap).
+                    let end = (start as u32).wrapping_add(len as u32);
+                    self.step(len % 8 + 1);
+                    return Ok(Span { start: start as u32, end, escaped: false });
                 }
                 Short::Plain => plain_until = start + 8,
                 Short::Special => {}
@@ -751,12 +760,15 @@ impl<'a> Scanner<'a> {
         };
         match short_string(w) {
             Short::Ends(len) => {
-                let end = start + len;
-                self.pos = end + 1;
-                // len < 8: the whole name is the low `len` bytes of the word (8 * 7 = 56 < 64: no overflow).
-                let tag = (w & (1u64 << (8 * len)).wrapping_sub(1)) | (len as u64) << 56;
-                // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
-                Ok((Span { start: start as u32, end: end as u32, escaped: false }, tag))
+                // len < 8: the whole name is the low `len` bytes of the word (`len % 8` says so to the compiler:
+                // 8 * 7 = 56 < 64, no shift overflow to check).
+                let len = len % 8;
+                let tag = (w & !(u64::MAX << (8 * len))) | (len as u64) << 56;
+                // Every entry point refuses documents of 4 GiB or more: both offsets fit a u32 (and the closing
+                // quote's is inside the document, so its addition cannot wrap).
+                let end = (start as u32).wrapping_add(len as u32);
+                self.step(len + 1);
+                Ok((Span { start: start as u32, end, escaped: false }, tag))
             }
             Short::Plain => {
                 let span = self.long_string(start, start + 8)?;
@@ -794,12 +806,12 @@ impl<'a> Scanner<'a> {
             };
             let special = special_bytes(u64::from_le_bytes(*chunk));
             if special == 0 {
-                self.pos += 8;
+                self.step(8);
                 plain_words += 1;
                 continue;
             }
             // trailing_zeros < 64, so the quotient is < 8.
-            self.pos += (special.trailing_zeros() / 8) as usize;
+            self.step((special.trailing_zeros() / 8) as usize);
             match self.peek() {
                 Some(b'"') => return Ok(self.string_end(start, escaped)),
                 Some(b'\\') => {
@@ -845,7 +857,7 @@ impl<'a> Scanner<'a> {
                     escaped = true;
                     self.escape()?;
                 }
-                Some(b) if b >= 0x20 => self.pos += 1,
+                Some(b) if b >= 0x20 => self.step(1),
                 // A control character, or the document ends inside the string.
                 _ => return Err(JsonError::Syntax),
             }
@@ -856,7 +868,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn string_end(&mut self, start: usize, escaped: bool) -> Span {
         let end = self.pos;
-        self.pos += 1;
+        self.step(1);
         // Every entry point refuses documents of 4 GiB or more, so both offsets fit a u32.
         Span { start: start as u32, end: end as u32, escaped }
     }
@@ -864,9 +876,9 @@ impl<'a> Scanner<'a> {
     /// Validates the escape at the current position (a backslash) and steps over it. A `\u` escape must not be
     /// `\u0000` (policy) or a lone surrogate.
     fn escape(&mut self) -> Result<(), JsonError> {
-        self.pos += 1;
+        self.step(1);
         let esc = self.peek().ok_or(JsonError::Syntax)?;
-        self.pos += 1;
+        self.step(1);
         match esc {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
             b'u' => {
@@ -879,7 +891,7 @@ impl<'a> Scanner<'a> {
                     if self.bytes.get(self.pos..self.pos.saturating_add(2)) != Some(b"\\u") {
                         return Err(JsonError::InvalidString);
                     }
-                    self.pos += 2;
+                    self.step(2);
                     let low = self.hex_unit()?;
                     if !(0xDC00..0xE000).contains(&low) {
                         return Err(JsonError::InvalidString);
@@ -898,7 +910,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'[')?;
         self.skip_ws();
         if self.peek() == Some(b']') {
-            self.pos += 1;
+            self.step(1);
             return Ok(());
         }
         loop {
@@ -906,9 +918,9 @@ impl<'a> Scanner<'a> {
             self.value(depth + 1)?;
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => self.step(1),
                 Some(b']') => {
-                    self.pos += 1;
+                    self.step(1);
                     return Ok(());
                 }
                 _ => return Err(JsonError::Syntax),
@@ -927,7 +939,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'{')?;
         self.skip_ws();
         if self.peek() == Some(b'}') {
-            self.pos += 1;
+            self.step(1);
             return Ok(());
         }
         let base = self.names.len;
@@ -950,9 +962,9 @@ impl<'a> Scanner<'a> {
             }
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => self.step(1),
                 Some(b'}') => {
-                    self.pos += 1;
+                    self.step(1);
                     self.names.truncate(base);
                     return Ok(());
                 }

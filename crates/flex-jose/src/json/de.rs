@@ -278,10 +278,15 @@ fn visit_number<'de, V: Visitor<'de>>(raw: &str, visitor: V) -> Result<V::Value,
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
-    if digits.iter().all(u8::is_ascii_digit) {
-        let magnitude = digits
-            .iter()
-            .try_fold(0u64, |acc, &d| acc.checked_mul(10).and_then(|a| a.checked_add(u64::from(d - b'0'))));
+    // The digits' value, or `None` past `u64::MAX`; `Err` at the first byte that is not a digit.
+    let integer = digits.iter().try_fold(Some(0u64), |acc, &d| {
+        let digit = d.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(());
+        }
+        Ok(acc.and_then(|a| a.checked_mul(10)).and_then(|a| a.checked_add(u64::from(digit))))
+    });
+    if let Ok(magnitude) = integer {
         match (negative, magnitude) {
             (false, Some(n)) => return visitor.visit_u64(n),
             (true, Some(n)) if n != 0 => {
@@ -356,7 +361,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
                 let value = visitor.visit_enum(Variant { de: &mut *self, name: span })?;
                 self.sc.skip_ws();
                 match self.sc.peek() {
-                    Some(b'}') => self.sc.pos += 1,
+                    Some(b'}') => self.sc.step(1),
                     Some(b',') => return Err(SHAPE),
                     _ => return Err(JsonError::Syntax.into()),
                 }
@@ -424,7 +429,7 @@ impl Map<'_, '_, '_> {
         }
         self.de.sc.skip_ws();
         if self.de.sc.peek() == Some(b'}') {
-            self.de.sc.pos += 1;
+            self.de.sc.step(1);
             Ok(())
         } else {
             Err(SHAPE)
@@ -448,18 +453,18 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         if self.first {
             self.first = false;
             if sc.peek() == Some(b'}') {
-                sc.pos += 1;
+                sc.step(1);
                 self.done = true;
                 return Ok(None);
             }
         } else {
             match sc.peek() {
                 Some(b',') => {
-                    sc.pos += 1;
+                    sc.step(1);
                     sc.skip_ws();
                 }
                 Some(b'}') => {
-                    sc.pos += 1;
+                    sc.step(1);
                     self.done = true;
                     return Ok(None);
                 }
@@ -513,7 +518,7 @@ impl Seq<'_, '_, '_> {
         }
         self.de.sc.skip_ws();
         if self.de.sc.peek() == Some(b']') {
-            self.de.sc.pos += 1;
+            self.de.sc.step(1);
             Ok(())
         } else {
             Err(SHAPE)
@@ -535,7 +540,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de, '_> {
         } else {
             match sc.peek() {
                 Some(b',') => {
-                    sc.pos += 1;
+                    sc.step(1);
                     sc.skip_ws();
                     return seed.deserialize(&mut *self.de).map(Some);
                 }
@@ -544,7 +549,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de, '_> {
             }
         }
         if sc.peek() == Some(b']') {
-            sc.pos += 1;
+            sc.step(1);
             self.done = true;
             return Ok(None);
         }
