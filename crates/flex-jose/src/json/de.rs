@@ -401,9 +401,49 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         visitor.visit_unit()
     }
 
+    // The value types that claims are mostly made of: the expected JSON type is tested first, and anything else
+    // is read by `any` as before (the visitor then refuses the type it got).
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.sc.peek() == Some(b'"') {
+            let span = self.sc.string()?;
+            return visit_str(self.sc.str_at(span), visitor);
+        }
+        self.any(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if self.sc.peek() == Some(b'{') {
+            return self.object(visitor);
+        }
+        self.any(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.sc.peek() == Some(b'{') {
+            return self.object(visitor);
+        }
+        self.any(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.sc.peek() == Some(b'[') {
+            return self.array(visitor);
+        }
+        self.any(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string unit unit_struct seq tuple
-        tuple_struct map struct identifier
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char unit unit_struct tuple
+        tuple_struct identifier
     }
 }
 
