@@ -77,6 +77,11 @@ const HEADER_BUF_LEN: usize = Limits::MAX_HEADER_LEN_CAP / 4 * 3;
 /// Encoded headers up to this length are decoded into a small stack buffer instead of the [`HEADER_BUF_LEN`] one.
 const SMALL_HEADER_LEN: usize = 256;
 
+/// A decode buffer aligned to 16 bytes: the UTF-8 check of the decoded header then reads it sixteen bytes at a
+/// time from its first byte (on an unaligned start it goes byte by byte up to the alignment).
+#[repr(align(16))]
+struct Aligned<const N: usize>([u8; N]);
+
 /// The size cap, then the split at the two dots (flex-jose's), in this crate's errors: above `max_len`
 /// [`Error::TokenTooLarge`], any other number of dots [`Error::SegmentCount`].
 pub(crate) fn split(token: &str, max_len: usize) -> Result<Jws<'_>, Error> {
@@ -147,9 +152,9 @@ impl<'a> Jwt<'a> {
         // token is built around the header where the header parser returns it: the 341-byte header is not moved.
         let wrap = |header| Self { header, token, header_b64, payload_b64, signature_b64, signing_input };
         if header_b64.len() <= SMALL_HEADER_LEN {
-            decode_header(header_b64, &mut [0u8; SMALL_HEADER_LEN / 4 * 3], rule, wrap)
+            decode_header(header_b64, &mut Aligned([0u8; SMALL_HEADER_LEN / 4 * 3]).0, rule, wrap)
         } else {
-            decode_header(header_b64, &mut [0u8; HEADER_BUF_LEN], rule, wrap)
+            decode_header(header_b64, &mut Aligned([0u8; HEADER_BUF_LEN]).0, rule, wrap)
         }
     }
 

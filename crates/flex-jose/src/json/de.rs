@@ -255,7 +255,10 @@ fn visit_unit_variant<'de, V: Visitor<'de>>(name: JsonStr<'de>, visitor: V) -> R
 fn unescape(s: JsonStr<'_>) -> String {
     let mut out = String::with_capacity(s.raw.len());
     let mut rest = s.raw;
-    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+    // (An escape at the very end leaves nothing to search: `memchr` is not called for an empty rest.)
+    while !rest.is_empty()
+        && let Some(at) = memchr::memchr(b'\\', rest.as_bytes())
+    {
         let (run, tail) = rest.split_at(at);
         out.push_str(run);
         let mut escape = Unescape { rest: tail.as_bytes(), pending_low: None };
