@@ -140,24 +140,23 @@ pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], Invalid
     let (words, rest_bytes) = bytes.as_chunks::<8>();
     // Every eight characters decode to six bytes: the words' output is a prefix of `out`.
     let (out_words, rest_out) = out.split_at_mut_checked(words.len() * 6).ok_or(InvalidBase64)?;
-    let mut blocks = words.chunks_exact(4);
-    let mut out_blocks = out_words.as_chunks_mut::<24>().0.iter_mut();
-    for (block, out) in (&mut blocks).zip(&mut out_blocks) {
-        if let [a, b, c, d] = block {
-            let (a, b, c, d) = (wide8(a), wide8(b), wide8(c), wide8(d));
-            flags |= a | b | c | d;
-            for (at, word) in [(0, a), (6, b), (12, c)] {
-                if let Some(dst) = out.get_mut(at..at + 8) {
-                    dst.copy_from_slice(&word.to_le_bytes());
-                }
-            }
-            if let (Some(dst), Some(src)) = (out.last_chunk_mut::<6>(), d.to_le_bytes().first_chunk::<6>()) {
-                *dst = *src;
+    // Both sides as arrays of fixed-size blocks, zipped: one counter, no per-block length test.
+    let (blocks, rest_words) = words.as_chunks::<4>();
+    let out_blocks = out_words.as_chunks_mut::<24>().0;
+    for ([a, b, c, d], out) in blocks.iter().zip(out_blocks.iter_mut()) {
+        let (a, b, c, d) = (wide8(a), wide8(b), wide8(c), wide8(d));
+        flags |= a | b | c | d;
+        for (at, word) in [(0, a), (6, b), (12, c)] {
+            if let Some(dst) = out.get_mut(at..at + 8) {
+                dst.copy_from_slice(&word.to_le_bytes());
             }
         }
+        if let (Some(dst), Some(src)) = (out.last_chunk_mut::<6>(), d.to_le_bytes().first_chunk::<6>()) {
+            *dst = *src;
+        }
     }
-    let done = words.len() / 4 * 24;
-    for (i, chars) in blocks.remainder().iter().enumerate() {
+    let done = blocks.len() * 24;
+    for (i, chars) in rest_words.iter().enumerate() {
         let word = wide8(chars);
         flags |= word;
         put_word(out_words, done + 6 * i, word);
