@@ -414,11 +414,21 @@ impl Names {
         }
     }
 
+    /// Forgets the names of the object that remembered `base` when it opened (and of any object inside it).
+    #[inline]
     fn truncate(&mut self, base: usize) {
+        if !self.spilled.is_empty() {
+            self.truncate_spilled(base);
+        }
+        self.len = self.len.min(base);
+    }
+
+    /// The spilled part of [`Self::truncate`]: the hash sets of the objects that close.
+    #[inline(never)]
+    fn truncate_spilled(&mut self, base: usize) {
         while self.spilled.last().is_some_and(|(object, _)| *object >= base) {
             self.spilled.pop();
         }
-        self.len = self.len.min(base);
     }
 }
 
