@@ -416,7 +416,8 @@ fn package() -> Result<(), String> {
 /// caches (`registry/src/*/<name>-<version>` and `registry/cache/*/<name>-<version>.crate`). The workspace never
 /// takes these crates from a registry, so nothing else is lost; cargo unpacks them again from the new packages.
 fn forget_unpacked_packages() -> Result<(), String> {
-    let cargo_home = match env::var_os("CARGO_HOME") {
+    // Cargo ignores an empty CARGO_HOME, and so does this.
+    let cargo_home = match env::var_os("CARGO_HOME").filter(|home| !home.is_empty()) {
         Some(home) => PathBuf::from(home),
         None => {
             PathBuf::from(env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?).join(".cargo")

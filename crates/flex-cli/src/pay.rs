@@ -102,7 +102,17 @@ pub(crate) fn amount_warning(requested: &Amount, outcome: &PaymentOutcome) -> Op
         return None;
     }
     let response = outcome.response();
-    let authorized = response.authorized_amount()?;
+    let Some(authorized) = response.authorized_amount() else {
+        // A full authorization may leave the amount out; a partial one must say how much.
+        return matches!(outcome, PaymentOutcome::PartiallyAuthorized(_)).then(|| {
+            format!(
+                "the payment is partially authorized but the answer gives no authorized amount ({} {} was \
+                 requested): check the payment before capturing it",
+                requested.as_str(),
+                requested.currency()
+            )
+        });
+    };
     let currency = response.amount_details.as_ref().and_then(|a| a.currency.as_deref());
     let currency = currency.unwrap_or(requested.currency().code()).to_ascii_uppercase();
     let requested_text = format!("{} {}", requested.as_str(), requested.currency());
@@ -129,8 +139,8 @@ pub(crate) fn amount_warning(requested: &Amount, outcome: &PaymentOutcome) -> Op
             amount.currency()
         )),
         Err(_) => Some(format!(
-            "the answer's authorized amount is not a valid amount; {requested_text} was requested: check the \
-             payment before capturing it"
+            "the answer's authorized amount cannot be read as an amount of its currency ({requested_text} was \
+             requested): check the payment before capturing it"
         )),
     }
 }
@@ -210,11 +220,19 @@ mod tests {
         );
         let garbage = outcome("AUTHORIZED", r#"{"authorizedAmount":"10.001","currency":"USD"}"#);
         let warning = amount_warning(&usd("10.00"), &garbage).unwrap();
-        assert!(warning.starts_with("the answer's authorized amount is not a valid amount"), "{warning}");
+        assert!(warning.starts_with("the answer's authorized amount cannot be read"), "{warning}");
         assert!(!warning.contains("10.001"), "the answer's text is not echoed");
         let declined = outcome("DECLINED", r#"{"authorizedAmount":"0.00","currency":"USD"}"#);
         assert_eq!(amount_warning(&usd("10.00"), &declined), None, "nothing authorized, nothing to compare");
         let silent = outcome("AUTHORIZED", "{}");
         assert_eq!(amount_warning(&usd("10.00"), &silent), None, "no authorized amount in the answer");
+        let body = r#"{"status":"PARTIAL_AUTHORIZED","orderInformation":{"amountDetails":{"authorizedAmount":null}}}"#;
+        let response: PaymentResponse<'_> = serde_json::from_str(body).unwrap();
+        let partial = PaymentOutcome::PartiallyAuthorized(response.into_owned());
+        assert!(
+            amount_warning(&usd("10.00"), &partial)
+                .is_some_and(|w| w.starts_with("the payment is partially authorized but the answer gives no")),
+            "a partial authorization must say how much"
+        );
     }
 }

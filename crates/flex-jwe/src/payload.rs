@@ -58,15 +58,21 @@ impl Serialize for SensitiveValue {
 const NUMBER_FIELDS: [&str; 3] = ["number", "cardNumber", "accountNumber"];
 
 /// The `Debug` form of a value at `path`: `***` + last 4 for account numbers of at least 12
-/// characters, `***` for everything else (security code, expiry, names, ...).
+/// characters whose last 4 are ASCII digits, `***` for everything else (security code, expiry, names, ...), so
+/// that no control character, quote or escape sequence of a value reaches a log.
 fn masked(path: &str, value: &SensitiveValue) -> String {
     let name = path.rsplit('.').next().unwrap_or(path);
-    let count = value.expose().chars().count();
-    if NUMBER_FIELDS.contains(&name) && count >= 12 {
-        let last4: String = value.expose().chars().skip(count.saturating_sub(4)).collect();
-        format!("***{last4}")
-    } else {
-        "***".to_owned()
+    let value = value.expose();
+    let tail = value.len().checked_sub(4).and_then(|start| value.get(start..));
+    match tail {
+        Some(last4)
+            if NUMBER_FIELDS.contains(&name)
+                && value.len() >= 12
+                && last4.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("***{last4}")
+        }
+        _ => "***".to_owned(),
     }
 }
 
@@ -801,5 +807,10 @@ mod tests {
         assert_eq!(format!("{:?}", SensitiveValue::new("123")), "***");
         // Short "numbers" do not reveal their tail.
         assert_eq!(masked("card.number", &SensitiveValue::new("12345")), "***");
+        // Only digits are shown: a tail with a control character, a quote or non-ASCII text shows nothing.
+        for hostile in ["41111111\u{1b}[2J", "411111111111\r\n12", "4111111111\"1\"", "41111111111１２３４"]
+        {
+            assert_eq!(masked("card.number", &SensitiveValue::new(hostile)), "***", "{hostile:?}");
+        }
     }
 }

@@ -293,7 +293,7 @@ fn valid_host(host: &str) -> bool {
         return !inner.contains('.')
             && inner
                 .parse::<std::net::Ipv6Addr>()
-                .is_ok_and(|ip| ip.to_string().eq_ignore_ascii_case(inner));
+                .is_ok_and(|ip| serialized_ipv6(ip).eq_ignore_ascii_case(inner));
     }
     if host.is_empty() || host.len() > 253 {
         return false;
@@ -314,6 +314,18 @@ fn valid_host(host: &str) -> bool {
             && !label.starts_with('-')
             && !label.ends_with('-')
     })
+}
+
+/// An IPv6 address as the WHATWG URL Standard serializes it: RFC 5952's shortest form, except that an IPv4-mapped
+/// address keeps hexadecimal pieces (`::ffff:7f00:1`, where Rust's `Display` writes `::ffff:127.0.0.1`).
+fn serialized_ipv6(ip: std::net::Ipv6Addr) -> String {
+    match ip.to_ipv4_mapped() {
+        Some(_) => {
+            let [.., high, low] = ip.segments();
+            format!("::ffff:{high:x}:{low:x}")
+        }
+        None => ip.to_string(),
+    }
 }
 
 fn valid_client_version(v: &str) -> bool {

@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use flex_jose::rsa::PublicKey;
 
+use super::set::MAX_KEY_SET_LEN;
 use super::{KeyOptions, KeyUse, RsaPublicKey};
 use crate::alg::Algorithm;
 use crate::error::{JsonError, KeyError};
@@ -27,6 +28,9 @@ pub(crate) const MAX_JWK_LEN: usize = 16 * 1024;
 pub(crate) const MAX_JWKS_LEN: usize = 512 * 1024;
 /// Most `key_ops` entries accepted (RFC 7517 defines 8 values, and duplicates are not allowed).
 const MAX_KEY_OPS: usize = 16;
+/// The most items [`Json`] keeps of an array: one more than the longest array accepted (`keys`, `key_ops`).
+const MAX_ARRAY_ITEMS: usize =
+    if MAX_KEY_SET_LEN > MAX_KEY_OPS { MAX_KEY_SET_LEN + 1 } else { MAX_KEY_OPS + 1 };
 
 /// A JSON value as the importers tell it apart: absent, a string, an array of `T`, an object read as `O`, or
 /// any other value. With `IgnoredAny` for `T` or `O`, that shape is read through (and checked) and nothing of
@@ -271,11 +275,18 @@ impl<'de, T: Deserialize<'de>, O: Deserialize<'de>> Visitor<'de> for JsonVisitor
         Ok(Json::Other)
     }
 
+    /// Keeps at most [`MAX_ARRAY_ITEMS`] items, one more than any array the importers accept (so that their length
+    /// checks still refuse a longer one), and reads the rest through without keeping them: the memory a hostile
+    /// `keys` or `key_ops` array costs is bounded, whatever its length.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        while items.len() < MAX_ARRAY_ITEMS {
+            match seq.next_element()? {
+                Some(item) => items.push(item),
+                None => return Ok(Json::Array(items)),
+            }
         }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Json::Array(items))
     }
 

@@ -576,6 +576,21 @@ fn key_sets() {
         ),
         ("top level array", "[]".to_owned(), KeyError::Json(JsonError::NotAnObject)),
         ("too many keys", jwks(many), KeyError::TooManyKeys),
+        // A long array is read through, not kept: still checked as JSON past the items kept, still too many.
+        ("100,000 entries", format!(r#"{{"keys":[{}{{}}]}}"#, "{},".repeat(100_000)), KeyError::TooManyKeys),
+        (
+            "a duplicate far past the kept entries",
+            format!(r#"{{"keys":[{}{{"a":1,"a":2}}]}}"#, "1,".repeat(1_000)),
+            KeyError::Json(JsonError::DuplicateMember),
+        ),
+        (
+            "too many key_ops",
+            format!(
+                r#"{{"keys":[{{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB","key_ops":[{}"verify"]}}]}}"#,
+                "\"x\",".repeat(10_000)
+            ),
+            KeyError::WrongKeyOps,
+        ),
     ];
     for (what, input, want) in cases {
         assert_eq!(KeySet::from_jwks(&input), Err(want), "{what}");

@@ -200,6 +200,8 @@ fn invalid_origins_are_refused_when_built() {
         "https://shop.0x10",
         "https://[0:0::1]",
         "https://[::ffff:127.0.0.1]",
+        "https://[::ffff:7f00:0001]",
+        "https://[0::ffff:7f00:1]",
     ] {
         assert_eq!(build(bad), Err(MicroformRequestError::InvalidTargetOrigin { index: 0 }), "{bad}");
     }
@@ -208,6 +210,8 @@ fn invalid_origins_are_refused_when_built() {
         "https://127.0.0.1:8443",
         "https://[::1]:8443",
         "https://[2001:db8::1]",
+        "https://[::ffff:7f00:1]",
+        "https://[::ffff:0:0]",
         "http://localhost",
         "http://localhost:443",
         "https://localhost:80",
