@@ -3,8 +3,6 @@
 //! Spec: `reference/flex-api.md` §7.1 (Node `SignatureParameterGenerator.js`, Python
 //! `GetSignatureParameter.py`, PHP `HttpSignatureGenerator.php`).
 
-use core::fmt;
-
 use crate::crypto;
 
 /// Length of standard padded base64 of 32 bytes.
@@ -130,19 +128,6 @@ impl SigningString<'_> {
     pub(crate) fn verify(&self, key: &[u8], tag: &[u8]) -> Result<(), crypto::CryptoFailure> {
         // ring's constant-time comparison is only offered one-shot, so the string is materialised here.
         crypto::hmac_sha256_verify(key, &self.to_bytes(), tag)
-    }
-}
-
-impl fmt::Display for SigningString<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut result = Ok(());
-        self.feed(|part| {
-            if result.is_ok() {
-                // Every part is a validated ASCII string (or its lowercase), so this is always UTF-8.
-                result = f.write_str(core::str::from_utf8(part).unwrap_or("\u{fffd}"));
-            }
-        });
-        result
     }
 }
 

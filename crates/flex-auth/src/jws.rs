@@ -1,4 +1,4 @@
-//! Compact JWS (RFC 7515 §7.1) encoding and splitting, and the minimal JSON writing the claims need.
+//! Compact JWS (RFC 7515 §7.1) encoding and splitting.
 //!
 //! Base64url and the split are flex-jose's, the SDK's one strict implementation of each (no `=` padding, `+`,
 //! `/` or whitespace; canonical last character; exactly three segments under a size cap).
@@ -42,81 +42,9 @@ pub(crate) fn strict_json<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Opti
 /// The deepest nesting accepted in a JWT-auth header or claims set (both are flat objects).
 pub(crate) const MAX_JSON_DEPTH: usize = 8;
 
-/// Appends `s` as a JSON string literal (RFC 8259 §7: `"`, `\` and control characters escaped).
-pub(crate) fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let v = usize::try_from(u32::from(c)).unwrap_or(0);
-                out.push_str("\\u00");
-                out.push(char::from(HEX.get(v >> 4).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(v & 0xf).copied().unwrap_or(b'0')));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// A JSON object written member by member, in the order given.
-pub(crate) struct JsonObject {
-    out: String,
-}
-
-impl JsonObject {
-    pub(crate) fn with_capacity(cap: usize) -> Self {
-        let mut out = String::with_capacity(cap);
-        out.push('{');
-        Self { out }
-    }
-
-    fn key(&mut self, key: &str) {
-        if self.out.len() > 1 {
-            self.out.push(',');
-        }
-        push_json_str(&mut self.out, key);
-        self.out.push(':');
-    }
-
-    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Self {
-        self.key(key);
-        push_json_str(&mut self.out, value);
-        self
-    }
-
-    pub(crate) fn int(&mut self, key: &str, value: i64) -> &mut Self {
-        use core::fmt::Write as _;
-        self.key(key);
-        // Writing to a String never fails.
-        let _ = write!(self.out, "{value}");
-        self
-    }
-
-    pub(crate) fn finish(mut self) -> String {
-        self.out.push('}');
-        self.out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_escapes() {
-        let mut s = String::new();
-        push_json_str(&mut s, "a\"b\\c\n\u{1}é");
-        assert_eq!(s, r#""a\"b\\c\n\u0001é""#);
-        let v: String = serde_json::from_str(&s).unwrap();
-        assert_eq!(v, "a\"b\\c\n\u{1}é");
-    }
 
     #[test]
     fn split_is_strict() {

@@ -2,9 +2,11 @@
 
 use core::fmt;
 
+use serde::Serialize;
+
 use crate::canonical::{self, Base64Sha256, SigningString, TargetForm};
 use crate::error::SigningError;
-use crate::jws::{self, JsonObject};
+use crate::jws;
 use crate::keys::{Credentials, SigningKey};
 use crate::time::UnixTime;
 
@@ -383,7 +385,38 @@ pub(crate) fn signature_header(key_id: &str, with_digest: bool, signature: &str)
     format!(r#"keyid="{key_id}", algorithm="HmacSHA256", headers="{list}", signature="{signature}""#)
 }
 
-/// The JWT header and claims (§7.2), in the member order of the Node SDK and the test vector.
+/// The JWT header (§7.2), its members in the order of the Node SDK and the test vector.
+#[derive(Serialize)]
+struct JwtHeader<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    kid: &'a str,
+}
+
+/// The JWT-authentication claims (§7.2), in the member order of the Node SDK and the test vector. The
+/// digest-algorithm claim is written under the one name [`DigestAlgorithmClaim`] picks.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct JwtClaims<'a> {
+    /// The bare base64 of the body's SHA-256, without the `SHA-256=` prefix of the HTTP header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digest: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digest_algorithm: Option<&'static str>,
+    #[serde(rename = "digestAlgorithm", skip_serializing_if = "Option::is_none")]
+    digest_algorithm_camel_case: Option<&'static str>,
+    iat: i64,
+    exp: i64,
+    request_host: &'a str,
+    request_resource_path: &'a str,
+    request_method: &'a str,
+    iss: &'a str,
+    jti: &'a str,
+    v_c_jwt_version: &'static str,
+    v_c_merchant_id: &'a str,
+}
+
+/// The JWT header and claims (§7.2) as JSON.
 pub(crate) fn jwt_header_and_claims(
     request: &SignableRequest<'_>,
     credentials: &Credentials,
@@ -395,34 +428,31 @@ pub(crate) fn jwt_header_and_claims(
         SigningKey::SharedSecret(_) => "HS256",
         SigningKey::PrivateKey(_) => "RS256",
     };
-    let mut header = JsonObject::with_capacity(80);
-    header.str("typ", "JWT").str("alg", alg).str("kid", credentials.key_id());
-    let mut claims = JsonObject::with_capacity(420 + request.path_and_query.len());
-    if method_has_digest(request.method) {
-        // The digest claim is the bare base64, without the `SHA-256=` prefix of the HTTP header.
-        claims.str("digest", Base64Sha256::digest_of(request.body).as_str());
-        let name = match options.digest_algorithm_claim {
-            DigestAlgorithmClaim::Hyphenated => "digest-algorithm",
-            DigestAlgorithmClaim::CamelCase => "digestAlgorithm",
-        };
-        claims.str(name, "SHA-256");
-    }
-    let iat = time.as_secs();
+    let header = JwtHeader { typ: "JWT", alg, kid: credentials.key_id() };
+    let digest = method_has_digest(request.method).then(|| Base64Sha256::digest_of(request.body));
+    let algorithm = digest.map(|_| "SHA-256");
+    let camel_case = options.digest_algorithm_claim == DigestAlgorithmClaim::CamelCase;
     let method = match options.method_case {
         MethodCase::Lower => request.method.to_ascii_lowercase(),
         MethodCase::Upper => request.method.to_ascii_uppercase(),
     };
-    claims
-        .int("iat", iat)
-        .int("exp", iat + JWT_LIFETIME_SECS)
-        .str("request-host", request.authority)
-        .str("request-resource-path", request.path_and_query)
-        .str("request-method", &method)
-        .str("iss", credentials.signing_identity())
-        .str("jti", &jti.to_string())
-        .str("v-c-jwt-version", "2")
-        .str("v-c-merchant-id", credentials.merchant_id());
-    (header.finish(), claims.finish())
+    let iat = time.as_secs();
+    let claims = JwtClaims {
+        digest: digest.as_ref().map(Base64Sha256::as_str),
+        digest_algorithm: algorithm.filter(|_| !camel_case),
+        digest_algorithm_camel_case: algorithm.filter(|_| camel_case),
+        iat,
+        exp: iat + JWT_LIFETIME_SECS,
+        request_host: request.authority,
+        request_resource_path: request.path_and_query,
+        request_method: &method,
+        iss: credentials.signing_identity(),
+        jti: &jti.to_string(),
+        v_c_jwt_version: "2",
+        v_c_merchant_id: credentials.merchant_id(),
+    };
+    // invariant: structs of strings and integers always serialize, so the empty strings are unreachable.
+    (serde_json::to_string(&header).unwrap_or_default(), serde_json::to_string(&claims).unwrap_or_default())
 }
 
 /// Signs the exact header and payload bytes given, returning the compact token.

@@ -64,7 +64,6 @@ fn stage_signing_string() {
             form,
         };
         assert_eq!(s.render(), case.text("signing-string.txt"), "{}", case.name);
-        assert_eq!(s.to_string(), s.render());
     }
 }
 

@@ -408,15 +408,11 @@ impl<L: CredentialLookup> Verifier<L> {
         if params.algorithm != "HmacSHA256" {
             return Err(VerifyError::UnsupportedAlgorithm);
         }
-        let (form, with_digest) = [
-            (TargetForm::Current, true),
-            (TargetForm::Current, false),
-            (TargetForm::Legacy, true),
-            (TargetForm::Legacy, false),
-        ]
-        .into_iter()
-        .find(|(form, d)| form.header_list(*d) == params.headers)
-        .ok_or(VerifyError::UnexpectedSignedHeaders)?;
+        let (form, with_digest) = [TargetForm::Current, TargetForm::Legacy]
+            .into_iter()
+            .flat_map(|form| [(form, true), (form, false)])
+            .find(|(form, d)| form.header_list(*d) == params.headers)
+            .ok_or(VerifyError::UnexpectedSignedHeaders)?;
         if form == TargetForm::Legacy && !self.config.allow_legacy_request_target {
             return Err(VerifyError::LegacyRequestTargetNotAllowed);
         }
