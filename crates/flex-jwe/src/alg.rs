@@ -52,12 +52,9 @@ impl KeyAlgorithm {
         }
     }
 
-    /// A small index for the allow-list bit set.
+    /// The algorithm's bit in the allow-list bit set (one bit per discriminant).
     pub(crate) const fn bit(self) -> u8 {
-        match self {
-            Self::RsaOaep => 1,
-            Self::RsaOaep256 => 2,
-        }
+        1 << self as u8
     }
 }
 

@@ -379,14 +379,8 @@ impl PaymentData {
         match self {
             Self::Flat(data) => data,
             Self::Nested(data) => {
-                let mut fields = Vec::new();
-                flatten(data.root, "", &mut fields);
-                // Nested paths are unique, prefix-free, valid and at most MAX_FIELDS by construction,
-                // so this is a valid FlatData.
                 let mut flat = FlatData::new();
-                for (path, value) in fields {
-                    flat.push(path, value);
-                }
+                flatten(data.root, "", &mut flat);
                 flat
             }
         }
@@ -410,11 +404,13 @@ impl PaymentData {
     }
 }
 
-fn flatten(level: Vec<(String, Node)>, prefix: &str, out: &mut Vec<(String, SensitiveValue)>) {
+/// Moves the leaves below `level` into `out`. Nested paths are unique, prefix-free, valid and at most
+/// [`MAX_FIELDS`] by construction, so `out` stays a valid [`FlatData`].
+fn flatten(level: Vec<(String, Node)>, prefix: &str, out: &mut FlatData) {
     for (name, node) in level {
         let path = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
         match node {
-            Node::Value(value) => out.push((path, value)),
+            Node::Value(value) => out.push(path, value),
             Node::Object(children) => flatten(children, &path, out),
         }
     }
@@ -729,8 +725,7 @@ pub(crate) fn strict_json<'a, T: Deserialize<'a>>(
         PayloadError::from_refused(&refused, valid)
     })?;
     let options = json::Options { max_depth, spill: true };
-    json::de::from_str(text, options, &mut |_| {})
-        .map_err(|refused| PayloadError::from_refused(&refused, text))
+    json::de::from_str_unobserved(text, options, |refused| PayloadError::from_refused(&refused, text))
 }
 
 /// Counts serialized bytes without storing them.

@@ -30,7 +30,7 @@ impl fmt::Display for RandomError {
 impl core::error::Error for RandomError {}
 
 /// The operating system's CSPRNG (the crypto provider's, through `flex_jose::crypto::fill_random`).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SystemRandom {
     _stateless: (),
 }
@@ -38,13 +38,7 @@ pub struct SystemRandom {
 impl SystemRandom {
     /// Creates a handle to the system CSPRNG (cheap: no state, no file handle).
     pub fn new() -> Self {
-        Self { _stateless: () }
-    }
-}
-
-impl Default for SystemRandom {
-    fn default() -> Self {
-        Self::new()
+        Self::default()
     }
 }
 

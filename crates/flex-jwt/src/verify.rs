@@ -534,20 +534,19 @@ impl<'e> Registered<'e> {
         if now >= deadline {
             return Err(fail(Claim::Exp, ClaimProblem::Expired));
         }
-        let nbf = self.nbf.transpose().map_err(|p| fail(Claim::Nbf, p))?;
-        if let Some(nbf) = nbf {
-            let earliest = nbf.checked_sub(leeway).ok_or(fail(Claim::Nbf, ClaimProblem::OutOfRange))?;
-            if now < earliest {
-                return Err(fail(Claim::Nbf, ClaimProblem::NotYetValid));
+        // `nbf` and `iat` share one rule: no later than `now` plus the leeway.
+        let not_after_now = |claim, value: Option<Result<i64, ClaimProblem>>, late| {
+            let value = value.transpose().map_err(|p| fail(claim, p))?;
+            if let Some(time) = value {
+                let earliest = time.checked_sub(leeway).ok_or(fail(claim, ClaimProblem::OutOfRange))?;
+                if now < earliest {
+                    return Err(fail(claim, late));
+                }
             }
-        }
-        let iat = self.iat.transpose().map_err(|p| fail(Claim::Iat, p))?;
-        if let Some(iat) = iat {
-            let earliest = iat.checked_sub(leeway).ok_or(fail(Claim::Iat, ClaimProblem::OutOfRange))?;
-            if earliest > now {
-                return Err(fail(Claim::Iat, ClaimProblem::IssuedInFuture));
-            }
-        }
+            Ok(value)
+        };
+        let nbf = not_after_now(Claim::Nbf, self.nbf, ClaimProblem::NotYetValid)?;
+        let iat = not_after_now(Claim::Iat, self.iat, ClaimProblem::IssuedInFuture)?;
         if self.expected_iss.is_some() {
             self.iss.unwrap_or(Err(ClaimProblem::Missing)).map_err(|p| fail(Claim::Iss, p))?;
         }
@@ -569,8 +568,9 @@ pub(crate) fn payload_error(payload: &str, refused: json::de::Refused) -> Error 
 
 /// Deserializes an already validated payload (the registered claims were read when it was validated).
 pub(crate) fn claims_from<'de, T: Deserialize<'de>>(payload: &'de str, max_depth: usize) -> Result<T, Error> {
-    json::de::from_str(payload, Options { max_depth, spill: true }, &mut |_| {})
-        .map_err(|refused| payload_error(payload, refused))
+    json::de::from_str_unobserved(payload, Options { max_depth, spill: true }, |refused| {
+        payload_error(payload, refused)
+    })
 }
 
 impl core::fmt::Debug for Authenticated<'_> {
