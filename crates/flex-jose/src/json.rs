@@ -129,7 +129,7 @@ impl<'a> JsonStr<'a> {
     /// The unescaped characters.
     #[inline]
     pub fn chars(&self) -> Unescape<'a> {
-        Unescape { rest: self.raw.as_bytes(), pending_low: None }
+        Unescape { rest: self.raw.as_bytes() }
     }
 
     /// Whether the unescaped string equals `s` (no allocation).
@@ -144,14 +144,15 @@ impl<'a> JsonStr<'a> {
         if !self.escaped && !other.escaped { self.raw == other.raw } else { self.chars().eq(other.chars()) }
     }
 
-    /// Unescapes into `buf`; `None` if it does not fit.
+    /// The unescaped string if it is at most `buf.len()` bytes long, else `None`: the string itself when it has no
+    /// escapes (no copy), else unescaped into `buf`.
     #[inline]
-    pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+    pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str>
+    where
+        'a: 'b,
+    {
         if !self.escaped {
-            // No escapes: the raw text is the value; one copy instead of a walk over its characters.
-            let dst = buf.get_mut(..self.raw.len())?;
-            dst.copy_from_slice(self.raw.as_bytes());
-            return core::str::from_utf8(dst).ok();
+            return (self.raw.len() <= buf.len()).then_some(self.raw);
         }
         let mut len = 0usize;
         for c in self.chars() {
@@ -242,14 +243,7 @@ impl<'a> Iterator for ArrayStrings<'a> {
     type Item = Option<JsonStr<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut scanner = Scanner {
-            text: self.rest,
-            bytes: self.rest.as_bytes(),
-            pos: 0,
-            max_depth: MAX_DEPTH_CAP,
-            spill: true,
-            names: Names::new(),
-        };
+        let mut scanner = Scanner::new(self.rest, MAX_DEPTH_CAP, true);
         scanner.skip_ws();
         if scanner.peek() == Some(b',') {
             scanner.pos += 1;
@@ -271,55 +265,59 @@ impl<'a> Iterator for ArrayStrings<'a> {
 #[derive(Debug, Clone)]
 pub struct Unescape<'a> {
     rest: &'a [u8],
-    pending_low: Option<char>,
 }
 
 impl Iterator for Unescape<'_> {
     type Item = char;
 
     fn next(&mut self) -> Option<char> {
-        if let Some(c) = self.pending_low.take() {
-            return Some(c);
-        }
-        let (&first, tail) = self.rest.split_first()?;
-        if first != b'\\' {
-            // A char starting here; the body is valid UTF-8 and `first` starts a char.
-            let width = utf8_width(first);
-            let (chunk, tail) = self.rest.split_at_checked(width)?;
-            self.rest = tail;
-            return core::str::from_utf8(chunk).ok()?.chars().next();
-        }
-        let (&esc, tail) = tail.split_first()?;
-        self.rest = tail;
-        let c = match esc {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let (hex, tail) = self.rest.split_at_checked(4)?;
-                let unit = hex4(hex)?;
-                self.rest = tail;
-                if (0xD800..0xDC00).contains(&unit) {
-                    // Validated: a `\uDC00`-`\uDFFF` escape follows.
-                    let (low_esc, tail) = self.rest.split_at_checked(6)?;
-                    let low =
-                        u32::from(hex4(low_esc.get(2..)?)?).checked_sub(0xDC00).filter(|l| *l < 0x400)?;
-                    let high = u32::from(unit).checked_sub(0xD800)?;
-                    self.rest = tail;
-                    char::from_u32(0x10000 + (high << 10) + low)?
-                } else {
-                    char::from_u32(u32::from(unit))?
-                }
-            }
-            _ => return None,
+        let &first = self.rest.first()?;
+        // A char or an escape starting here; the body is valid UTF-8 and `first` starts a char.
+        let (c, width) = if first == b'\\' {
+            read_escape(self.rest).ok()?
+        } else {
+            let chunk = self.rest.get(..utf8_width(first))?;
+            (core::str::from_utf8(chunk).ok()?.chars().next()?, chunk.len())
         };
+        self.rest = self.rest.get(width..)?;
         Some(c)
     }
+}
+
+/// Reads the escape that starts `bytes` (at its backslash): the character it stands for (a surrogate pair is one)
+/// and its length in bytes. An escaped `U+0000` (policy) or a lone surrogate is [`JsonError::InvalidString`], any
+/// other malformed escape [`JsonError::Syntax`]. The scanner validates with it and [`Unescape`] decodes with it.
+pub(crate) fn read_escape(bytes: &[u8]) -> Result<(char, usize), JsonError> {
+    let hex_at = |at: usize| bytes.get(at..at + 4).and_then(hex4).ok_or(JsonError::Syntax);
+    let c = match bytes.get(1) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => {
+            let unit = u32::from(hex_at(2)?);
+            if !(0xD800..0xDC00).contains(&unit) {
+                // Not a high surrogate: escaped NUL and a low surrogate without a high one fail here.
+                let c = char::from_u32(unit).filter(|&c| c != '\0').ok_or(JsonError::InvalidString)?;
+                return Ok((c, 6));
+            }
+            if bytes.get(6..8) != Some(b"\\u") {
+                return Err(JsonError::InvalidString);
+            }
+            let low = u32::from(hex_at(8)?);
+            if !(0xDC00..0xE000).contains(&low) {
+                return Err(JsonError::InvalidString);
+            }
+            let c = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
+            return c.map(|c| (c, 12)).ok_or(JsonError::InvalidString);
+        }
+        _ => return Err(JsonError::Syntax),
+    };
+    Ok((c, 2))
 }
 
 fn utf8_width(first: u8) -> usize {
@@ -710,13 +708,6 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn hex_unit(&mut self) -> Result<u16, JsonError> {
-        let end = self.pos.checked_add(4).ok_or(JsonError::Syntax)?;
-        let unit = self.bytes.get(self.pos..end).and_then(hex4).ok_or(JsonError::Syntax)?;
-        self.pos = end;
-        Ok(unit)
-    }
-
     /// The eight bytes at `at` as a little-endian word, for the first step of [`Self::string`] and
     /// [`Self::name`]. Within eight bytes of the end of the document, the bytes past the end read as NUL: a control
     /// character, which ends the step as a string's own control character would, so that a short string at the
@@ -764,12 +755,9 @@ impl<'a> Scanner<'a> {
     fn name(&mut self) -> Result<(Span, u64), JsonError> {
         self.eat(b'"')?;
         let start = self.pos;
-        let Some(w) = self.word_at(start) else {
-            let span = self.long_string(start, start)?;
-            return Ok((span, self.tag_at(span)));
-        };
-        match short_string(w) {
-            Short::Ends(len) => {
+        let word = self.word_at(start);
+        let plain_until = match word.map(|w| (w, short_string(w))) {
+            Some((w, Short::Ends(len))) => {
                 // len < 8: the whole name is the low `len` bytes of the word (`len % 8` says so to the compiler:
                 // 8 * 7 = 56 < 64, no shift overflow to check).
                 let len = len % 8;
@@ -778,22 +766,23 @@ impl<'a> Scanner<'a> {
                 // quote's is inside the document, so its addition cannot wrap).
                 let end = (start as u32).wrapping_add(len as u32);
                 self.step(len + 1);
-                Ok((Span { start: start as u32, end, escaped: false }, tag))
+                return Ok((Span { start: start as u32, end, escaped: false }, tag));
             }
-            Short::Plain => {
-                let span = self.long_string(start, start + 8)?;
-                if span.escaped {
-                    return Ok((span, name_tag(&self.str_at(span))));
-                }
-                // Eight bytes or longer, no escapes: the first seven bytes and the saturated length.
-                let len = u64::from(span.end - span.start).min(255);
-                Ok((span, (w & 0x00FF_FFFF_FFFF_FFFF) | len << 56))
+            Some((_, Short::Plain)) => start + 8,
+            _ => start,
+        };
+        let span = self.long_string(start, plain_until)?;
+        let tag = match word {
+            // No escapes: the first `min(len, 7)` bytes of the word (past the document's end it reads NUL, see
+            // `word_at`; 8 * 7 = 56 < 64, the shift cannot overflow), then the saturated length.
+            Some(word) if !span.escaped => {
+                let len = span.end.wrapping_sub(span.start);
+                let head = word & (1u64 << (8 * len.min(7))).wrapping_sub(1);
+                head | u64::from(u8::try_from(len).unwrap_or(u8::MAX)) << 56
             }
-            Short::Special => {
-                let span = self.long_string(start, start)?;
-                Ok((span, self.tag_at(span)))
-            }
-        }
+            _ => name_tag(&self.str_at(span)),
+        };
+        Ok((span, tag))
     }
 
     /// The rest of [`Self::string`]: the body starts at `start`, and `start..plain_until` has no quote, backslash
@@ -883,34 +872,12 @@ impl<'a> Scanner<'a> {
         Span { start: start as u32, end: end as u32, escaped }
     }
 
-    /// Validates the escape at the current position (a backslash) and steps over it. A `\u` escape must not be
-    /// `\u0000` (policy) or a lone surrogate.
+    /// Validates the escape at the current position (a backslash) and steps over it (see [`read_escape`]).
+    #[inline]
     fn escape(&mut self) -> Result<(), JsonError> {
-        self.step(1);
-        let esc = self.peek().ok_or(JsonError::Syntax)?;
-        self.step(1);
-        match esc {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
-            b'u' => {
-                let unit = self.hex_unit()?;
-                if unit == 0 || (0xDC00..0xE000).contains(&unit) {
-                    // Escaped NUL (policy) or a low surrogate without a high one.
-                    return Err(JsonError::InvalidString);
-                }
-                if (0xD800..0xDC00).contains(&unit) {
-                    if self.bytes.get(self.pos..self.pos.saturating_add(2)) != Some(b"\\u") {
-                        return Err(JsonError::InvalidString);
-                    }
-                    self.step(2);
-                    let low = self.hex_unit()?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return Err(JsonError::InvalidString);
-                    }
-                }
-                Ok(())
-            }
-            _ => Err(JsonError::Syntax),
-        }
+        let (_, len) = read_escape(self.bytes.get(self.pos..).unwrap_or_default())?;
+        self.pos += len;
+        Ok(())
     }
 
     fn array(&mut self, depth: usize) -> Result<(), JsonError> {
@@ -980,23 +947,6 @@ impl<'a> Scanner<'a> {
                 }
                 _ => return Err(JsonError::Syntax),
             }
-        }
-    }
-
-    /// The [`name_tag`] of the name at `span`; for a name without escapes, read straight from the document.
-    #[inline]
-    fn tag_at(&self, span: Span) -> u64 {
-        let (start, end) = (span.start as usize, span.end as usize);
-        let len = end.saturating_sub(start);
-        let word = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>);
-        match word {
-            Some(word) if !span.escaped => {
-                // The first `min(len, 7)` bytes (8 * 7 = 56 < 64: the shift cannot overflow), then the length.
-                let head = u64::from_le_bytes(*word) & (1u64 << (8 * len.min(7))).wrapping_sub(1);
-                head | u64::from(u8::try_from(len).unwrap_or(u8::MAX)) << 56
-            }
-            // Escapes, or a name within eight bytes of the end of the document.
-            _ => name_tag(&self.str_at(span)),
         }
     }
 
@@ -1272,6 +1222,10 @@ mod tests {
         assert_eq!(s.unescape_into(&mut buf), Some("a=b"));
         let mut small = [0u8; 2];
         assert_eq!(s.unescape_into(&mut small), None);
+        // Without escapes: the string itself, under the same length rule.
+        let plain = get("p").as_str().unwrap();
+        assert_eq!(plain.unescape_into(&mut [0u8; 5]), Some("plain"));
+        assert_eq!(plain.unescape_into(&mut [0u8; 4]), None);
         assert!(matches!(get("p").as_str().unwrap().to_cow(), Cow::Borrowed("plain")));
         assert_eq!(get("n").numeric_date(), Ok(1_618_206_379));
         assert_eq!(get("max").numeric_date(), Ok(i64::MAX));

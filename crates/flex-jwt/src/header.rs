@@ -34,8 +34,9 @@ const REGISTERED: [&str; 15] = [
     "b64",
 ];
 
-/// A short printable-ASCII string stored inline.
-#[derive(Clone, Copy)]
+/// A short printable-ASCII string stored inline (zero-padded, so that the derived `PartialEq` compares the
+/// strings).
+#[derive(Clone, Copy, PartialEq)]
 struct InlineStr<const N: usize> {
     len: u8,
     bytes: [u8; N],
@@ -58,12 +59,6 @@ impl<const N: usize> InlineStr<N> {
         let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
         // Only ASCII is ever stored (checked in `new`), so this never fails.
         core::str::from_utf8(bytes).unwrap_or_default()
-    }
-}
-
-impl<const N: usize> PartialEq for InlineStr<N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
     }
 }
 
@@ -108,14 +103,14 @@ impl KeyReferences {
 }
 
 /// A parsed, policy-checked JWS protected header. Owned, `Copy`, no heap.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Header {
     alg: Algorithm,
     kid: KidState,
     typ: Option<InlineStr<MAX_MEDIA_TYPE_LEN>>,
     cty: Option<InlineStr<MAX_MEDIA_TYPE_LEN>>,
     crit: [Option<InlineStr<MAX_CRIT_NAME_LEN>>; MAX_CRIT],
-    refs: KeyReferences,
+    key_references: KeyReferences,
 }
 
 impl Header {
@@ -153,21 +148,7 @@ impl Header {
 
     /// Which key-reference members (`jku`, `x5u`, `jwk`, `x5c`, ...) are present. They are never used.
     pub fn key_references(&self) -> KeyReferences {
-        self.refs
-    }
-}
-
-impl fmt::Debug for Header {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let crit: [Option<&str>; MAX_CRIT] = self.crit.each_ref().map(|c| c.as_ref().map(InlineStr::as_str));
-        f.debug_struct("Header")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid)
-            .field("typ", &self.typ())
-            .field("cty", &self.cty())
-            .field("crit", &crit)
-            .field("key_references", &self.refs)
-            .finish()
+        self.key_references
     }
 }
 
@@ -182,21 +163,13 @@ pub(crate) enum KidRule {
 
 /// Parses a decoded header (its bytes as decoded: the UTF-8 check is part of this). No allocation.
 ///
-/// One path for every header: the strict scanner (flex-jose's), then the per-member rules of [`visit`]. (A
-/// byte-exact fast path for the two common shapes saved about 0.2% of a verification and needed an agreement
-/// oracle of its own; it is gone.)
+/// One path for every header: the strict scanner (flex-jose's), then the per-member rules of [`visit`].
 ///
 /// The header is handed to `wrap`, whose result is returned: the caller's value (a [`crate::Jwt`]) is built
 /// around the header where it is returned, instead of the header (over 300 bytes) being moved into it afterwards.
 #[inline]
 pub(crate) fn parse<T>(json: &[u8], rule: KidRule, wrap: impl FnOnce(Header) -> T) -> Result<T, Error> {
     let json = core::str::from_utf8(json).map_err(|_| Error::Utf8(Segment::Header))?;
-    parse_general(json, rule, wrap)
-}
-
-/// The header parser for any header: the strict scanner, then the per-member rules of [`visit`].
-#[inline]
-fn parse_general<T>(json: &str, rule: KidRule, wrap: impl FnOnce(Header) -> T) -> Result<T, Error> {
     let mut alg: Option<Algorithm> = None;
     let mut kid = KidState::Absent;
     let mut typ = None;
@@ -230,9 +203,10 @@ fn parse_general<T>(json: &str, rule: KidRule, wrap: impl FnOnce(Header) -> T) -
         Some(value) => parse_crit(json, value)?,
         None => [None; MAX_CRIT],
     };
-    Ok(wrap(Header { alg, kid, typ, cty, crit, refs }))
+    Ok(wrap(Header { alg, kid, typ, cty, crit, key_references: refs }))
 }
 
+/// The rules of one header member, recorded into the caller's fields.
 #[allow(clippy::too_many_arguments)]
 fn visit<'j>(
     m: Member<'j>,
@@ -245,26 +219,23 @@ fn visit<'j>(
 ) -> Result<(), HeaderError> {
     // Registered names are short: unescape into a small buffer; longer names are unknown members.
     let mut name_buf = [0u8; 16];
-    let name = match m.name.borrowed() {
-        Some(s) => s,
-        None => match m.name.unescape_into(&mut name_buf) {
-            Some(s) => s,
-            None => return Ok(()),
-        },
-    };
+    let Some(name) = m.name.unescape_into(&mut name_buf) else { return Ok(()) };
     let value = m.value;
     let string = |member: &'static str| value.as_str().ok_or(HeaderError::WrongType { member });
+    // A member's type rule: `Ok(true)` (present, and of its type) or the member's `WrongType`.
+    let typed =
+        |member: &'static str, ok: bool| if ok { Ok(true) } else { Err(HeaderError::WrongType { member }) };
+    let is_string = value.kind() == Kind::String;
+    // Strings longer than their buffer are refused by their member's length rule (`unescape_into` gives `None`).
     match name {
         "alg" => {
-            let s = string("alg")?;
             let mut buf = [0u8; 8];
-            let found = unescaped(&s, &mut buf).and_then(Algorithm::from_name);
+            let found = string("alg")?.unescape_into(&mut buf).and_then(Algorithm::from_name);
             *alg = Some(found.ok_or(HeaderError::UnsupportedAlgorithm)?);
         }
         "kid" => {
-            let s = string("kid")?;
             let mut buf = [0u8; MAX_KID_LEN];
-            *kid = match unescaped(&s, &mut buf) {
+            *kid = match string("kid")?.unescape_into(&mut buf) {
                 Some(text) => match Kid::new(text) {
                     Ok(k) => KidState::Valid(k),
                     Err(e) => KidState::Invalid(e),
@@ -273,67 +244,28 @@ fn visit<'j>(
             };
         }
         "typ" | "cty" => {
-            let member = if name == "typ" { "typ" } else { "cty" };
-            let s = string(member)?;
+            let (member, slot) = if name == "typ" { ("typ", typ) } else { ("cty", cty) };
             let mut buf = [0u8; MAX_MEDIA_TYPE_LEN];
-            let text = unescaped(&s, &mut buf).ok_or(HeaderError::InvalidMediaType)?;
-            let parsed = InlineStr::new(text, true).ok_or(HeaderError::InvalidMediaType)?;
-            if member == "typ" {
-                *typ = Some(parsed);
-            } else {
-                *cty = Some(parsed);
-            }
+            let text = string(member)?.unescape_into(&mut buf);
+            *slot = Some(text.and_then(|t| InlineStr::new(t, true)).ok_or(HeaderError::InvalidMediaType)?);
         }
         "crit" => {
-            if value.kind() != Kind::Array {
-                return Err(HeaderError::WrongType { member: "crit" });
-            }
+            typed("crit", value.kind() == Kind::Array)?;
             *crit = Some(value);
         }
         "b64" => return Err(HeaderError::B64),
-        "jku" => {
-            string("jku")?;
-            refs.jku = true;
-        }
-        "x5u" => {
-            string("x5u")?;
-            refs.x5u = true;
-        }
-        "x5t" => {
-            string("x5t")?;
-            refs.x5t = true;
-        }
-        "x5t#S256" => {
-            string("x5t#S256")?;
-            refs.x5t_s256 = true;
-        }
-        "jwk" => {
-            if value.kind() != Kind::Object {
-                return Err(HeaderError::WrongType { member: "jwk" });
-            }
-            refs.jwk = true;
-        }
+        "jku" => refs.jku = typed("jku", is_string)?,
+        "x5u" => refs.x5u = typed("x5u", is_string)?,
+        "x5t" => refs.x5t = typed("x5t", is_string)?,
+        "x5t#S256" => refs.x5t_s256 = typed("x5t#S256", is_string)?,
+        "jwk" => refs.jwk = typed("jwk", value.kind() == Kind::Object)?,
         "x5c" => {
             let all_strings = value.array_strings().is_some_and(|mut it| it.all(|e| e.is_some()));
-            if !all_strings {
-                return Err(HeaderError::WrongType { member: "x5c" });
-            }
-            refs.x5c = true;
+            refs.x5c = typed("x5c", all_strings)?;
         }
         _ => {}
     }
     Ok(())
-}
-
-/// The unescaped text of a string member: the string itself when it has no escapes (no copy, no second UTF-8
-/// check), else unescaped into `buf`, `None` if it does not fit there (at most `buf.len()` bytes, as when it has
-/// no escapes: a longer text is refused by the member's own length rule).
-fn unescaped<'s>(s: &json::JsonStr<'s>, buf: &'s mut [u8]) -> Option<&'s str> {
-    match s.borrowed() {
-        Some(plain) if plain.len() <= buf.len() => Some(plain),
-        Some(_) => None,
-        None => s.unescape_into(buf),
-    }
 }
 
 /// Validates `crit` (RFC 7515 §4.1.11) and copies its names inline.
@@ -346,7 +278,7 @@ fn parse_crit(
     for element in value.array_strings().ok_or(HeaderError::InvalidCrit)? {
         let s = element.ok_or(HeaderError::InvalidCrit)?;
         let mut buf = [0u8; MAX_CRIT_NAME_LEN];
-        let text = unescaped(&s, &mut buf).ok_or(HeaderError::InvalidCrit)?;
+        let text = s.unescape_into(&mut buf).ok_or(HeaderError::InvalidCrit)?;
         let name = InlineStr::<MAX_CRIT_NAME_LEN>::new(text, false).ok_or(HeaderError::InvalidCrit)?;
         if REGISTERED.contains(&name.as_str()) || out.iter().flatten().any(|seen| *seen == name) {
             return Err(HeaderError::InvalidCrit);

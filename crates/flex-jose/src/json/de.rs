@@ -24,7 +24,7 @@ use core::fmt;
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 
-use super::{JsonStr, Kind, Member, Options, Scanner, Span, Unescape, Value};
+use super::{JsonStr, Kind, Member, Options, Scanner, Span, Value, read_escape};
 use crate::error::JsonError;
 
 /// Why a document was refused.
@@ -261,12 +261,10 @@ fn unescape(s: JsonStr<'_>) -> String {
     {
         let (run, tail) = rest.split_at(at);
         out.push_str(run);
-        let mut escape = Unescape { rest: tail.as_bytes(), pending_low: None };
         // The body was validated: every backslash starts a complete escape (a surrogate pair is one char).
-        let Some(c) = escape.next() else { break };
+        let Ok((c, len)) = read_escape(tail.as_bytes()) else { break };
         out.push(c);
-        let used = tail.len().saturating_sub(escape.rest.len());
-        rest = tail.get(used..).unwrap_or_default();
+        rest = tail.get(len..).unwrap_or_default();
     }
     out.push_str(rest);
     out
