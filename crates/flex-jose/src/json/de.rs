@@ -208,7 +208,7 @@ impl<'de> Deserializer<'de, '_> {
         self.sc.eat(b'{')?;
         let outer = core::mem::replace(&mut self.depth, depth);
         let base = self.sc.names.len;
-        let mut map = Map { de: self, base, first: true, done: false, key: None };
+        let mut map = Map { de: self, base, items: Items { first: true, done: false }, key: None };
         // The visitor's result is returned as it is (not unwrapped and wrapped again), so that a large value is
         // built in place instead of being copied on its way out.
         let value = visitor.visit_map(&mut map);
@@ -224,11 +224,11 @@ impl<'de> Deserializer<'de, '_> {
         let depth = self.enter()?;
         self.sc.eat(b'[')?;
         let outer = core::mem::replace(&mut self.depth, depth);
-        let mut seq = Seq { de: self, first: true, done: false };
+        let mut seq = Seq { de: self, items: Items { first: true, done: false } };
         // Returned as it is, like `object`'s.
         let value = visitor.visit_seq(&mut seq);
         if value.is_ok() {
-            seq.finish()?;
+            seq.items.finish(&mut seq.de.sc, b']')?;
         }
         self.depth = outer;
         value
@@ -422,10 +422,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        if self.sc.peek() == Some(b'{') {
-            return self.object(visitor);
-        }
-        self.any(visitor)
+        self.deserialize_map(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -448,33 +445,74 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     }
 }
 
+/// How far the items (members or elements) of an open container have been read.
+struct Items {
+    first: bool,
+    done: bool,
+}
+
+impl Items {
+    /// Moves to the next item of a container that `close` ends: past the `,` before it and any whitespace.
+    /// `false` once the container is closed (its `close` read).
+    #[inline]
+    fn next(&mut self, sc: &mut Scanner<'_>, close: u8) -> Result<bool, DeError> {
+        if self.done {
+            return Ok(false);
+        }
+        sc.skip_ws();
+        if self.first {
+            self.first = false;
+        } else {
+            match sc.peek() {
+                Some(b',') => {
+                    sc.step(1);
+                    sc.skip_ws();
+                    return Ok(true);
+                }
+                Some(c) if c == close => {}
+                _ => return Err(JsonError::Syntax.into()),
+            }
+        }
+        if sc.peek() == Some(close) {
+            sc.step(1);
+            self.done = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// After the visitor returned: the container must have been read to its end.
+    fn finish(&self, sc: &mut Scanner<'_>, close: u8) -> Result<(), DeError> {
+        if self.done {
+            return Ok(());
+        }
+        sc.skip_ws();
+        if sc.peek() == Some(close) {
+            sc.step(1);
+            Ok(())
+        } else {
+            Err(SHAPE)
+        }
+    }
+}
+
 /// An object being read: member names are checked for duplicates as they are read.
 struct Map<'a, 'de, 'o> {
     de: &'a mut Deserializer<'de, 'o>,
     /// The names stack length when the object opened.
     base: usize,
-    first: bool,
-    done: bool,
+    items: Items,
     /// The name whose value is next.
     key: Option<JsonStr<'de>>,
 }
 
 impl Map<'_, '_, '_> {
-    /// After the visitor returned: the object must have been read to its end.
+    /// After the visitor returned: the object must have been read to its end, no name left without its value.
     fn finish(&mut self) -> Result<(), DeError> {
-        if self.done {
-            return Ok(());
-        }
         if self.key.is_some() {
             return Err(SHAPE);
         }
-        self.de.sc.skip_ws();
-        if self.de.sc.peek() == Some(b'}') {
-            self.de.sc.step(1);
-            Ok(())
-        } else {
-            Err(SHAPE)
-        }
+        self.items.finish(&mut self.de.sc, b'}')
     }
 }
 
@@ -486,31 +524,9 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
             // A key read without its value: a misbehaving visitor.
             return Err(SHAPE);
         }
-        if self.done {
-            return Ok(None);
-        }
         let sc = &mut self.de.sc;
-        sc.skip_ws();
-        if self.first {
-            self.first = false;
-            if sc.peek() == Some(b'}') {
-                sc.step(1);
-                self.done = true;
-                return Ok(None);
-            }
-        } else {
-            match sc.peek() {
-                Some(b',') => {
-                    sc.step(1);
-                    sc.skip_ws();
-                }
-                Some(b'}') => {
-                    sc.step(1);
-                    self.done = true;
-                    return Ok(None);
-                }
-                _ => return Err(JsonError::Syntax.into()),
-            }
+        if !self.items.next(sc, b'}')? {
+            return Ok(None);
         }
         let (span, tag) = sc.name()?;
         sc.remember(self.base, span, tag)?;
@@ -547,51 +563,14 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
 /// An array being read.
 struct Seq<'a, 'de, 'o> {
     de: &'a mut Deserializer<'de, 'o>,
-    first: bool,
-    done: bool,
-}
-
-impl Seq<'_, '_, '_> {
-    /// After the visitor returned: the array must have been read to its end.
-    fn finish(&mut self) -> Result<(), DeError> {
-        if self.done {
-            return Ok(());
-        }
-        self.de.sc.skip_ws();
-        if self.de.sc.peek() == Some(b']') {
-            self.de.sc.step(1);
-            Ok(())
-        } else {
-            Err(SHAPE)
-        }
-    }
+    items: Items,
 }
 
 impl<'de> de::SeqAccess<'de> for Seq<'_, 'de, '_> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
-        if self.done {
-            return Ok(None);
-        }
-        let sc = &mut self.de.sc;
-        sc.skip_ws();
-        if self.first {
-            self.first = false;
-        } else {
-            match sc.peek() {
-                Some(b',') => {
-                    sc.step(1);
-                    sc.skip_ws();
-                    return seed.deserialize(&mut *self.de).map(Some);
-                }
-                Some(b']') => {}
-                _ => return Err(JsonError::Syntax.into()),
-            }
-        }
-        if sc.peek() == Some(b']') {
-            sc.step(1);
-            self.done = true;
+        if !self.items.next(&mut self.de.sc, b']')? {
             return Ok(None);
         }
         seed.deserialize(&mut *self.de).map(Some)
@@ -637,6 +616,17 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, 'de, '_> {
     ) -> Result<V::Value, DeError> {
         self.de.any(visitor)
     }
+}
+
+/// The `deserialize_*` methods of [`Key`] for the integer types: each reads the name as [`Key::integer`] does.
+macro_rules! integer_keys {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                self.integer(visitor)
+            }
+        )*
+    };
 }
 
 /// A member name (already validated and checked for duplicates) as a deserializer: a string, or for integer
@@ -692,29 +682,9 @@ impl<'de> de::Deserializer<'de> for Key<'de> {
         visit_unit_variant(self.name, visitor)
     }
 
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.integer(visitor)
+    integer_keys! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
     }
 
     serde::forward_to_deserialize_any! {
