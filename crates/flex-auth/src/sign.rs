@@ -226,31 +226,29 @@ impl SigningParams {
     }
 }
 
-/// How a header's value is shown by `Debug`/`Display`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shown {
-    /// In full.
-    Plain,
-    /// Only the first `n` bytes (a fixed, non-secret prefix such as `Bearer ` or `SHA-256=`).
-    Prefix(usize),
-}
-
+/// A header to add, with how `Debug` and `Display` show its value.
 struct SignedHeader {
     name: &'static str,
     value: String,
-    shown: Shown,
+    /// `None` for a value shown in full; `Some(n)` for a sensitive one, of which only the first `n` bytes (a
+    /// fixed, non-secret prefix such as `Bearer ` or `SHA-256=`) are shown.
+    visible: Option<usize>,
 }
 
 impl SignedHeader {
     fn plain(name: &'static str, value: &str) -> Self {
-        Self { name, value: value.to_owned(), shown: Shown::Plain }
+        Self { name, value: value.to_owned(), visible: None }
     }
 
-    /// The value as `Debug` and `Display` show it: in full, or its prefix then `<redacted>`.
-    fn redacted(&self) -> (&str, &str) {
-        match self.shown {
-            Shown::Plain => (&self.value, ""),
-            Shown::Prefix(n) => (self.value.get(..n).unwrap_or(""), "<redacted>"),
+    fn sensitive(name: &'static str, value: String, visible: usize) -> Self {
+        Self { name, value, visible: Some(visible) }
+    }
+
+    /// The value as `Debug` and `Display` show it: in full, or its visible prefix then `<redacted>`.
+    fn shown(&self) -> String {
+        match self.visible {
+            None => self.value.clone(),
+            Some(n) => [self.value.get(..n).unwrap_or(""), "<redacted>"].concat(),
         }
     }
 }
@@ -283,7 +281,7 @@ impl SigningInstructions {
                 .map_err(|_| SigningError::InvalidHeaderValue)?;
             let mut value =
                 http::HeaderValue::try_from(h.value).map_err(|_| SigningError::InvalidHeaderValue)?;
-            value.set_sensitive(h.shown != Shown::Plain);
+            value.set_sensitive(h.visible.is_some());
             request.headers_mut().insert(name, value);
         }
         Ok(())
@@ -292,16 +290,9 @@ impl SigningInstructions {
 
 impl fmt::Debug for SigningInstructions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Redacted<'h>(&'h SignedHeader);
-        impl fmt::Debug for Redacted<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let (shown, redacted) = self.0.redacted();
-                write!(f, "({:?}, \"{shown}{redacted}\")", self.0.name)
-            }
-        }
-        f.debug_struct("SigningInstructions")
-            .field("headers", &self.headers.iter().map(Redacted).collect::<Vec<_>>())
-            .finish()
+        // Values are visible ASCII, so their `Debug` form is the value between quotes.
+        let headers: Vec<_> = self.headers.iter().map(|h| (h.name, h.shown())).collect();
+        f.debug_struct("SigningInstructions").field("headers", &headers).finish()
     }
 }
 
@@ -312,8 +303,7 @@ impl fmt::Display for SigningInstructions {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            let (shown, redacted) = h.redacted();
-            write!(f, "{}: {shown}{redacted}", h.name)?;
+            write!(f, "{}: {}", h.name, h.shown())?;
         }
         Ok(())
     }
@@ -358,22 +348,18 @@ pub fn sign(
             // §7.1 step 4: the header exactly as the official SDKs emit it.
             let header = signature_header(credentials.key_id(), digest.is_some(), signature.as_str());
             if let Some(digest) = digest {
-                headers.push(SignedHeader {
-                    name: "Digest",
-                    value: digest,
-                    shown: Shown::Prefix(canonical::DIGEST_PREFIX.len()),
-                });
+                headers.push(SignedHeader::sensitive("Digest", digest, canonical::DIGEST_PREFIX.len()));
             }
-            headers.push(SignedHeader { name: "Signature", value: header, shown: Shown::Prefix(0) });
+            headers.push(SignedHeader::sensitive("Signature", header, 0));
         }
         SigningScheme::Jwt { jti, claims } => {
             let (header, claims) = jwt_header_and_claims(request, credentials, params.time, jti, claims);
             let token = sign_jws(credentials.key(), header.as_bytes(), claims.as_bytes())?;
-            headers.push(SignedHeader {
-                name: "Authorization",
-                value: ["Bearer ", &token].concat(),
-                shown: Shown::Prefix("Bearer ".len()),
-            });
+            headers.push(SignedHeader::sensitive(
+                "Authorization",
+                ["Bearer ", &token].concat(),
+                "Bearer ".len(),
+            ));
         }
     }
     Ok(SigningInstructions { headers })
