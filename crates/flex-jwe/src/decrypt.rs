@@ -156,16 +156,9 @@ impl DecryptionKey {
     }
 
     fn try_decrypt(&self, compact: &str) -> Option<Decrypted> {
-        let compact::Jwe {
-            header: header_b64,
-            encrypted_key: key_b64,
-            iv: iv_b64,
-            ciphertext: ct_b64,
-            tag: tag_b64,
-            ..
-        } = compact::split_jwe(compact, MAX_COMPACT_LEN).ok()?;
+        let jwe = compact::split_jwe(compact, MAX_COMPACT_LEN).ok()?;
 
-        let parsed = header::parse(&b64::decode_vec(header_b64).ok()?)?;
+        let parsed = header::parse(&b64::decode_vec(jwe.header).ok()?)?;
         if !self.allows(parsed.alg) {
             return None;
         }
@@ -173,15 +166,15 @@ impl DecryptionKey {
             return None;
         }
 
-        let encrypted_key = b64::decode_vec(key_b64).ok()?;
+        let encrypted_key = b64::decode_vec(jwe.encrypted_key).ok()?;
         if encrypted_key.len() != self.modulus_len() {
             return None;
         }
         let mut iv = [0u8; IV_LEN];
-        b64::decode_exact(iv_b64, &mut iv).ok()?;
+        b64::decode_exact(jwe.iv, &mut iv).ok()?;
         let mut tag = [0u8; TAG_LEN];
-        b64::decode_exact(tag_b64, &mut tag).ok()?;
-        let mut buffer = Zeroizing::new(b64::decode_vec(ct_b64).ok()?);
+        b64::decode_exact(jwe.tag, &mut tag).ok()?;
+        let mut buffer = Zeroizing::new(b64::decode_vec(jwe.ciphertext).ok()?);
         buffer.extend_from_slice(&tag);
 
         let mut cek = Zeroizing::new([0u8; CEK_LEN]);
@@ -195,7 +188,7 @@ impl DecryptionKey {
             cek.copy_from_slice(&unwrapped);
         }
 
-        let len = crypto::aes256_gcm_open(&cek, &iv, header_b64.as_bytes(), &mut buffer)?;
+        let len = crypto::aes256_gcm_open(&cek, &iv, jwe.header.as_bytes(), &mut buffer)?;
         buffer.truncate(len);
         Some(Decrypted { plaintext: buffer, alg: parsed.alg, kid: parsed.kid })
     }

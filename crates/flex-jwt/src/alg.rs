@@ -31,7 +31,12 @@ impl Algorithm {
     /// Parses an exact JOSE name (case-sensitive, as RFC 7515 requires). Any other name,
     /// `none` and `HS256` included, is `None`.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::from_name_bytes(name.as_bytes())
+        match name {
+            "RS256" => Some(Self::Rs256),
+            "RS384" => Some(Self::Rs384),
+            "RS512" => Some(Self::Rs512),
+            _ => None,
+        }
     }
 
     /// The digest of this algorithm's RSASSA-PKCS1-v1_5 signature, in the crypto module's terms.
@@ -40,16 +45,6 @@ impl Algorithm {
             Self::Rs256 => flex_jose::crypto::Pkcs1Digest::Sha256,
             Self::Rs384 => flex_jose::crypto::Pkcs1Digest::Sha384,
             Self::Rs512 => flex_jose::crypto::Pkcs1Digest::Sha512,
-        }
-    }
-
-    /// [`Self::from_name`] on bytes (the header fast path reads the name before any UTF-8 check).
-    pub(crate) fn from_name_bytes(name: &[u8]) -> Option<Self> {
-        match name {
-            b"RS256" => Some(Self::Rs256),
-            b"RS384" => Some(Self::Rs384),
-            b"RS512" => Some(Self::Rs512),
-            _ => None,
         }
     }
 

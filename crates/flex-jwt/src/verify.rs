@@ -23,7 +23,7 @@ use flex_jose::NumericDateError;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::alg::AlgorithmSet;
+use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64;
 use crate::error::{Claim, ClaimProblem, Error, HeaderError, Segment};
 use crate::header::{Header, KidState};
@@ -315,17 +315,16 @@ impl Verifier {
         // RSA-2048..4096 signatures fit the small buffer, which is cheaper to set up than the largest one.
         let message = jwt.signing_input().as_bytes();
         if len <= SMALL_SIGNATURE_LEN {
-            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; SMALL_SIGNATURE_LEN])?;
+            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; SMALL_SIGNATURE_LEN])
         } else {
-            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])?;
+            verify_b64_signature::<C>(alg, key, message, encoded, &mut [0u8; MAX_SIGNATURE_LEN])
         }
-        Ok(())
     }
 }
 
 /// Decodes the base64url signature into `buf` and checks it over `message` with `C`.
 fn verify_b64_signature<C: RsaCheck>(
-    alg: crate::Algorithm,
+    alg: Algorithm,
     key: &RsaPublicKey,
     message: &[u8],
     encoded: &str,
@@ -340,12 +339,7 @@ fn verify_b64_signature<C: RsaCheck>(
 /// `fuzzing::verify_into_without_rsa_check`): it times everything `verify_into` does around ring's computation.
 pub(crate) trait RsaCheck {
     /// Checks `signature` over `message` with `key` for `alg`.
-    fn check(
-        alg: crate::Algorithm,
-        key: &RsaPublicKey,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error>;
+    fn check(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> Result<(), Error>;
 }
 
 /// The provider's RSASSA-PKCS1-v1_5 check ([`RsaPublicKey::verify_pkcs1`]).
@@ -353,12 +347,7 @@ pub(crate) struct Provider;
 
 impl RsaCheck for Provider {
     #[inline]
-    fn check(
-        alg: crate::Algorithm,
-        key: &RsaPublicKey,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
+    fn check(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         key.verify_pkcs1(alg, message, signature)
     }
 }

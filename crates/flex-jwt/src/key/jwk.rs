@@ -234,6 +234,15 @@ impl<'de: 'a, 'a, T: Deserialize<'de>, O: Deserialize<'de>> Deserialize<'de> for
     }
 }
 
+/// `Visitor` methods for the values an importer never reads (booleans, numbers, `null`): each is [`Json::Other`].
+macro_rules! visit_other {
+    ($($method:ident($($value:ty)?)),+) => {$(
+        fn $method<E: de::Error>(self, $(_: $value)?) -> Result<Self::Value, E> {
+            Ok(Json::Other)
+        }
+    )+};
+}
+
 struct JsonVisitor<'de, T, O>(PhantomData<Json<'de, T, O>>);
 
 impl<'de, T: Deserialize<'de>, O: Deserialize<'de>> Visitor<'de> for JsonVisitor<'de, T, O> {
@@ -255,25 +264,7 @@ impl<'de, T: Deserialize<'de>, O: Deserialize<'de>> Visitor<'de> for JsonVisitor
         Ok(Json::Str(Cow::Owned(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Json::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Json::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Json::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Json::Other)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Json::Other)
-    }
+    visit_other!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64), visit_unit());
 
     /// Keeps at most [`MAX_ARRAY_ITEMS`] items, one more than any array the importers accept (so that their length
     /// checks still refuse a longer one), and reads the rest through without keeping them: the memory a hostile
