@@ -365,6 +365,7 @@ fn media_type_eq(a: &str, b: &str) -> bool {
 
 /// A token whose signature has verified. Its claims have **not** been checked yet: call [`Self::validate`]
 /// (or [`Self::payload`] for a JWS whose payload is not JSON claims).
+#[derive(Debug)]
 pub struct Authenticated<'a> {
     jwt: Jwt<'a>,
     claims: ClaimsPolicy,
@@ -560,12 +561,6 @@ pub(crate) fn claims_from<'de, T: Deserialize<'de>>(payload: &'de str, max_depth
     json::de::from_str_unobserved(payload, Options { max_depth, spill: true }, |refused| {
         payload_error(payload, refused)
     })
-}
-
-impl core::fmt::Debug for Authenticated<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Authenticated").field("jwt", &self.jwt).finish_non_exhaustive()
-    }
 }
 
 /// A token whose signature and registered claims have verified. Holds the decoded payload JSON.
