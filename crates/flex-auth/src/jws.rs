@@ -36,7 +36,7 @@ pub(crate) fn split(token: &str) -> Option<compact::Jws<'_>> {
 pub(crate) fn strict_json<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Option<T> {
     let text = core::str::from_utf8(json).ok()?;
     let options = flex_jose::json::Options { max_depth: MAX_JSON_DEPTH, spill: true };
-    flex_jose::json::de::from_str(text, options, &mut |_| {}).ok()
+    flex_jose::json::de::from_str_unobserved(text, options, drop).ok()
 }
 
 /// The deepest nesting accepted in a JWT-auth header or claims set (both are flat objects).

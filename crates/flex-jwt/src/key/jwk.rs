@@ -129,7 +129,7 @@ fn from_strict<'a, T: Deserialize<'a>>(json: &'a str, max_len: usize) -> Result<
         return Err(KeyError::TooLarge);
     }
     let options = json::Options { max_depth: MAX_DEPTH, spill: true };
-    json::de::from_str(json, options, &mut |_| {}).map_err(|refused| match refused.problem {
+    json::de::from_str_unobserved(json, options, |refused| match refused.problem {
         json::de::Problem::Json(e) => KeyError::Json(e),
         // A shape mismatch (and any refusal a later flex-jose names) is reported as malformed.
         _ => KeyError::Json(JsonError::Syntax),
