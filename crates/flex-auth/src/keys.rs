@@ -158,13 +158,28 @@ pub enum SigningKey {
 
 /// Who signs: merchant id, key id, key, and the portfolio id when the key is a portfolio "meta key".
 ///
-/// `Debug` shows the identifiers and the key's own `Debug` (which redacts it). No `Clone`.
-#[derive(Debug)]
+/// `Debug` shows the identifiers and the kind of key, never the key (written by hand, as for every type holding a
+/// secret, so that no later field can reach a log through a derive). No `Clone`.
 pub struct Credentials {
     merchant_id: String,
     key_id: String,
     key: SigningKey,
     portfolio_id: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = match self.key {
+            SigningKey::SharedSecret(_) => "shared secret <redacted>",
+            SigningKey::PrivateKey(_) => "RSA private key <redacted>",
+        };
+        f.debug_struct("Credentials")
+            .field("merchant_id", &self.merchant_id)
+            .field("key_id", &self.key_id)
+            .field("portfolio_id", &self.portfolio_id)
+            .field("key", &key)
+            .finish()
+    }
 }
 
 impl Credentials {
