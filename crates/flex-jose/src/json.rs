@@ -151,9 +151,15 @@ impl<'a> JsonStr<'a> {
     where
         'a: 'b,
     {
-        if !self.escaped {
-            return (self.raw.len() <= buf.len()).then_some(self.raw);
+        if self.escaped {
+            self.unescape_chars(buf)
+        } else {
+            (self.raw.len() <= buf.len()).then_some(self.raw)
         }
+    }
+
+    /// [`Self::unescape_into`] for a string with escapes: its characters, one at a time.
+    fn unescape_chars<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
         let mut len = 0usize;
         for c in self.chars() {
             let mut tmp = [0u8; 4];
@@ -872,8 +878,9 @@ impl<'a> Scanner<'a> {
         Span { start: start as u32, end: end as u32, escaped }
     }
 
-    /// Validates the escape at the current position (a backslash) and steps over it (see [`read_escape`]).
-    #[inline]
+    /// Validates the escape at the current position (a backslash) and steps over it (see [`read_escape`]). Out of
+    /// line: inlined, it makes [`Self::long_string`]'s loop slower for every string, escapes or not.
+    #[inline(never)]
     fn escape(&mut self) -> Result<(), JsonError> {
         let (_, len) = read_escape(self.bytes.get(self.pos..).unwrap_or_default())?;
         self.pos += len;

@@ -219,13 +219,12 @@ fn visit<'j>(
 ) -> Result<(), HeaderError> {
     // Registered names are short: unescape into a small buffer; longer names are unknown members.
     let mut name_buf = [0u8; 16];
-    let Some(name) = m.name.unescape_into(&mut name_buf) else { return Ok(()) };
+    let Some(name) = m.name.borrowed().or_else(|| m.name.unescape_into(&mut name_buf)) else { return Ok(()) };
     let value = m.value;
     let string = |member: &'static str| value.as_str().ok_or(HeaderError::WrongType { member });
     // A member's type rule: `Ok(true)` (present, and of its type) or the member's `WrongType`.
     let typed =
         |member: &'static str, ok: bool| if ok { Ok(true) } else { Err(HeaderError::WrongType { member }) };
-    let is_string = value.kind() == Kind::String;
     // Strings longer than their buffer are refused by their member's length rule (`unescape_into` gives `None`).
     match name {
         "alg" => {
@@ -254,10 +253,10 @@ fn visit<'j>(
             *crit = Some(value);
         }
         "b64" => return Err(HeaderError::B64),
-        "jku" => refs.jku = typed("jku", is_string)?,
-        "x5u" => refs.x5u = typed("x5u", is_string)?,
-        "x5t" => refs.x5t = typed("x5t", is_string)?,
-        "x5t#S256" => refs.x5t_s256 = typed("x5t#S256", is_string)?,
+        "jku" => refs.jku = typed("jku", value.kind() == Kind::String)?,
+        "x5u" => refs.x5u = typed("x5u", value.kind() == Kind::String)?,
+        "x5t" => refs.x5t = typed("x5t", value.kind() == Kind::String)?,
+        "x5t#S256" => refs.x5t_s256 = typed("x5t#S256", value.kind() == Kind::String)?,
         "jwk" => refs.jwk = typed("jwk", value.kind() == Kind::Object)?,
         "x5c" => {
             let all_strings = value.array_strings().is_some_and(|mut it| it.all(|e| e.is_some()));

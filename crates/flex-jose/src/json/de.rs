@@ -422,7 +422,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(visitor)
+        // Not through `deserialize_map`: one more call level would copy a large value once more on its way out.
+        if self.sc.peek() == Some(b'{') {
+            return self.object(visitor);
+        }
+        self.any(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -453,8 +457,9 @@ struct Items {
 
 impl Items {
     /// Moves to the next item of a container that `close` ends: past the `,` before it and any whitespace.
-    /// `false` once the container is closed (its `close` read).
-    #[inline]
+    /// `false` once the container is closed (its `close` read). Always inlined, as is [`Self::finish`]: they are
+    /// on every member's and element's path, and a call there costs more than they do.
+    #[inline(always)]
     fn next(&mut self, sc: &mut Scanner<'_>, close: u8) -> Result<bool, DeError> {
         if self.done {
             return Ok(false);
@@ -482,6 +487,7 @@ impl Items {
     }
 
     /// After the visitor returned: the container must have been read to its end.
+    #[inline(always)]
     fn finish(&self, sc: &mut Scanner<'_>, close: u8) -> Result<(), DeError> {
         if self.done {
             return Ok(());
