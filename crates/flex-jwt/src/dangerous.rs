@@ -57,18 +57,8 @@ impl core::fmt::Debug for InsecureDecoded {
 /// and a strict JSON object (no duplicate members, depth ≤ 32) for both header and payload. Any `alg` is shown,
 /// including ones a [`crate::Verifier`] can never accept (`none`, `HS256`), because this is for inspection.
 pub fn insecure_decode(token: &str) -> Result<InsecureDecoded, Error> {
-    let limits = Limits::DEFAULT;
     let flex_jose::compact::Jws { header, payload, signature, .. } =
-        crate::jwt::split(token, limits.max_token_len())?;
-    if header.is_empty() {
-        return Err(Error::EmptySegment(Segment::Header));
-    }
-    if signature.is_empty() {
-        return Err(Error::EmptySegment(Segment::Signature));
-    }
-    if header.len() > limits.max_header_len() {
-        return Err(Error::HeaderTooLarge { limit: limits.max_header_len() });
-    }
+        crate::jwt::split(token, &Limits::DEFAULT)?;
     let header_json = decode_json(header, Segment::Header)?;
     let payload_json = decode_json(payload, Segment::Payload)?;
     let signature_len = b64::decode_vec(signature).map_err(|_| Error::Base64(Segment::Signature))?.len();

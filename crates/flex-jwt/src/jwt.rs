@@ -82,13 +82,24 @@ const SMALL_HEADER_LEN: usize = 256;
 #[repr(align(16))]
 struct Aligned<const N: usize>([u8; N]);
 
-/// The size cap, then the split at the two dots (flex-jose's), in this crate's errors: above `max_len`
-/// [`Error::TokenTooLarge`], any other number of dots [`Error::SegmentCount`].
-pub(crate) fn split(token: &str, max_len: usize) -> Result<Jws<'_>, Error> {
-    compact::split_jws(token, max_len).map_err(|e| match e {
+/// The checks before anything is decoded, in this crate's errors: the size cap ([`Error::TokenTooLarge`]), the
+/// split at the two dots (flex-jose's; any other number of dots is [`Error::SegmentCount`]), a non-empty header
+/// and signature ([`Error::EmptySegment`]) and the header's cap ([`Error::HeaderTooLarge`]).
+pub(crate) fn split<'t>(token: &'t str, limits: &Limits) -> Result<Jws<'t>, Error> {
+    let jws = compact::split_jws(token, limits.max_token_len).map_err(|e| match e {
         CompactError::TooLarge { limit } => Error::TokenTooLarge { limit },
         _ => Error::SegmentCount,
-    })
+    })?;
+    if jws.header.is_empty() {
+        return Err(Error::EmptySegment(Segment::Header));
+    }
+    if jws.signature.is_empty() {
+        return Err(Error::EmptySegment(Segment::Signature));
+    }
+    if jws.header.len() > limits.max_header_len {
+        return Err(Error::HeaderTooLarge { limit: limits.max_header_len });
+    }
+    Ok(jws)
 }
 
 /// Decodes the header into `buf`, parses it and hands it to `wrap` (see [`header::parse`]).
@@ -138,16 +149,7 @@ impl<'a> Jwt<'a> {
 
     fn parse_inner(token: &'a str, limits: &Limits, rule: KidRule) -> Result<Self, Error> {
         let Jws { header: header_b64, payload: payload_b64, signature: signature_b64, signing_input, .. } =
-            split(token, limits.max_token_len)?;
-        if header_b64.is_empty() {
-            return Err(Error::EmptySegment(Segment::Header));
-        }
-        if signature_b64.is_empty() {
-            return Err(Error::EmptySegment(Segment::Signature));
-        }
-        if header_b64.len() > limits.max_header_len {
-            return Err(Error::HeaderTooLarge { limit: limits.max_header_len });
-        }
+            split(token, limits)?;
         // Typical headers (`{"kid":"..","alg":"RS256"}`) fit the small buffer, which is cheaper to set up. The
         // token is built around the header where the header parser returns it: the 341-byte header is not moved.
         let wrap = |header| Self { header, token, header_b64, payload_b64, signature_b64, signing_input };
