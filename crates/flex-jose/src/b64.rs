@@ -146,13 +146,8 @@ pub fn decode_into<'b>(src: &str, dst: &'b mut [u8]) -> Result<&'b [u8], Invalid
     for ([a, b, c, d], out) in blocks.iter().zip(out_blocks.iter_mut()) {
         let (a, b, c, d) = (wide8(a), wide8(b), wide8(c), wide8(d));
         flags |= a | b | c | d;
-        for (at, word) in [(0, a), (6, b), (12, c)] {
-            if let Some(dst) = out.get_mut(at..at + 8) {
-                dst.copy_from_slice(&word.to_le_bytes());
-            }
-        }
-        if let (Some(dst), Some(src)) = (out.last_chunk_mut::<6>(), d.to_le_bytes().first_chunk::<6>()) {
-            *dst = *src;
+        for (at, word) in [(0, a), (6, b), (12, c), (18, d)] {
+            put_word(out, at, word);
         }
     }
     let done = blocks.len() * 24;
