@@ -473,6 +473,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_the_members_as_text() {
+        let h = p(r#"{"alg":"RS256","kid":"a","typ":"JWT","crit":["exp1"],"exp1":1}"#).unwrap();
+        let dbg = format!("{h:?}");
+        for part in [
+            r#"typ: Some("JWT")"#,
+            "cty: None",
+            r#"crit: [Some("exp1"), None, None, None]"#,
+            "key_references: ",
+        ] {
+            assert!(dbg.contains(part), "{dbg}");
+        }
+    }
+
+    #[test]
     fn media_types() {
         let h = p(r#"{"alg":"RS256","kid":"a","typ":"application/jwt","cty":"JWT"}"#).unwrap();
         assert_eq!((h.typ(), h.cty()), (Some("application/jwt"), Some("JWT")));
