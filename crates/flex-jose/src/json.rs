@@ -637,7 +637,7 @@ impl<'a> Scanner<'a> {
                 Ok(Kind::Array)
             }
             Some(b'"') => {
-                self.string()?;
+                self.seen_string()?;
                 Ok(Kind::String)
             }
             Some(b't') => self.literal(b"true", Kind::Bool),
@@ -736,6 +736,20 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn string(&mut self) -> Result<Span, JsonError> {
         self.eat(b'"')?;
+        self.string_body()
+    }
+
+    /// [`Self::string`] for a caller that has just seen the opening quote at the current position (its test on
+    /// the value's first byte): steps over it without looking again.
+    #[inline]
+    fn seen_string(&mut self) -> Result<Span, JsonError> {
+        self.step(1);
+        self.string_body()
+    }
+
+    /// [`Self::string`] from the first byte of the body on.
+    #[inline(always)]
+    fn string_body(&mut self) -> Result<Span, JsonError> {
         let start = self.pos;
         let mut plain_until = start;
         if let Some(word) = self.word_at(start) {
@@ -757,24 +771,35 @@ impl<'a> Scanner<'a> {
     /// Parses a member name starting at its opening quote: its span and its [`name_tag`], computed from the word
     /// [`Self::string`]'s first step loads anyway (a name with escapes, or in a document under eight bytes, gets
     /// the tag from its text).
-    #[inline]
+    ///
+    /// The short case is inlined into the object readers (it is most names); anything else goes to
+    /// [`Self::long_name`], out of line, so that the registers only it needs are not saved for every name.
+    #[inline(always)]
     fn name(&mut self) -> Result<(Span, u64), JsonError> {
         self.eat(b'"')?;
         let start = self.pos;
         let word = self.word_at(start);
-        let plain_until = match word.map(|w| (w, short_string(w))) {
-            Some((w, Short::Ends(len))) => {
-                // len < 8: the whole name is the low `len` bytes of the word (`len % 8` says so to the compiler:
-                // 8 * 7 = 56 < 64, no shift overflow to check).
-                let len = len % 8;
-                let tag = (w & !(u64::MAX << (8 * len))) | (len as u64) << 56;
-                // Every entry point refuses documents of 4 GiB or more: both offsets fit a u32 (and the closing
-                // quote's is inside the document, so its addition cannot wrap).
-                let end = (start as u32).wrapping_add(len as u32);
-                self.step(len + 1);
-                return Ok((Span { start: start as u32, end, escaped: false }, tag));
-            }
-            Some((_, Short::Plain)) => start + 8,
+        if let Some(w) = word
+            && let Short::Ends(len) = short_string(w)
+        {
+            // len < 8: the whole name is the low `len` bytes of the word (`len % 8` says so to the compiler:
+            // 8 * 7 = 56 < 64, no shift overflow to check).
+            let len = len % 8;
+            let tag = (w & !(u64::MAX << (8 * len))) | (len as u64) << 56;
+            // Every entry point refuses documents of 4 GiB or more: both offsets fit a u32 (and the closing
+            // quote's is inside the document, so its addition cannot wrap).
+            let end = (start as u32).wrapping_add(len as u32);
+            self.step(len + 1);
+            return Ok((Span { start: start as u32, end, escaped: false }, tag));
+        }
+        self.long_name(start, word)
+    }
+
+    /// [`Self::name`] for a name that does not end, plain, within its first word (`word`, read at `start`).
+    #[inline(never)]
+    fn long_name(&mut self, start: usize, word: Option<u64>) -> Result<(Span, u64), JsonError> {
+        let plain_until = match word.map(short_string) {
+            Some(Short::Plain) => start + 8,
             _ => start,
         };
         let span = self.long_string(start, plain_until)?;
@@ -936,7 +961,7 @@ impl<'a> Scanner<'a> {
             let value_start = self.pos;
             // A string is read here, not through `value`, to keep whether it has escapes for the visitor.
             let (kind, maybe_escaped) = if self.peek() == Some(b'"') {
-                (Kind::String, self.string()?.escaped)
+                (Kind::String, self.seen_string()?.escaped)
             } else {
                 (self.value(depth + 1)?, false)
             };

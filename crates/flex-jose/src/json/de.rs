@@ -172,7 +172,7 @@ impl<'de> Deserializer<'de, '_> {
             Some(b'{') => self.object(visitor),
             Some(b'[') => self.array(visitor),
             Some(b'"') => {
-                let span = self.sc.string()?;
+                let span = self.sc.seen_string()?;
                 visit_str(self.sc.str_at(span), visitor)
             }
             Some(b't') => {
@@ -346,7 +346,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     ) -> Result<V::Value, DeError> {
         match self.sc.peek() {
             Some(b'"') => {
-                let span = self.sc.string()?;
+                let span = self.sc.seen_string()?;
                 visit_unit_variant(self.sc.str_at(span), visitor)
             }
             Some(b'{') => {
@@ -379,7 +379,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             // An array of numbers, as serde_json reads bytes from one.
             return self.any(visitor);
         }
-        let span = self.sc.string()?;
+        let span = self.sc.seen_string()?;
         let s = self.sc.str_at(span);
         match s.borrowed() {
             Some(plain) => visitor.visit_borrowed_bytes(plain.as_bytes()),
@@ -404,9 +404,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
 
     // The value types that claims are mostly made of: the expected JSON type is tested first, and anything else
     // is read by `any` as before (the visitor then refuses the type it got).
+    #[inline(always)]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         if self.sc.peek() == Some(b'"') {
-            let span = self.sc.string()?;
+            let span = self.sc.seen_string()?;
             return visit_str(self.sc.str_at(span), visitor);
         }
         self.any(visitor)
@@ -464,25 +465,26 @@ impl Items {
         if self.done {
             return Ok(false);
         }
-        sc.skip_ws();
-        if self.first {
-            self.first = false;
-        } else {
-            match sc.peek() {
-                Some(b',') => {
-                    sc.step(1);
-                    sc.skip_ws();
-                    return Ok(true);
-                }
-                Some(c) if c == close => {}
-                _ => return Err(JsonError::Syntax.into()),
-            }
+        // One look at the next byte; whitespace (rare: tokens are minified) is skipped only when it is there.
+        let mut next = sc.peek();
+        if next.is_some_and(|b| b <= b' ') {
+            sc.skip_ws();
+            next = sc.peek();
         }
-        if sc.peek() == Some(close) {
+        if next == Some(close) {
             sc.step(1);
             self.done = true;
             return Ok(false);
         }
+        if self.first {
+            self.first = false;
+            return Ok(true);
+        }
+        if next != Some(b',') {
+            return Err(JsonError::Syntax.into());
+        }
+        sc.step(1);
+        sc.skip_ws();
         Ok(true)
     }
 
