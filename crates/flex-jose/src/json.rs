@@ -398,24 +398,22 @@ fn tag_is_exact(tag: u64) -> bool {
 }
 
 /// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline (a
-/// [`name_tag`] and a span each) and the rest, when spilling is allowed, as unescaped text in one hash set per open
+/// [`name_tag`] and the bounds of the name's body each) and the rest, when spilling is allowed, as unescaped text in one hash set per open
 /// object that spilled (keyed by the object's `base`), so that a large object is checked in linear time whatever
 /// its names. An object remembers `len` when it opens and truncates back to it when it closes.
 struct Names {
     tags: [u64; INLINE_MEMBERS],
-    spans: [Span; INLINE_MEMBERS],
+    /// Start and end of each name's body. Not whole [`Span`]s: two `u32`s have no padding, so that a new
+    /// scanner clears these with a few wide stores (a `Span` array took two stores per entry), and whether a name
+    /// has escapes is found again in the rare case that needs it (see [`Scanner::inline_name`]).
+    bounds: [(u32, u32); INLINE_MEMBERS],
     len: usize,
     spilled: Vec<(usize, HashSet<Box<str>>)>,
 }
 
 impl Names {
     fn new() -> Self {
-        Self {
-            tags: [0; INLINE_MEMBERS],
-            spans: [Span::default(); INLINE_MEMBERS],
-            len: 0,
-            spilled: Vec::new(),
-        }
+        Self { tags: [0; INLINE_MEMBERS], bounds: [(0, 0); INLINE_MEMBERS], len: 0, spilled: Vec::new() }
     }
 
     /// Forgets the names of the object that remembered `base` when it opened (and of any object inside it).
@@ -619,6 +617,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A remembered name from its [`Names::bounds`]: a validated string body has escapes exactly when it has a
+    /// backslash.
+    fn inline_name(&self, (start, end): (u32, u32)) -> JsonStr<'a> {
+        let raw = self.text.get(start as usize..end as usize).unwrap_or_default();
+        JsonStr { raw, escaped: memchr::memchr(b'\\', raw.as_bytes()).is_some() }
+    }
+
     #[inline]
     fn str_at(&self, span: Span) -> JsonStr<'a> {
         let raw = self.text.get(span.start as usize..span.end as usize).unwrap_or_default();
@@ -667,6 +672,36 @@ impl<'a> Scanner<'a> {
             self.step(1);
         }
         self.pos - start
+    }
+
+    /// A plain integer at the current position, for the typed reader: a digit `1`-`9` and at most 18 more, not
+    /// followed by a fraction or an exponent. Its value, with the position moved past it; `None`, the position
+    /// unchanged, for anything else (which [`Self::number`] reads). Most numbers in tokens are NumericDates:
+    /// their digits are read once instead of twice.
+    #[inline]
+    fn plain_integer(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut value = 0u64;
+        let mut at = start;
+        while let Some(&b) = self.bytes.get(at)
+            && b.is_ascii_digit()
+        {
+            if at - start == 19 {
+                return None;
+            }
+            // At most 19 digits: the value stays below 10^19 < u64::MAX, and `at` inside the document.
+            value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            at = at.wrapping_add(1);
+        }
+        // A leading zero (`0`, `01`) and the rest go to `number`, which knows its rules.
+        if at == start
+            || self.bytes.get(start) == Some(&b'0')
+            || matches!(self.bytes.get(at), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        self.pos = at;
+        Some(value)
     }
 
     fn number(&mut self) -> Result<(), JsonError> {
@@ -993,9 +1028,9 @@ impl<'a> Scanner<'a> {
         // The common case: nothing spilled, room inline, and a tag no earlier name of this object has.
         if len < INLINE_MEMBERS
             && !self.names.tags.get(base..len).unwrap_or_default().contains(&tag)
-            && let (Some(t), Some(s)) = (self.names.tags.get_mut(len), self.names.spans.get_mut(len))
+            && let (Some(t), Some(b)) = (self.names.tags.get_mut(len), self.names.bounds.get_mut(len))
         {
-            (*t, *s) = (tag, span);
+            (*t, *b) = (tag, (span.start, span.end));
             self.names.len = len + 1;
             return Ok(());
         }
@@ -1014,13 +1049,13 @@ impl<'a> Scanner<'a> {
                 return Err(JsonError::DuplicateMember);
             }
             let name = self.str_at(span);
-            let spans = self.names.spans.get(from..inline_end).unwrap_or_default();
-            if tags.iter().zip(spans).any(|(&t, &s)| t == tag && self.str_at(s).same(&name)) {
+            let bounds = self.names.bounds.get(from..inline_end).unwrap_or_default();
+            if tags.iter().zip(bounds).any(|(&t, &b)| t == tag && self.inline_name(b).same(&name)) {
                 return Err(JsonError::DuplicateMember);
             }
         }
-        if let (Some(t), Some(s)) = (self.names.tags.get_mut(len), self.names.spans.get_mut(len)) {
-            (*t, *s) = (tag, span);
+        if let (Some(t), Some(b)) = (self.names.tags.get_mut(len), self.names.bounds.get_mut(len)) {
+            (*t, *b) = (tag, (span.start, span.end));
         } else if self.spill {
             // Beyond the inline names: this object's spilled names, compared as unescaped text by hashing.
             let name: Box<str> = self.str_at(span).to_cow().into();

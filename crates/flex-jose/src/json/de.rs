@@ -188,6 +188,9 @@ impl<'de> Deserializer<'de, '_> {
                 visitor.visit_unit()
             }
             Some(b'-' | b'0'..=b'9') => {
+                if let Some(value) = self.sc.plain_integer() {
+                    return visitor.visit_u64(value);
+                }
                 let start = self.sc.pos;
                 self.sc.number()?;
                 let raw = self.sc.text.get(start..self.sc.pos).ok_or(JsonError::Syntax)?;
@@ -845,6 +848,28 @@ mod tests {
         assert!(v["z"].as_f64().is_some_and(|z| z == 0.0 && z.is_sign_negative()));
         assert_eq!(v["f"].as_f64(), Some(0.1));
         assert_eq!(v["e"].as_f64(), Some(100.0));
+    }
+
+    #[test]
+    fn integers_read_in_one_pass_agree_with_serde_json_at_every_length() {
+        // Plain integers of up to 19 digits take the one-pass path; 20 digits, leading zeros, fractions,
+        // exponents and signs the full number reader. Either way the value is serde_json's.
+        let mut numbers: Vec<String> = (1..=21).map(|n| "9".repeat(n)).collect();
+        numbers.extend((1..=21).map(|n| format!("1{}", "0".repeat(n - 1))));
+        for n in ["0", "7", "1614792268", "18446744073709551615", "18446744073709551616", "12.5", "12e3", "12E-1"] {
+            numbers.push(n.to_owned());
+        }
+        for n in &numbers {
+            for text in [format!(r#"{{"n":{n}}}"#), format!(r#"{{"n":[{n},{n}],"m":{n} }}"#)] {
+                let want: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(de::<serde_json::Value>(&text).unwrap(), want, "{text}");
+            }
+        }
+        for bad in ["01", "00", "-", "1.", "1e", "12a", "1 2"] {
+            let text = format!(r#"{{"n":{bad}}}"#);
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+            assert_eq!(problem::<serde_json::Value>(&text), Problem::Json(JsonError::Syntax), "{text}");
+        }
     }
 
     #[test]
