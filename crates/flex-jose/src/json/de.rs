@@ -856,7 +856,9 @@ mod tests {
         // exponents and signs the full number reader. Either way the value is serde_json's.
         let mut numbers: Vec<String> = (1..=21).map(|n| "9".repeat(n)).collect();
         numbers.extend((1..=21).map(|n| format!("1{}", "0".repeat(n - 1))));
-        for n in ["0", "7", "1614792268", "18446744073709551615", "18446744073709551616", "12.5", "12e3", "12E-1"] {
+        for n in
+            ["0", "7", "1614792268", "18446744073709551615", "18446744073709551616", "12.5", "12e3", "12E-1"]
+        {
             numbers.push(n.to_owned());
         }
         for n in &numbers {
