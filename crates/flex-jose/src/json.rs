@@ -490,6 +490,28 @@ const fn below(w: u64, limits: u64) -> u64 {
     w.wrapping_sub(limits) & !w & HIGHS
 }
 
+/// The value of eight ASCII digits read as a little-endian word (the first digit in the low byte), or `None` if
+/// any of the eight bytes is not a digit.
+///
+/// A byte is a digit when its high nibble is 3 and adding 6 keeps it so (`0x3A`-`0x3F` carry into the high
+/// nibble; no byte can carry into the next, as all are below `0x40` by then). The value is then built by
+/// halving the number of lanes three times, each lane being the more significant digits times 10, 100 or 10^4
+/// plus the lane above it (shifted down); products and sums only ever spill upwards, into the other half of
+/// the wider lane, which the mask clears.
+const fn eight_digits(w: u64) -> Option<u64> {
+    const NIBBLES: u64 = ONES * 0xF0;
+    const ZEROS: u64 = ONES * b'0' as u64;
+    if w & NIBBLES != ZEROS || w.wrapping_add(ONES * 6) & NIBBLES != ZEROS {
+        return None;
+    }
+    // No step overflows (every lane stays below its width: 99, 9,999, 99,999,999), so wrapping is never used;
+    // it only spares the overflow checks of the release profile.
+    let digits = w.wrapping_sub(ZEROS);
+    let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = pairs.wrapping_mul(100).wrapping_add(pairs >> 16) & 0x0000_FFFF_0000_FFFF;
+    Some(quads.wrapping_mul(10_000).wrapping_add(quads >> 32) & 0xFFFF_FFFF)
+}
+
 /// The index of the first `"` or `\` in `bytes` at or after `offset`.
 ///
 /// The first eight bytes are looked at with one SWAR step (most member names and short values end there), the
@@ -683,6 +705,13 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut value = 0u64;
         let mut at = start;
+        // Eight digits at once when there are eight (a NumericDate has ten), then one at a time.
+        if let Some(word) = self.bytes.get(start..).and_then(<[u8]>::first_chunk::<8>)
+            && let Some(eight) = eight_digits(u64::from_le_bytes(*word))
+        {
+            value = eight;
+            at = start.wrapping_add(8);
+        }
         while let Some(&b) = self.bytes.get(at)
             && b.is_ascii_digit()
         {
@@ -1364,6 +1393,31 @@ mod tests {
 
     fn has_control_naive(bytes: &[u8]) -> bool {
         bytes.iter().any(|&b| b < 0x20)
+    }
+
+    #[test]
+    fn eight_digits_reads_exactly_the_words_of_eight_digits() {
+        for n in [0u64, 1, 7, 10, 99_999_999, 12_345_678, 16_147_922, 90_000_001, 10_000_000] {
+            let text = format!("{n:08}");
+            let word = u64::from_le_bytes(text.as_bytes().try_into().unwrap());
+            assert_eq!(eight_digits(word), Some(n), "{text}");
+        }
+        let digits = u64::from_le_bytes(*b"12345678");
+        for lane in 0..8 {
+            for b in (0..=255u8).filter(|b| !b.is_ascii_digit()) {
+                let word = digits & !(0xFF << (8 * lane)) | u64::from(b) << (8 * lane);
+                assert_eq!(eight_digits(word), None, "{word:#x}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn eight_digits_agrees_with_parse(n in 0u64..100_000_000) {
+            let text = format!("{n:08}");
+            let word = u64::from_le_bytes(text.as_bytes().try_into().unwrap());
+            proptest::prop_assert_eq!(eight_digits(word), Some(n));
+        }
     }
 
     #[test]
