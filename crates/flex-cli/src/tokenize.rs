@@ -89,7 +89,7 @@ pub(crate) fn run(args: &TokenizeArgs) -> Result<(), Failure> {
     if args.card_number == "-" && input::reads_stdin(Some(&args.capture_context)) {
         return Err(Failure::usage("only one of --capture-context and --card-number can be read from stdin"));
     }
-    let context = input::named_token(Some(&args.capture_context), "capture context")?;
+    let context = input::named_jwt(Some(&args.capture_context), "capture context", "--capture-context")?;
     let data = card_data(args)?;
     let client = args.net.client(|mut builder| {
         for origin in &args.allow_origin {

@@ -41,8 +41,8 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
             "only one of --capture-context and the transient token can be read from stdin",
         ));
     }
-    let context = input::named_token(Some(&args.capture_context), "capture context")?;
-    let token = input::named_token(args.token.as_deref(), "transient token")?;
+    let context = input::named_jwt(Some(&args.capture_context), "capture context", "--capture-context")?;
+    let token = input::named_jwt(args.token.as_deref(), "transient token", "TOKEN")?;
     let client = args.net.client(Ok)?;
     // Both steps fetch keys (if at all) from the --env host.
     let verified = net::block_on(async {

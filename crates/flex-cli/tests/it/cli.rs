@@ -646,3 +646,33 @@ fn help_names_the_binary_and_says_what_it_does() {
     let out = flex(&["--version"], None, &[]);
     assert!(stdout(&out).starts_with("cybs-flex "), "{}", stdout(&out));
 }
+
+#[test]
+fn malformed_tokens_are_usage_errors_found_before_anything_is_sent() {
+    // Nothing listens on port 9 of loopback: a request would fail as a network error (exit 1), not a usage one.
+    let net = ["--env", "http://127.0.0.1:9"];
+    for bad in ["garbage", "a.b", "a..c", "a.b.c.d", "a.b.c+", "a.b.c="] {
+        let mut args = vec!["tokenize", "--capture-context", bad, "--card-number", "4111111111111111"];
+        args.extend(["--expiration-month", "12", "--expiration-year", "2031"]);
+        args.extend(net);
+        let out = flex(&args, None, &[]);
+        assert_one_line_usage(&out, "", "--capture-context: the capture context is not a compact JWT");
+        assert!(!stderr(&out).contains("127.0.0.1"), "{}", stderr(&out));
+
+        let context = vector_text("capture-context/flex-docs-sn.jwt");
+        let mut args = vec!["transient", "verify", "--capture-context", &context, bad];
+        args.extend(net);
+        assert_one_line_usage(
+            &flex(&args, None, &[]),
+            &context,
+            "TOKEN: the transient token is not a compact JWT",
+        );
+        let mut args = vec!["transient", "verify", "--capture-context", bad, &context];
+        args.extend(net);
+        assert_one_line_usage(
+            &flex(&args, None, &[]),
+            &context,
+            "--capture-context: the capture context is not",
+        );
+    }
+}
