@@ -169,7 +169,12 @@ pub enum MicroformRequestError {
     /// A payment type that is not `CARD` or `CHECK`.
     UnknownPaymentType,
     /// The same card network or payment type twice.
-    DuplicateValue,
+    DuplicateValue {
+        /// `allowedCardNetworks` or `allowedPaymentTypes`.
+        member: &'static str,
+        /// Position of the second occurrence.
+        index: usize,
+    },
     /// A member of the wrong JSON type, or a body that is not an object.
     WrongType {
         /// The member's JSON name (empty for the body itself).
@@ -200,7 +205,7 @@ impl fmt::Display for MicroformRequestError {
             Self::UnknownPaymentType => {
                 f.write_str("unknown payment type in allowedPaymentTypes (CARD or CHECK)")
             }
-            Self::DuplicateValue => f.write_str("a card network or payment type is listed twice"),
+            Self::DuplicateValue { member, index } => write!(f, "{member}[{index}] repeats an earlier value"),
             Self::WrongType { member: "" } => f.write_str("the body must be a JSON object"),
             Self::WrongType { member } => write!(f, "`{member}` has the wrong JSON type"),
         }
@@ -220,7 +225,7 @@ impl MicroformRequestError {
             }
             Self::UnknownCardNetwork => "allowedCardNetworks".to_owned(),
             Self::UnknownPaymentType => "allowedPaymentTypes".to_owned(),
-            Self::DuplicateValue => String::new(),
+            Self::DuplicateValue { member, index } => format!("{member}[{index}]"),
             Self::WrongType { member } => (*member).to_owned(),
         }
     }
@@ -432,8 +437,11 @@ impl MicroformSessionRequestBuilder {
                 return Err(MicroformRequestError::DuplicateTargetOrigin { index });
             }
         }
-        if has_duplicates(&self.allowed_card_networks) || has_duplicates(&self.allowed_payment_types) {
-            return Err(MicroformRequestError::DuplicateValue);
+        if let Some(index) = repeated(&self.allowed_card_networks) {
+            return Err(MicroformRequestError::DuplicateValue { member: "allowedCardNetworks", index });
+        }
+        if let Some(index) = repeated(&self.allowed_payment_types) {
+            return Err(MicroformRequestError::DuplicateValue { member: "allowedPaymentTypes", index });
         }
         Ok(MicroformSessionRequest {
             client_version,
@@ -445,8 +453,9 @@ impl MicroformSessionRequestBuilder {
     }
 }
 
-fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+/// The position of the first item that repeats an earlier one.
+fn repeated<T: PartialEq>(items: &[T]) -> Option<usize> {
+    (0..items.len()).find(|&i| items.iter().take(i).any(|earlier| items.get(i) == Some(earlier)))
 }
 
 impl MicroformSessionRequest {

@@ -246,9 +246,13 @@ fn counts_duplicates_and_versions_are_checked() {
     );
     let base = || MicroformSessionRequest::builder().target_origin("https://a.example");
     assert_eq!(
-        base().card_networks([CardNetwork::Visa, CardNetwork::Visa]).build(),
-        Err(MicroformRequestError::DuplicateValue)
+        base().card_networks([CardNetwork::Visa, CardNetwork::Mastercard, CardNetwork::Visa]).build(),
+        Err(MicroformRequestError::DuplicateValue { member: "allowedCardNetworks", index: 2 })
     );
+    let error = base().payment_types([PaymentType::Card, PaymentType::Card]).build().unwrap_err();
+    assert_eq!(error, MicroformRequestError::DuplicateValue { member: "allowedPaymentTypes", index: 1 });
+    assert_eq!(error.location(), "allowedPaymentTypes[1]");
+    assert_eq!(error.to_string(), "allowedPaymentTypes[1] repeats an earlier value");
     for bad in ["", "2", "v", "v2.", "v2..1", "V2", "v2-beta", "v12345678901234567"] {
         assert_eq!(
             base().client_version(bad).build(),
