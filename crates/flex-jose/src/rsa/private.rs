@@ -20,6 +20,8 @@ const PKCS1_PEM_LABEL: &str = "RSA PRIVATE KEY";
 /// Only the structure and the public half are checked here; the consistency of the private components (`p·q = n`
 /// and the CRT values) is checked by the crypto provider when it builds its key (`flex_jose::crypto`).
 pub struct PrivateKey {
+    // Read only by a crypto provider; a build without one (as flex-types' is) checks keys and keeps them unused.
+    #[cfg_attr(not(any(feature = "ring", feature = "aws-lc-rs", feature = "fips")), allow(dead_code))]
     pkcs8: Zeroizing<Vec<u8>>,
     public: PublicKey,
 }
@@ -101,6 +103,7 @@ impl PrivateKey {
 
     /// The key as canonical PKCS#8 v1 DER (`rsaEncryption`, NULL parameters), the form the providers import.
     /// Crate-private: the private key's bytes leave this crate only into a provider.
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs", feature = "fips"))]
     pub(crate) fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8
     }
