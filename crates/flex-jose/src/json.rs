@@ -9,14 +9,15 @@
 //!
 //! Duplicate detection keeps the member-name spans of every open object (the path from the top-level object to the
 //! current one) on one stack: a fixed array of [`INLINE_MEMBERS`] entries, set up once per document. A path with
-//! more names either spills to a `Vec` (claims, JWKs: they are parsed after the signature check or at key import)
+//! more names either spills to hash sets (claims, JWKs: they are parsed after the signature check or at key import)
 //! or fails with [`JsonError::TooManyMembers`] (the header, on the zero-allocation path).
 //!
 //! Speed matters here (the claims are scanned on every verification): the first 40 bytes of a string body are
 //! looked at eight at a time (one SWAR test for `"`, `\` and control characters; the input is already valid UTF-8,
 //! so other bytes need no look), the rest of a longer one with `memchr2` and one control-character pass; a member
-//! name's duplicate tag comes from the word its first test loaded; and the names stack costs one initialisation per
-//! document, not one per object.
+//! name's duplicate tag comes from the word its first test loaded; the names stack costs one initialisation per
+//! document, not one per object; and the typed reader ([`de`]) reads a plain integer of up to 19 digits (a
+//! NumericDate) in one pass, eight digits per word, where other numbers are scanned and then parsed.
 //!
 //! Callers see the top-level members as [`Member`]s: a name ([`JsonStr`], compared and read without allocating)
 //! and a raw value span with its [`Kind`].
