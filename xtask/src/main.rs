@@ -1,9 +1,10 @@
 //! `cargo xtask`: the project's automation, one entry point for CI and for people.
 //!
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
-//! - `cargo xtask ci`          fmt check, clippy `-D warnings`, docs `-D warnings`, release hygiene (no fuzzing
-//!   hooks or serde_json in default builds), ARCHITECTURE.md's crate graph against cargo's, every published crate packaged and built from its package alone, the
-//!   benches and the fuzz targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
+//! - `cargo xtask ci`          fmt check, release hygiene (no fuzzing hooks or serde_json in default builds) and
+//!   ARCHITECTURE.md's crate graph against cargo's (these three compile nothing), clippy `-D warnings`, docs
+//!   `-D warnings`, every published crate packaged and built from its package alone, the benches and the fuzz
+//!   targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
 //! - `cargo xtask bench [--quick] [--jsonwebtoken rust_crypto]`   the criterion benchmarks (`--quick`: short
 //!   warm-up and measurement; jsonwebtoken on its aws-lc backend unless told)
 //! - `cargo xtask bench --instructions`   instructions per operation under callgrind (load-independent ratios)
@@ -114,7 +115,10 @@ fn run_cargo(args: &[&str], envs: &[(&str, &str)], own_target_dir: bool) -> Resu
 }
 
 fn ci() -> Result<(), String> {
+    // The checks that compile nothing first (seconds), so that they fail before minutes of building.
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    release_hygiene()?;
+    architecture()?;
     cargo(
         &[
             "clippy",
@@ -130,8 +134,6 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
-    release_hygiene()?;
-    architecture()?;
     package()?;
     // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
     // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
