@@ -3,7 +3,7 @@
 //! - `cargo xtask deny`        `cargo deny check licenses bans sources` (installs cargo-deny if missing)
 //! - `cargo xtask ci`          fmt check, release hygiene (no fuzzing hooks or serde_json in default builds) and
 //!   ARCHITECTURE.md's crate graph against cargo's (these three compile nothing), clippy `-D warnings`, docs
-//!   `-D warnings`, every published crate packaged and built from its package alone, the benches and the fuzz
+//!   `-D warnings`, every published crate packaged and built from its package alone, the binaries, benches and fuzz
 //!   targets built (the fuzz crate linted too), the interop run, then every test (what CI runs)
 //! - `cargo xtask bench [--quick] [--jsonwebtoken rust_crypto]`   the criterion benchmarks (`--quick`: short
 //!   warm-up and measurement; jsonwebtoken on its aws-lc backend unless told)
@@ -135,10 +135,9 @@ fn ci() -> Result<(), String> {
     )?;
     cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     package()?;
-    // Benches are built (not run) so that they cannot rot: in the dev profile, whose dependencies the test build
-    // below shares; an optimized build would repeat the whole graph, jsonwebtoken and aws-lc included, for
-    // about four minutes on two cores (`cargo xtask bench` does that).
-    cargo(&["build", "--workspace", "--features", WORKSPACE_FEATURES, "--benches", "--locked"], &[])?;
+    // The binaries and the benches, built (not run) so that neither can rot, in the build the tests below reuse
+    // (see `build_bins_and_benches`); the interop step's binary is one of them.
+    build_bins_and_benches()?;
     // The fuzz targets (their own workspace) are linted, then built as `cargo xtask fuzz` builds them. Neither
     // needs cargo-fuzz nor nightly: libfuzzer-sys compiles libFuzzer with the system C++ compiler.
     fuzz_build()?;
@@ -148,6 +147,17 @@ fn ci() -> Result<(), String> {
     providers()?;
     // Tests last, so that the run ends with the test summary.
     cargo(&["test", "--workspace", "--features", WORKSPACE_FEATURES, "--locked"], &[])
+}
+
+/// Builds every binary and bench of the workspace in the dev profile, with the features the tests use.
+///
+/// `--benches` makes cargo resolve features as `cargo test` does (with the dev-dependencies), so every
+/// dependency built here is the one `cargo test --workspace --features WORKSPACE_FEATURES` links: a `--bins`
+/// build alone would resolve without the dev-dependencies' features and compile ring, rustls, hyper and the
+/// flex crates a second time. The benches are built unoptimized: an optimized build would repeat the whole graph,
+/// jsonwebtoken and aws-lc included, for minutes on two cores (`cargo xtask bench` does that).
+fn build_bins_and_benches() -> Result<(), String> {
+    cargo(&["build", "--workspace", "--features", WORKSPACE_FEATURES, "--bins", "--benches", "--locked"], &[])
 }
 
 /// Every non-default feature of the workspace except the crypto providers, which `--all-features` would all turn
@@ -829,9 +839,8 @@ fn interop() -> Result<(), String> {
     let work = target_dir.join("interop");
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
 
-    // The sandbox binary, built exactly as `cargo test --workspace --features WORKSPACE_FEATURES` builds it (same profile and
-    // features), so that CI compiles its dependencies once.
-    cargo(&["build", "--workspace", "--features", WORKSPACE_FEATURES, "--bins", "--locked"], &[])?;
+    // The sandbox binary, from the build the tests share (in `ci`, already built by then).
+    build_bins_and_benches()?;
     let flex = target_dir.join("debug").join(format!("cybs-flex{}", env::consts::EXE_SUFFIX));
 
     // Python: a venv with the pinned SDK.
