@@ -415,13 +415,17 @@ fn graph_differences(documented: &Graph, resolved: &Graph) -> Vec<String> {
 /// an unpacked directory that is already there. The local registry's directory is the same from run to run, and our
 /// versions stay the same between releases, so a `$CARGO_HOME` kept across runs would verify a dependent crate
 /// against an earlier run's sources of its workspace dependency. Those directories are removed first.
+///
+/// The verification builds are made without debug info (`CARGO_PROFILE_DEV_DEBUG=false`): they only prove that
+/// each package compiles, and nothing runs them. They share no artifacts with the workspace's builds anyway (a
+/// package's manifest has no `[profile]` of ours, and its features are its own).
 fn package() -> Result<(), String> {
     forget_unpacked_packages()?;
     let mut args = vec!["package", "--workspace", "--locked"];
     for name in UNPUBLISHED {
         args.extend(["--exclude", name]);
     }
-    cargo(&args, &[])
+    cargo(&args, &[("CARGO_PROFILE_DEV_DEBUG", "false")])
 }
 
 /// Removes every unpacked copy of a published workspace crate, at its current version, from cargo's registry
