@@ -399,9 +399,9 @@ fn tag_is_exact(tag: u64) -> bool {
 }
 
 /// The member names of every open object, innermost last: `len` names, the first [`INLINE_MEMBERS`] inline (a
-/// [`name_tag`] and the bounds of the name's body each) and the rest, when spilling is allowed, as unescaped text in one hash set per open
-/// object that spilled (keyed by the object's `base`), so that a large object is checked in linear time whatever
-/// its names. An object remembers `len` when it opens and truncates back to it when it closes.
+/// [`name_tag`] and the bounds of the name's body each) and the rest, when spilling is allowed, as unescaped text
+/// in one hash set per open object that spilled (keyed by the object's `base`), so that a large object is checked
+/// in linear time whatever its names. An object remembers `len` when it opens and truncates back to it when it closes.
 struct Names {
     tags: [u64; INLINE_MEMBERS],
     /// Start and end of each name's body. Not whole [`Span`]s: two `u32`s have no padding, so that a new

@@ -2,10 +2,11 @@
 //! rule of the module and deserialized into the caller's type **in one pass**.
 //!
 //! Strictness is the scanner's own code, not a copy of it: strings go through `Scanner::string`, numbers through
-//! `Scanner::number` (with its range rule), every member name through `Scanner::remember` (duplicates at any
-//! depth, on the one names stack), and values the target type ignores through `Scanner::value`. So a document
-//! this deserializer accepts is one `scan_object` accepts, and the differential fuzz target
-//! (`capture_context_claims`) holds both to serde_json's reading of the same bytes.
+//! `Scanner::plain_integer` (plain integers of up to 19 digits) or `Scanner::number` (with its range rule), every
+//! member name through `Scanner::remember` (duplicates at any depth, on the one names stack), and values the
+//! target type ignores through `Scanner::value`. So a document this deserializer accepts is one `scan_object`
+//! accepts, and the differential fuzz target (`capture_context_claims`) holds both to serde_json's reading of the
+//! same bytes.
 //!
 //! What it adds:
 //! - an observer that sees every top-level member (name and raw value) after it was deserialized, which is how
@@ -553,19 +554,20 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         let start = self.de.sc.pos;
         // Returned as it is, like `Deserializer::object`'s result: a large value is not moved out and back in.
         let value = seed.deserialize(&mut *self.de);
-        if value.is_ok()
-            && self.de.depth == 1
-            && let Some(observer) = self.de.observer.as_deref_mut()
-        {
-            // A top-level member: its value is exactly what was just consumed.
-            let sc = &self.de.sc;
-            let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
-            if raw.is_empty() {
-                // A seed that returned without reading the value: nothing to observe, and a broken contract.
-                // (Unobserved, the unread value is refused as what follows it: it is not a `,` or the `}`.)
+        if value.is_ok() {
+            // Every JSON value is at least one byte: a seed that returned without reading it broke the contract,
+            // whether or not an observer is listening (the same refusal on every path).
+            if self.de.sc.pos == start {
                 return Err(SHAPE);
             }
-            observer(Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } });
+            if self.de.depth == 1
+                && let Some(observer) = self.de.observer.as_deref_mut()
+            {
+                // A top-level member: its value is exactly what was just consumed.
+                let sc = &self.de.sc;
+                let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
+                observer(Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } });
+            }
         }
         value
     }
@@ -851,6 +853,20 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_escape_is_refused_at_its_backslash() {
+        for (text, problem) in [
+            (r#"{"a":"\q"}"#, Problem::Json(JsonError::Syntax)),
+            (r#"{"a":"\u12"}"#, Problem::Json(JsonError::Syntax)),
+            (r#"{"a":"xy\uD800x"}"#, Problem::Json(JsonError::InvalidString)),
+            (r#"{"a":"\uD800\u0041"}"#, Problem::Json(JsonError::InvalidString)),
+            (r#"{"a":"\u0000"}"#, Problem::Json(JsonError::InvalidString)),
+        ] {
+            let at = text.find('\\').unwrap();
+            assert_eq!(de::<serde_json::Value>(text).unwrap_err(), Refused { problem, offset: at }, "{text}");
+        }
+    }
+
+    #[test]
     fn integers_read_in_one_pass_agree_with_serde_json_at_every_length() {
         // Plain integers of up to 19 digits take the one-pass path; 20 digits, leading zeros, fractions,
         // exponents and signs the full number reader. Either way the value is serde_json's.
@@ -924,7 +940,7 @@ mod tests {
     }
 
     #[test]
-    fn a_seed_that_skips_its_value_is_refused_unobserved() {
+    fn a_seed_that_skips_its_value_is_refused_observed_or_not() {
         struct Lazy;
         impl<'de> DeserializeSeed<'de> for Lazy {
             type Value = ();
@@ -955,11 +971,13 @@ mod tests {
         let mut seen = 0;
         let refused = from_str::<Skipper>(r#"{"exp":1}"#, opts(), &mut |_| seen += 1).unwrap_err();
         assert_eq!((refused.problem, seen), (Problem::Shape, 0));
-        // Unobserved, the unread value is refused too, as the byte where a `,` or the `}` should be.
+        // Unobserved, and nested, the same refusal at the value the seed did not read.
         for text in [r#"{"exp":1}"#, r#"{"exp":1,"iat":2}"#, r#"{"exp":{"a":1}}"#] {
             let refused = from_str_unobserved::<Skipper, _>(text, opts(), |r| r).unwrap_err();
-            assert_eq!(refused, Refused { problem: Problem::Json(JsonError::Syntax), offset: 7 }, "{text}");
+            assert_eq!(refused, Refused { problem: Problem::Shape, offset: 7 }, "{text}");
         }
+        let nested = from_str_unobserved::<BTreeMap<&str, Skipper>, _>(r#"{"x":{"exp":1}}"#, opts(), |r| r);
+        assert_eq!(nested.unwrap_err(), Refused { problem: Problem::Shape, offset: 12 });
     }
 
     #[test]
