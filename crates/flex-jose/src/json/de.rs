@@ -554,20 +554,21 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de, '_> {
         let start = self.de.sc.pos;
         // Returned as it is, like `Deserializer::object`'s result: a large value is not moved out and back in.
         let value = seed.deserialize(&mut *self.de);
-        if value.is_ok() {
-            // Every JSON value is at least one byte: a seed that returned without reading it broke the contract,
-            // whether or not an observer is listening (the same refusal on every path).
-            if self.de.sc.pos == start {
-                return Err(SHAPE);
-            }
-            if self.de.depth == 1
-                && let Some(observer) = self.de.observer.as_deref_mut()
-            {
-                // A top-level member: its value is exactly what was just consumed.
-                let sc = &self.de.sc;
-                let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
+        if value.is_ok()
+            && self.de.depth == 1
+            && let Some(observer) = self.de.observer.as_deref_mut()
+        {
+            // A top-level member: its value is exactly what was just consumed.
+            let sc = &self.de.sc;
+            let raw = sc.text.get(start..sc.pos).ok_or(JsonError::Syntax)?;
+            if !raw.is_empty() {
                 observer(Member { name, value: Value { raw, kind: kind_of(raw), maybe_escaped: true } });
             }
+        }
+        // Every JSON value is at least one byte: a seed that returned without reading it broke the contract,
+        // refused the same whether or not an observer is listening, at any depth.
+        if value.is_ok() && self.de.sc.pos == start {
+            return Err(SHAPE);
         }
         value
     }
