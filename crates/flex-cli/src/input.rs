@@ -42,15 +42,13 @@ pub(crate) fn named_token(arg: Option<&str>, what: &str) -> Result<String, Failu
     Ok(token.to_owned())
 }
 
-/// As [`named_token`] for a compact JWT given as `flag` (a capture context, a transient token): text that is not
-/// three non-empty base64url segments is a usage error naming the flag, found before anything is sent, as
-/// `pay` finds a malformed `--transient-token`. Whether a well-formed token verifies is the command's to say.
+/// As [`named_token`] for a compact JWT given as `flag` (a capture context, a transient token): text without the
+/// shape of one ([`flex_types::looks_like_compact_jwt`]) is a usage error naming the flag, found before anything is
+/// sent, as `pay` finds a malformed `--transient-token`. Whether a well-formed token verifies is the command's to
+/// say.
 pub(crate) fn named_jwt(arg: Option<&str>, what: &str, flag: &str) -> Result<String, Failure> {
     let token = named_token(arg, what)?;
-    let segments = token.split('.');
-    let base64url =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if segments.clone().count() != 3 || !segments.into_iter().all(base64url) {
+    if !flex_types::looks_like_compact_jwt(&token) {
         return Err(Failure::usage(format!(
             "{flag}: the {what} is not a compact JWT (three base64url segments joined by dots)"
         )));

@@ -81,6 +81,7 @@ pub use microform::{
 pub use payments::{
     Amount, AmountDetails, AmountError, BillTo, ClientReferenceInformation, Currency, PaymentRequest,
     PaymentRequestBuilder, PaymentRequestError, PaymentResponse, PaymentStatus, ProcessorInformation,
+    looks_like_compact_jwt,
 };
 pub use sessions::{
     FieldGroup, FieldPath, ParseFieldPathError, Requirement, SessionRequest, SessionRequestError,

@@ -560,8 +560,16 @@ fn bill_to_field(member: &str) -> &'static str {
     }
 }
 
-/// Three non-empty base64url segments, at most [`MAX_TRANSIENT_TOKEN_LEN`] bytes.
-fn looks_like_compact_jwt(token: &str) -> bool {
+/// Whether `token` has the shape of a compact JWT: three non-empty base64url segments joined by dots, at most
+/// [`MAX_TRANSIENT_TOKEN_LEN`] bytes. A shape check only (nothing is decoded or verified), for refusing text that
+/// cannot be a token before it is sent anywhere.
+///
+/// ```
+/// assert!(flex_types::looks_like_compact_jwt("eyJraWQiOiJrIn0.eyJqdGkiOiJqIn0.c2ln"));
+/// assert!(!flex_types::looks_like_compact_jwt("a.b"));
+/// assert!(!flex_types::looks_like_compact_jwt("a..c"));
+/// ```
+pub fn looks_like_compact_jwt(token: &str) -> bool {
     token.len() <= MAX_TRANSIENT_TOKEN_LEN
         && token.split('.').count() == 3
         && token
